@@ -1,0 +1,247 @@
+"""The shim's hot path: find the real tool, run it exactly as if it had been called directly, hand the run on.
+
+Every knife, kitchen and chef call pays for what this module imports, so it uses builtin modules only.
+Everything the tool can observe stays as the caller left it: argv bytes, the environment as it was
+passed to us, stdio and the terminal, the process group, signal dispositions, the exit status.
+"""
+
+import os
+import sys
+import time
+
+# `signal` imports enum (about 4 ms); its C core has everything used here.
+import _signal as signal
+
+SHIM_MARKER = b"# chefwrap-shim"
+HEAD_BYTES = 8192  # the marker sits in a shim's first lines, behind an interpreter path of any length
+NOT_FOUND = 127
+CANNOT_EXECUTE = 126
+
+# Python itself ignores these two at start-up; the tool must get the defaults a shell would give it.
+RESET_IN_CHILD = (signal.SIGPIPE, signal.SIGXFSZ)
+# The terminal delivers these to the whole foreground process group, the tool included: the waiting
+# shim must not die of them, nor pass them on a second time.
+TERMINAL_SIGNALS = (signal.SIGINT, signal.SIGQUIT)
+# Nothing delivers these to the tool when they are sent to the shim alone, so the shim passes them on.
+FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
+
+
+class Run:
+    """What the telemetry layer learns of one finished call."""
+
+    __slots__ = ("tool", "argv", "exit_code", "duration_ms")
+
+    def __init__(self, tool, argv, exit_code, duration_ms):
+        self.tool = tool  # "knife"
+        self.argv = argv  # the arguments after the tool's name, as bytes
+        self.exit_code = exit_code  # as a shell reports it: 128 + N for a death by signal N
+        self.duration_ms = duration_ms
+
+
+def main(tool):
+    """Entry point of the shim for `tool`; never returns."""
+    tool_name = os.fsencode(tool)
+    argv = [tool_name] + [os.fsencode(arg) for arg in sys.argv[1:]]
+    env = caller_environment()
+    real = find_real_tool(tool_name, env.get(b"PATH"))
+    if real is None:
+        complain(tool, "not found on PATH after the chefwrap shims")
+        os._exit(NOT_FOUND)
+    if is_set(env.get(b"CHEFWRAP_BYPASS")) or called_by_another_shim():
+        exec_real_tool(tool, real, argv, env)
+    status, duration_ms = run_and_wait(tool, real, argv, env)
+    hand_off(Run(tool, argv[1:], exit_code_of(status), duration_ms))
+    exit_like(status)
+
+
+def caller_environment():
+    """The environment exactly as the caller passed it.
+
+    os.environ is not that: on a C or POSIX locale, Python adds LC_CTYPE=C.UTF-8 to it at start-up
+    (PEP 538), and -I leaves no way to turn that off. /proc/self/environ still holds the original.
+    """
+    try:
+        with open("/proc/self/environ", "rb") as f:
+            block = f.read()
+    except OSError:
+        return dict(os.environb)
+    env = {}
+    for entry in block.split(b"\0"):
+        name, sep, value = entry.partition(b"=")
+        if sep and name not in env:
+            env[name] = value
+    return env
+
+
+def is_set(value):
+    return value is not None and value.strip().lower() not in (b"", b"0", b"false", b"no")
+
+
+def find_real_tool(tool_name, path_variable):
+    """The first `tool_name` on PATH that is not a chefwrap shim: what would run without chefwrap.
+
+    Shims are recognised by their marker, not by their folder, so a second copy of the shims folder,
+    a symlink to it or to one shim can never make a shim call itself.
+    """
+    for entry in (path_variable if path_variable is not None else b"/usr/bin:/bin").split(b":"):
+        candidate = os.path.join(entry or b".", tool_name)
+        if is_executable_file(candidate) and not is_shim(candidate):
+            return candidate
+    return None
+
+
+def is_executable_file(path):
+    try:
+        if not os.stat(path).st_mode & 0o170000 == 0o100000:  # S_ISREG without importing stat
+            return False
+    except OSError:
+        return False
+    return os.access(path, os.X_OK)
+
+
+def is_shim(path):
+    try:
+        with open(path, "rb") as f:
+            return SHIM_MARKER in f.read(HEAD_BYTES)
+    except OSError:
+        return False
+
+
+def called_by_another_shim():
+    """True when an ancestor in our session is a chefwrap shim, e.g. real knife running knife again.
+
+    Walking /proc leaves the tool's environment untouched, which a marker variable would not.
+    Where /proc does not exist the answer is no, and a nested call is recorded like any other.
+    """
+    try:
+        session = os.getsid(0)
+        pid = os.getppid()
+        for _ in range(64):
+            if pid <= 1:
+                return False
+            with open(b"/proc/%d/stat" % pid, "rb") as f:
+                stat = f.read()
+            # Fields after the command name, which may itself hold spaces and parentheses.
+            fields = stat[stat.rindex(b")") + 2 :].split()
+            parent, process_session = int(fields[1]), int(fields[3])
+            if process_session != session:
+                return False
+            if is_shim_process(pid):
+                return True
+            pid = parent
+    except (OSError, ValueError, IndexError):
+        return False
+    return False
+
+
+def is_shim_process(pid):
+    """A shim process runs as `python -IS /path/to/shim args...` (see shims/shim.template)."""
+    with open(b"/proc/%d/cmdline" % pid, "rb") as f:
+        args = f.read(HEAD_BYTES).split(b"\0", 3)
+    return len(args) > 2 and args[1] == b"-IS" and is_shim(args[2])
+
+
+def exec_real_tool(tool, real, argv, env):
+    """Become the real tool: nothing of chefwrap is left once this succeeds."""
+    for signum in RESET_IN_CHILD:
+        signal.signal(signum, signal.SIG_DFL)
+    try:
+        os.execve(real, argv, env)
+    except OSError as error:
+        complain(tool, error.strerror)
+        os._exit(NOT_FOUND if error.errno == 2 else CANNOT_EXECUTE)
+
+
+def run_and_wait(tool, real, argv, env):
+    """Run the real tool as a child in our process group and wait for it; returns (wait status, ms).
+
+    The signals the shim handles stay blocked until the child exists, so none is lost or turned into
+    a KeyboardInterrupt in that window. fork and exec rather than posix_spawn: glibc's posix_spawn
+    leaves its two internal signals ignored in the new program.
+    """
+    handled = TERMINAL_SIGNALS + FORWARDED_SIGNALS
+    inherited_ignores = {s for s in handled if signal.getsignal(s) == signal.SIG_IGN}
+    caller_mask = signal.pthread_sigmask(signal.SIG_BLOCK, handled)
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        become_real_tool(tool, real, argv, env, handled, inherited_ignores, caller_mask)
+    for signum in TERMINAL_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    forwarding = [s for s in FORWARDED_SIGNALS if s not in inherited_ignores]
+    for signum in forwarding:
+        signal.signal(signum, lambda received, frame: forward(pid, received))
+    signal.pthread_sigmask(signal.SIG_SETMASK, caller_mask)
+    _, status = os.waitpid(pid, 0)  # retried by Python after each forwarded signal (PEP 475)
+    duration_ms = (time.monotonic() - started) * 1000.0
+    # The child's pid is free for reuse now: a late signal must never be passed on to a stranger.
+    for signum in forwarding:
+        signal.signal(signum, signal.SIG_DFL)
+    return status, duration_ms
+
+
+def become_real_tool(tool, real, argv, env, handled, inherited_ignores, caller_mask):
+    """In the forked child: the dispositions and mask the caller gave us, then exec. A signal that
+    arrived since the fork is delivered now, with its default effect, as it would be to the tool."""
+    try:
+        for signum in handled:
+            if signum not in inherited_ignores:
+                signal.signal(signum, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, caller_mask)
+    finally:
+        exec_real_tool(tool, real, argv, env)
+
+
+def forward(pid, signum):
+    try:
+        os.kill(pid, signum)
+    except OSError:
+        pass
+
+
+def exit_code_of(status):
+    if os.WIFSIGNALED(status):
+        return 128 + os.WTERMSIG(status)
+    return os.waitstatus_to_exitcode(status)
+
+
+def hand_off(run):
+    """The seam to the telemetry layer. Whatever happens there, the tool's exit status stands and
+    nothing is printed."""
+    try:
+        from chefwrap import telemetry
+
+        telemetry.record(run)
+    except BaseException:
+        pass
+
+
+def exit_like(status):
+    """Leave exactly as the child did, so the calling shell sees the same status."""
+    if os.WIFSIGNALED(status):
+        die_by(os.WTERMSIG(status))
+    os._exit(os.waitstatus_to_exitcode(status))
+
+
+def die_by(signum):
+    """Kill ourselves with the child's signal: a shell then sees 128+N, and a loop stops on Ctrl-C."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+    except (ImportError, OSError, ValueError):
+        pass
+    try:
+        signal.signal(signum, signal.SIG_DFL)
+    except (OSError, ValueError):
+        pass  # SIGKILL and SIGSTOP keep their default anyway
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, (signum,))
+    os.kill(os.getpid(), signum)
+    os._exit(128 + signum)  # only reached for a signal whose default is not to terminate
+
+
+def complain(tool, message):
+    try:
+        os.write(2, b"chefwrap: %s: %s\n" % (tool.encode(), str(message).encode(errors="replace")))
+    except OSError:
+        pass
