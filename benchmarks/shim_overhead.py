@@ -1,0 +1,95 @@
+"""What a chefwrap shim adds to each call: paired medians against calling the real binary directly.
+
+    .venv/bin/python benchmarks/shim_overhead.py [--runs 200]
+
+A throw-away HOME gets `chefwrap install`; the "real" knife is a copy of /bin/true, so the figures are
+the shim's own cost and nothing of the tool's. Each round runs the direct call and the shimmed call
+back to back, in random order, and the report gives the median of the per-round differences.
+"""
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from chefwrap.environment import Environment  # noqa: E402
+from chefwrap.main import main  # noqa: E402
+
+
+def timed_run(argv, env) -> float:
+    started = time.perf_counter()
+    pid = os.posix_spawn(argv[0], argv, env)
+    _, status = os.waitpid(pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{argv[0]} failed with status {status}")
+    return elapsed * 1000.0
+
+
+def paired(direct, shimmed, env, runs):
+    differences, direct_times, shim_times = [], [], []
+    for _ in range(runs):
+        pair = [("direct", direct), ("shim", shimmed)]
+        random.shuffle(pair)
+        times = {name: timed_run(argv, env) for name, argv in pair}
+        direct_times.append(times["direct"])
+        shim_times.append(times["shim"])
+        differences.append(times["shim"] - times["direct"])
+    return direct_times, shim_times, differences
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def scenarios(world: Path):
+    """name -> extra environment. Each later layer of chefwrap adds its own here."""
+    return {
+        "bypass (CHEFWRAP_BYPASS=1: the shim execs the tool)": {"CHEFWRAP_BYPASS": "1"},
+        "waiting shim (the path every recorded call takes)": {},
+    }
+
+
+def build_world(root: Path) -> dict:
+    home = root / "home"
+    tools = root / "tools"
+    tools.mkdir(parents=True)
+    home.mkdir()
+    for tool in ("knife", "kitchen", "chef"):
+        shutil.copy("/bin/true", tools / tool)
+    env = {"HOME": str(home), "PATH": f"{home}/.chefwrap/shims:{tools}:/usr/bin:/bin", "LANG": "C.UTF-8"}
+    code = main(["install", "--shell", "bash"], Environment(env, open(os.devnull, "w"), sys.stderr))
+    if code:
+        raise SystemExit("chefwrap install failed")
+    return {"env": env, "direct": [str(tools / "knife"), "node", "list"], "shim": [f"{home}/.chefwrap/shims/knife", "node", "list"]}
+
+
+def main_benchmark():
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--runs", type=int, default=200)
+    args = options.parse_args()
+    with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as root:
+        world = build_world(Path(root))
+        print(f"{args.runs} paired runs on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+        print(f"{'scenario':<55} {'direct':>8} {'shim':>8} {'added (median)':>15} {'added (p90)':>12}")
+        for name, extra in scenarios(Path(root)).items():
+            env = dict(world["env"], **extra)
+            for _ in range(10):  # warm the page cache and the .pyc files
+                timed_run(world["shim"], env)
+            direct, shim, added = paired(world["direct"], world["shim"], env, args.runs)
+            print(
+                f"{name:<55} {statistics.median(direct):7.2f}ms {statistics.median(shim):7.2f}ms "
+                f"{statistics.median(added):13.2f}ms {percentile(added, 0.9):10.2f}ms"
+            )
+
+
+if __name__ == "__main__":
+    main_benchmark()

@@ -1,0 +1,3 @@
+from chefwrap.main import run
+
+run()

@@ -1,0 +1,101 @@
+"""`chefwrap install`: shims ahead of the real tools, a PATH block in the shell's start-up files,
+and chefwrap's own completions."""
+
+from chefwrap import made_folders, shim_files, shells, startup_files
+from chefwrap.changes import FileChange, apply_all, describe, display, show
+from chefwrap.files import read_or_none
+from chefwrap.launcher import find_real_tool
+from chefwrap.locations import Locations
+from chefwrap.resources import read_text
+
+COMPLETION_SOURCES = {"bash": "completions/chefwrap.bash", "zsh": "completions/_chefwrap", "fish": "completions/chefwrap.fish"}
+
+
+def run(args, env) -> int:
+    locations = Locations.of(env)
+    shell = args.shell
+    if shell is None:
+        try:
+            shell = shells.detect(env)
+        except shells.UnknownShell as problem:
+            env.error(f"cannot tell which shell to set up: {problem}. Name it: chefwrap install --shell bash|zsh|fish|sh")
+            return 2
+    try:
+        changes = plan(shell, args.tools, locations)
+    except (OSError, startup_files.BlockError) as problem:
+        env.error(describe(problem))
+        return 1
+    if args.dry_run:
+        env.say(f"chefwrap install --shell {shell} would make these changes:")
+        show(changes, env)
+        return 0
+    failed, made = apply_all(changes, env)
+    made_folders.remember(locations, made)
+    report(shell, args.tools, locations, env)
+    return 1 if failed else 0
+
+
+def plan(shell: str, tools: list, locations: Locations) -> list:
+    return shim_changes(tools, locations) + startup_file_changes(shell, locations) + completion_changes(shell, locations)
+
+
+def shim_changes(tools: list, locations: Locations) -> list:
+    folder = locations.shims
+    wanted = [FileChange(folder / tool, read_or_none(folder / tool), shim_files.render(tool), mode=0o755) for tool in tools]
+    unwanted = [
+        FileChange(path, read_or_none(path), None) for tool, path in shim_files.installed(folder).items() if tool not in tools
+    ]
+    return wanted + unwanted
+
+
+def startup_file_changes(shell: str, locations: Locations) -> list:
+    block = startup_files.render_block(shell, locations)
+    changes = []
+    for path in locations.startup_files(shell):
+        before = read_startup_file(path)
+        after = startup_files.with_block(before, block, before_non_interactive_return=path.name == ".bashrc")
+        changes.append(FileChange(path, before, after, by_hand=by_hand(path, block, locations)))
+    return changes
+
+
+def read_startup_file(path):
+    """The file's content, after checking that any chefwrap block in it can be edited safely."""
+    content = read_or_none(path)
+    if content is not None:
+        try:
+            startup_files.find_blocks(content)
+        except startup_files.BlockError as problem:
+            raise startup_files.BlockError(f"{path}: {problem}; mend or delete it by hand, then run chefwrap again") from None
+    return content
+
+
+def by_hand(path, block, locations) -> str:
+    lines = "\n".join(line.decode() for line in block)
+    return f"Add these lines to {display(path, locations.home)} by hand, then open a new shell:\n{lines}"
+
+
+def completion_changes(shell: str, locations: Locations) -> list:
+    destination = locations.completion_file(shell)
+    if destination is None:
+        return []
+    content = read_text(COMPLETION_SOURCES[shell]).encode()
+    return [FileChange(destination, read_or_none(destination), content, mode=0o644)]
+
+
+def report(shell: str, tools: list, locations: Locations, env) -> None:
+    home = locations.home
+    shims = locations.shims
+    env.say(f"Shims for {', '.join(tools)} are in {display(shims, home)}.")
+    files = ", ".join(display(path, home) for path in locations.startup_files(shell))
+    env.say(f"The {shell} start-up files {files} put them first on PATH.")
+    completion = locations.completion_file(shell)
+    if completion is not None:
+        env.say(f"Completions for chefwrap: {display(completion, home)}.")
+    for tool in tools:
+        if find_real_tool(tool.encode(), env.get("PATH", "").encode()) is None:
+            env.error(f"note: no real {tool} is on PATH yet; its shim will say so until one is installed.")
+    if shell == "fish":
+        env.say(f"To use them in this shell now: set -gx PATH {startup_files.fish_quote(str(shims))} $PATH")
+    else:
+        env.say(f'To use them in this shell now: export PATH={startup_files.sh_quote(str(shims))}":$PATH"; hash -r')
+    env.say("Or open a new shell.")

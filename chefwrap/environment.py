@@ -1,0 +1,27 @@
+"""What a chefwrap command may see of the world: injected, so tests drive the real entry point."""
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, TextIO
+
+
+@dataclass
+class Environment:
+    variables: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+
+    def get(self, name, default=None):
+        return self.variables.get(name, default)
+
+    @property
+    def home(self) -> Path:
+        return Path(self.variables.get("HOME") or os.path.expanduser("~"))
+
+    def say(self, message=""):
+        print(message, file=self.stdout)
+
+    def error(self, message):
+        print(f"chefwrap: {message}", file=self.stderr)

@@ -1,0 +1,39 @@
+"""Folders install had to make outside chefwrap's home (~/.config/fish/conf.d, say): uninstall removes
+them again once they are empty, so the home looks as it did before."""
+
+import os
+from pathlib import Path
+
+from chefwrap import files
+from chefwrap.locations import Locations
+
+
+def record(locations: Locations) -> Path:
+    return locations.chefwrap_home / "made-folders"
+
+
+def remember(locations: Locations, folders: list) -> None:
+    outside = [folder for folder in folders if locations.chefwrap_home not in (folder, *folder.parents)]
+    if not outside:
+        return
+    known = recalled(locations)
+    lines = [os.fsencode(folder) for folder in known + [f for f in outside if f not in known]]
+    files.write_atomically(record(locations), b"\n".join(lines) + b"\n")
+
+
+def recalled(locations: Locations) -> list:
+    try:
+        content = record(locations).read_bytes()
+    except OSError:
+        return []
+    return [Path(os.fsdecode(line)) for line in content.splitlines() if line]
+
+
+def remove_empty(locations: Locations) -> None:
+    """Remove the remembered folders that are empty now, deepest first, then the record."""
+    for folder in sorted(recalled(locations), key=lambda folder: len(folder.parts), reverse=True):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # not empty: something of the user's is in it
+    files.remove(record(locations))

@@ -1,0 +1,54 @@
+"""chefwrap's command line: parsing only; each command lives in chefwrap/commands/."""
+
+import argparse
+import sys
+
+import chefwrap
+from chefwrap.environment import Environment
+from chefwrap.locations import SHELLS, TOOLS
+
+
+def tool_list(text: str) -> list:
+    tools = [tool.strip() for tool in text.split(",") if tool.strip()]
+    unknown = [tool for tool in tools if tool not in TOOLS]
+    if unknown or not tools:
+        raise argparse.ArgumentTypeError(f"choose from {','.join(TOOLS)} (got {text!r})")
+    return list(dict.fromkeys(tools))
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="chefwrap",
+        description="Anonymous usage telemetry for knife, kitchen and chef, through shims on PATH.",
+    )
+    top.add_argument("--version", action="version", version=f"chefwrap {chefwrap.__version__}")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    install = commands.add_parser("install", help="put shims for the Chef tools first on PATH")
+    install.add_argument("--shell", choices=SHELLS, help="the shell to set up (default: the one you run)")
+    install.add_argument("--tools", type=tool_list, default=list(TOOLS), help="comma-separated (default: knife,kitchen,chef)")
+    install.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+
+    uninstall = commands.add_parser("uninstall", help="remove the shims, the PATH blocks and the completions")
+    uninstall.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+
+    doctor = commands.add_parser("doctor", help="check that every tool call goes through a current shim")
+    doctor.add_argument("--shell", choices=SHELLS, help="the shell whose start-up files to check (default: the one you run)")
+    return top
+
+
+def main(argv=None, env: Environment = None) -> int:
+    env = env or Environment()
+    args = parser().parse_args(argv)
+    from importlib import import_module
+
+    command = import_module(f"chefwrap.commands.{args.command}")
+    return command.run(args, env)
+
+
+def run() -> None:
+    """The console script."""
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

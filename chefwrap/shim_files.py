@@ -1,0 +1,60 @@
+"""The shims: one small Python file per tool, rendered from shims/shim.template."""
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import chefwrap
+from chefwrap import files
+from chefwrap.launcher import is_shim
+from chefwrap.resources import read_text
+
+# Linux reads at most this much of a `#!` line on older kernels, and nothing after a space is the path.
+LONGEST_SHEBANG = 127
+
+
+def interpreter_line(python: str) -> str:
+    """`#!python -IS`, or, where the path cannot stand in a `#!` line, a line that sh and Python both
+    read: sh execs the interpreter with the same flags, Python sees a string literal."""
+    shebang = f"#!{python} -IS"
+    if len(shebang.encode()) <= LONGEST_SHEBANG and not re.search(r"\s", python):
+        return shebang
+    quoted = python.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
+    return f"#!/bin/sh\n''''exec \"{quoted}\" -IS \"$0\" \"$@\" # '''"
+
+
+def render(tool: str, python: str = None, package_parent: str = None) -> bytes:
+    """The shim for `tool`, running this chefwrap with this Python unless told otherwise."""
+    python = python or sys.executable
+    package_parent = package_parent or str(Path(chefwrap.__file__).resolve().parent.parent)
+    text = read_text("shims/shim.template").format(
+        interpreter_line=interpreter_line(python),
+        version=chefwrap.__version__,
+        package_parent=repr(package_parent),
+        tool=repr(tool),
+    )
+    return text.encode()
+
+
+def write(shims_folder: Path, tool: str) -> Path:
+    path = shims_folder / tool
+    files.write_atomically(path, render(tool), mode=0o755)
+    return path
+
+
+def installed(shims_folder: Path) -> dict:
+    """{tool: path} of the chefwrap shims in the folder; other files there are not ours."""
+    try:
+        entries = sorted(os.listdir(shims_folder))
+    except OSError:
+        return {}
+    return {name: shims_folder / name for name in entries if is_shim(shims_folder / name)}
+
+
+def is_current(path: Path, tool: str) -> bool:
+    """The shim matches what this chefwrap, on this Python, would write now."""
+    try:
+        return path.read_bytes() == render(tool)
+    except OSError:
+        return False

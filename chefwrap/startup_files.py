@@ -1,0 +1,140 @@
+"""The marked block that puts the shims first on PATH, and its exact insertion and removal.
+
+Removal restores a start-up file byte for byte, and the block carries all it takes to undo it: at the
+end of a file that had no final newline the block gets none either, and in a file install created the
+block says so, so that uninstall deletes the file when nothing else is left in it.
+"""
+
+import re
+
+from chefwrap.locations import Locations
+
+BEGIN = b"# >>> chefwrap >>>"
+END = b"# <<< chefwrap <<<"
+CREATED_NOTE = b"# chefwrap install created this file; chefwrap uninstall deletes it."
+EXPLANATION = b"# Puts the chefwrap shims first on PATH. Added by `chefwrap install`; `chefwrap uninstall` removes it."
+
+# Debian's and most distributions' ~/.bashrc stop here for non-interactive shells, and bash reads
+# ~/.bashrc for `ssh host knife`: the block goes above such a line, or that call would miss the shims.
+NON_INTERACTIVE_RETURN = re.compile(
+    rb"^[ \t]*(case[ \t]+\"?\$-\"?[ \t]+in\b|(if[ \t]+)?\[\[?[^\n]*(\$-|\$\{?PS1)[^\n]*\]\]?)[^\n]*(\n[^\n]*){0,3}?\breturn\b",
+    re.MULTILINE,
+)
+
+
+class BlockError(Exception):
+    """A start-up file holds a chefwrap block that cannot be edited safely."""
+
+
+def sh_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def fish_quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def block_body(shell: str, locations: Locations) -> list:
+    """The lines between the markers, for `shell`: the shims go first on PATH, once.
+
+    Where they are already first nothing happens; elsewhere (a later start-up line put a folder
+    ahead of them) they move to the front. Only shell builtins: no process is started.
+    """
+    shims = str(locations.shims)
+    if shell == "fish":
+        quoted = fish_quote(shims)
+        return [
+            f"if test \"$PATH[1]\" != {quoted}",
+            f"    set -gx PATH {quoted} (string match -v -- {quoted} $PATH)",
+            "end",
+        ]
+    quoted = sh_quote(shims)
+    lines = [
+        'case ":${PATH}:" in',
+        f"  {sh_quote(':' + shims + ':')}*) ;;",
+        "  *)",
+        '    __chefwrap_rest="${PATH}:" __chefwrap_path=',
+        '    while [ -n "${__chefwrap_rest}" ]; do',
+        '      __chefwrap_entry="${__chefwrap_rest%%:*}" __chefwrap_rest="${__chefwrap_rest#*:}"',
+        f'      [ "${{__chefwrap_entry}}" = {quoted} ] || __chefwrap_path="${{__chefwrap_path}}:${{__chefwrap_entry}}"',
+        "    done",
+        f'    PATH={quoted}"${{__chefwrap_path}}"; export PATH',
+        "    unset __chefwrap_rest __chefwrap_path __chefwrap_entry ;;",
+        "esac",
+    ]
+    if shell == "zsh":
+        completions = sh_quote(str(locations.zsh_completions))
+        lines.append(f"(( ${{fpath[(Ie){completions}]}} )) || fpath=({completions} $fpath)")
+    return lines
+
+
+def render_block(shell: str, locations: Locations) -> list:
+    """The block as a list of byte lines without line endings."""
+    return [BEGIN, EXPLANATION] + [line.encode() for line in block_body(shell, locations)] + [END]
+
+
+def _noting_creation(block: list) -> list:
+    return block[:2] + [CREATED_NOTE] + block[2:]
+
+
+def find_blocks(content: bytes) -> list:
+    """(first, last) line indexes of every chefwrap block, markers included."""
+    lines = content.split(b"\n")
+    blocks, begin = [], None
+    for index, line in enumerate(lines):
+        stripped = line.rstrip(b"\r").strip()
+        if stripped == BEGIN:
+            if begin is not None:
+                raise BlockError("a chefwrap block starts inside another one")
+            begin = index
+        elif stripped == END:
+            if begin is None:
+                raise BlockError("a chefwrap end marker has no begin marker")
+            blocks.append((begin, index))
+            begin = None
+    if begin is not None:
+        raise BlockError("a chefwrap block has no end marker")
+    return blocks
+
+
+def with_block(content, block: list, before_non_interactive_return: bool) -> bytes:
+    """`content` (None for a missing file) with `block` in it: refreshed in place where one was,
+    else above the non-interactive return when asked and one exists, else at the end."""
+    if content is None:
+        return b"\n".join(_noting_creation(block)) + b"\n"
+    blocks = find_blocks(content)
+    if blocks:
+        return _replace_blocks(content, blocks, block)
+    if before_non_interactive_return:
+        guard = NON_INTERACTIVE_RETURN.search(content)
+        if guard:
+            return content[: guard.start()] + b"\n".join(block) + b"\n" + content[guard.start() :]
+    if content == b"" or content.endswith(b"\n"):
+        return content + b"\n".join(block) + b"\n"
+    return content + b"\n" + b"\n".join(block)
+
+
+def without_block(content: bytes):
+    """(content with every chefwrap block removed, whether install had created the file).
+
+    Splitting on newlines and joining again undoes `with_block` exactly, the missing final newline
+    included: "abc" became "abc\\n<block>", whose lines are "abc" and the block's.
+    """
+    lines = content.split(b"\n")
+    created = False
+    for first, last in reversed(find_blocks(content)):
+        created = created or any(line.strip() == CREATED_NOTE for line in lines[first : last + 1])
+        del lines[first : last + 1]
+    return b"\n".join(lines), created
+
+
+def _replace_blocks(content: bytes, blocks: list, block: list) -> bytes:
+    """Refresh the first block where it stands (the user may have moved it) and drop any copies."""
+    lines = content.split(b"\n")
+    first, last = blocks[0]
+    if any(line.strip() == CREATED_NOTE for line in lines[first : last + 1]):
+        block = _noting_creation(block)
+    for extra_first, extra_last in reversed(blocks[1:]):
+        del lines[extra_first : extra_last + 1]
+    lines[first : last + 1] = block
+    return b"\n".join(lines)

@@ -1,0 +1,146 @@
+"""Real temporary worlds: a HOME, fake knife/kitchen/chef on PATH, chefwrap installed through its real entry point."""
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from chefwrap.environment import Environment
+from chefwrap.main import main
+
+PYTHON = sys.executable
+TESTS = Path(__file__).resolve().parent
+TOOLS = ("knife", "kitchen", "chef")
+
+# The fake tool records what it was started with before Python can change anything (Python ignores
+# SIGPIPE at start-up and may add LC_CTYPE to its environment), then execs the Python part.
+# Signals are read with builtins only: dash blocks every signal while it forks, so a child reading
+# /proc/$$/status could catch that moment.
+FAKE_TOOL_SCRIPT = """#!/bin/sh
+if [ -n "$FAKE_TOOL_REPORTS" ]; then
+    while read -r line; do
+        case "$line" in SigIgn:*|SigBlk:*) echo "$line" ;; esac
+    done < /proc/$$/status > "$FAKE_TOOL_REPORTS/$$.signals"
+    cat /proc/$$/environ > "$FAKE_TOOL_REPORTS/$$.environ"
+fi
+exec '{python}' '{fake}' "${{0##*/}}" "$@"
+"""
+
+
+def wait_for(condition, timeout=10.0, what="a condition"):
+    """Poll `condition` until it returns something truthy; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)
+
+
+class World:
+    """A user's machine in miniature: HOME, the real tools in ~/bin, and chefwrap's entry point."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.home = root / "home"
+        self.tools = self.home / "bin"
+        self.reports = root / "reports"
+        self.signals = root / "signals"
+        for folder in (self.home, self.tools, self.reports):
+            folder.mkdir(parents=True)
+        for tool in TOOLS:
+            self.add_fake_tool(self.tools, tool)
+
+    @property
+    def shims(self) -> Path:
+        return self.home / ".chefwrap" / "shims"
+
+    @staticmethod
+    def add_fake_tool(folder: Path, tool: str) -> Path:
+        path = folder / tool
+        path.write_text(FAKE_TOOL_SCRIPT.format(python=PYTHON, fake=TESTS / "fake_tool.py"))
+        path.chmod(0o755)
+        return path
+
+    def env(self, path_first=None, **extra) -> dict:
+        """A clean environment for this world; `path_first` folders go ahead of the shims."""
+        path = [str(p) for p in (path_first or [])] + [str(self.shims), str(self.tools), "/usr/bin", "/bin"]
+        env = {
+            "HOME": str(self.home),
+            "PATH": os.pathsep.join(path),
+            "FAKE_TOOL_REPORTS": str(self.reports),
+            "FAKE_TOOL_SIGNALS": str(self.signals),
+            "LANG": "C.UTF-8",
+        }
+        env.update({name: str(value) for name, value in extra.items()})
+        return env
+
+    def chefwrap(self, *args, env=None):
+        """Run chefwrap's real entry point in this process; returns (exit code, stdout, stderr)."""
+        stdout, stderr = io.StringIO(), io.StringIO()
+        code = main(list(args), Environment(env or self.env(), stdout, stderr))
+        return code, stdout.getvalue(), stderr.getvalue()
+
+    def install(self, *args, env=None):
+        code, out, err = self.chefwrap("install", *args, env=env)
+        assert code == 0, (out, err)
+        return out
+
+    def run(self, argv, env=None, **kwargs):
+        return subprocess.run(argv, env=env or self.env(), capture_output=True, timeout=60, **kwargs)
+
+    def take_reports(self) -> list:
+        """The fake tools' reports so far, oldest first; the folder is emptied."""
+        reports = []
+        for path in self.reports.glob("*.json"):
+            reports.append(json.loads(path.read_text()))
+        for path in self.reports.iterdir():
+            path.unlink()
+        return sorted(reports, key=lambda report: report["pid"])
+
+    def take_report(self) -> dict:
+        reports = self.take_reports()
+        assert len(reports) == 1, reports
+        return reports[0]
+
+    def signals_received(self) -> list:
+        try:
+            return [line for line in self.signals.read_text().splitlines() if line != "ready"]
+        except FileNotFoundError:
+            return []
+
+    def tool_is_ready(self) -> bool:
+        return self.signals.exists() and "ready" in self.signals.read_text()
+
+
+@pytest.fixture
+def world(tmp_path) -> World:
+    return World(tmp_path)
+
+
+@pytest.fixture
+def installed(world) -> World:
+    """A world where `chefwrap install --shell bash` has run."""
+    world.install("--shell", "bash")
+    return world
+
+
+def skel(name: str) -> bytes:
+    """Debian's default start-up files, as a new user gets them."""
+    return (Path("/etc/skel") / name).read_bytes()
+
+
+def shell_path(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed: the test command installs it (see README)")
+    return path
+

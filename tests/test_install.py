@@ -1,0 +1,306 @@
+"""install and uninstall: the right files, one block, and a home byte-identical after the round trip."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from chefwrap.startup_files import BEGIN, END
+from conftest import PYTHON, skel
+
+SHELLS = ("bash", "zsh", "fish", "sh")
+
+
+def snapshot(root):
+    """Every file, link and folder under `root`: contents, link targets and permissions."""
+    tree = {}
+    for folder, subfolders, names in os.walk(root):
+        for name in subfolders + names:
+            path = os.path.join(folder, name)
+            status = os.lstat(path)
+            if os.path.islink(path):
+                tree[path] = ("link", os.readlink(path))
+            elif os.path.isdir(path):
+                tree[path] = ("folder", status.st_mode)
+            else:
+                tree[path] = ("file", status.st_mode, open(path, "rb").read())
+    return tree
+
+
+def blocks_in(path):
+    return path.read_bytes().count(BEGIN)
+
+
+@pytest.fixture
+def debian_home(world):
+    for name in (".bashrc", ".profile"):
+        (world.home / name).write_bytes(skel(name))
+    return world
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_uninstall_restores_the_home_byte_for_byte(debian_home, shell):
+    (debian_home.home / ".zshrc").write_bytes(b"setopt no_beep\nexport EDITOR=vi")  # no final newline
+    before = snapshot(debian_home.root)
+
+    debian_home.install("--shell", shell)
+    assert snapshot(debian_home.root) != before
+    code, out, err = debian_home.chefwrap("uninstall")
+
+    assert code == 0, err
+    assert snapshot(debian_home.root) == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"export A=1\n", id="plain"),
+        pytest.param(b"export A=1", id="no-final-newline"),
+        pytest.param(b"", id="empty"),
+        pytest.param(b"\n\n", id="blank-lines"),
+        pytest.param(b"export A=1\r\nexport B=2\r\n", id="crlf"),
+        pytest.param(b"echo '\xff\xfe'\n# caf\xe9\n", id="not-utf-8"),
+        pytest.param(b"case $- in\n    *i*) ;;\n      *) return;;\nesac\nalias k=knife", id="non-interactive-guard"),
+        pytest.param(b"[ -z \"$PS1\" ] && return\nalias k=knife\n", id="ps1-guard"),
+    ],
+)
+def test_round_trip_of_every_kind_of_bashrc(world, content):
+    bashrc = world.home / ".bashrc"
+    bashrc.write_bytes(content)
+    world.install("--shell", "bash")
+    assert blocks_in(bashrc) == 1
+    world.chefwrap("uninstall")
+    assert bashrc.read_bytes() == content
+
+
+def test_the_block_goes_above_the_non_interactive_return(debian_home):
+    debian_home.install("--shell", "bash")
+    content = (debian_home.home / ".bashrc").read_bytes()
+    assert content.index(END) < content.index(b"case $- in")
+
+
+def test_installing_twice_leaves_one_block_and_the_same_files(debian_home):
+    debian_home.install("--shell", "bash")
+    once = snapshot(debian_home.root)
+    debian_home.install("--shell", "bash")
+    assert snapshot(debian_home.root) == once
+    assert blocks_in(debian_home.home / ".bashrc") == 1
+    assert blocks_in(debian_home.home / ".profile") == 1
+
+
+def test_a_moved_block_is_refreshed_where_it_stands(world):
+    bashrc = world.home / ".bashrc"
+    world.install("--shell", "bash")
+    block = bashrc.read_bytes()
+    bashrc.write_bytes(b"# mine\n" + block + b"# also mine\n")
+    world.install("--shell", "bash")
+    assert bashrc.read_bytes() == b"# mine\n" + block + b"# also mine\n"
+
+
+def test_a_symlinked_startup_file_is_edited_through_the_link_and_stays_a_link(world):
+    dotfiles = world.root / "dotfiles"
+    dotfiles.mkdir()
+    (dotfiles / "bashrc").write_bytes(b"alias k=knife\n")
+    (world.home / ".bashrc").symlink_to(dotfiles / "bashrc")
+
+    world.install("--shell", "bash")
+    assert (world.home / ".bashrc").is_symlink()
+    assert BEGIN in (dotfiles / "bashrc").read_bytes()
+
+    world.chefwrap("uninstall")
+    assert os.readlink(world.home / ".bashrc") == str(dotfiles / "bashrc")
+    assert (dotfiles / "bashrc").read_bytes() == b"alias k=knife\n"
+
+
+def test_a_file_install_created_is_gone_after_uninstall(world):
+    world.install("--shell", "zsh")
+    assert (world.home / ".zshenv").exists() and (world.home / ".zshrc").exists()
+    world.chefwrap("uninstall")
+    assert sorted(os.listdir(world.home)) == ["bin"]
+
+
+def test_a_file_install_created_but_the_user_added_to_stays(world):
+    world.install("--shell", "zsh")
+    with open(world.home / ".zshrc", "ab") as f:
+        f.write(b"alias k=knife\n")
+    world.chefwrap("uninstall")
+    assert (world.home / ".zshrc").read_bytes() == b"alias k=knife\n"
+    assert not (world.home / ".zshenv").exists()
+
+
+def test_folders_install_made_go_but_the_users_own_stay(world):
+    (world.home / ".config" / "fish").mkdir(parents=True)
+    world.install("--shell", "fish")
+    assert (world.home / ".config" / "fish" / "conf.d" / "chefwrap.fish").exists()
+    world.chefwrap("uninstall")
+    assert os.listdir(world.home / ".config") == ["fish"]
+    assert os.listdir(world.home / ".config" / "fish") == []
+
+
+def test_uninstall_leaves_the_data_sharing_decision_alone(debian_home):
+    chef = debian_home.home / ".chef"
+    chef.mkdir()
+    (chef / "telemetry_opt_out").write_bytes(b"")
+    debian_home.install("--shell", "bash")
+    debian_home.chefwrap("uninstall")
+    assert (chef / "telemetry_opt_out").exists()
+
+
+def test_an_unwritable_startup_file_gets_exact_lines_to_add_by_hand(debian_home):
+    """Root writes through chmod 444: the run drops the capabilities that let it, as setpriv does for a user."""
+    bashrc = debian_home.home / ".bashrc"
+    bashrc.chmod(0o444)
+    before = bashrc.read_bytes()
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is needed"
+    drop = [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+    assert subprocess.run(drop + ["sh", "-c", f"echo x >> '{bashrc}'"], capture_output=True).returncode != 0
+
+    result = subprocess.run(
+        drop + [PYTHON, "-m", "chefwrap", "install", "--shell", "bash"],
+        env=debian_home.env(),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert bashrc.read_bytes() == before
+    assert f"cannot write {bashrc}: Permission denied" in result.stderr
+    block = [line for line in (debian_home.home / ".profile").read_text().splitlines()]
+    block = block[block.index(BEGIN.decode()) : block.index(END.decode()) + 1]
+    assert "\n".join(block) in result.stderr
+    assert (debian_home.shims / "knife").exists()  # everything else was done
+
+
+def test_a_folder_where_a_startup_file_should_be_is_a_clear_error(world):
+    (world.home / ".bashrc").mkdir()
+    code, out, err = world.chefwrap("install", "--shell", "bash")
+    assert code == 1
+    assert err.count("\n") == 1 and ".bashrc" in err and "Is a directory" in err
+    assert not world.shims.exists()
+
+
+def test_a_damaged_block_stops_install_before_anything_is_written(world):
+    (world.home / ".bashrc").write_bytes(b"x\n" + BEGIN + b"\nPATH=/somewhere\n")
+    code, out, err = world.chefwrap("install", "--shell", "bash")
+    assert code == 1
+    assert "has no end marker" in err and ".bashrc" in err
+    assert not world.shims.exists()
+
+
+def test_dry_run_shows_a_diff_and_changes_nothing(debian_home):
+    before = snapshot(debian_home.root)
+    code, out, err = debian_home.chefwrap("install", "--shell", "bash", "--dry-run")
+    assert code == 0
+    assert snapshot(debian_home.root) == before
+    assert f"+++ {debian_home.home / '.bashrc'}" in out
+    assert "+" + BEGIN.decode() in out
+    assert f"+++ {debian_home.shims / 'knife'}" in out
+
+    debian_home.install("--shell", "bash")
+    installed = snapshot(debian_home.root)
+    code, out, err = debian_home.chefwrap("uninstall", "--dry-run")
+    assert code == 0
+    assert snapshot(debian_home.root) == installed
+    assert "-" + BEGIN.decode() in out
+
+
+def test_tools_choose_the_shims(world):
+    world.install("--shell", "bash", "--tools", "knife")
+    assert sorted(os.listdir(world.shims)) == ["knife"]
+    world.install("--shell", "bash")
+    assert sorted(os.listdir(world.shims)) == ["chef", "kitchen", "knife"]
+    world.install("--shell", "bash", "--tools", "kitchen,knife")
+    assert sorted(os.listdir(world.shims)) == ["kitchen", "knife"]
+
+
+def test_an_unknown_tool_is_refused(world):
+    with pytest.raises(SystemExit) as exit:
+        world.chefwrap("install", "--shell", "bash", "--tools", "knife,berks")
+    assert exit.value.code == 2
+
+
+def test_install_refreshes_shims_written_by_another_version(installed):
+    shim = installed.shims / "knife"
+    stale = shim.read_bytes().replace(b"/", b"/old/", 1)
+    shim.write_bytes(stale)
+    installed.install("--shell", "bash")
+    assert shim.read_bytes() != stale
+    assert installed.run([shim, "exit", "9"]).returncode == 9
+
+
+def test_chefwrap_home_moves_everything(world):
+    elsewhere = world.root / "elsewhere"
+    env = world.env(CHEFWRAP_HOME=elsewhere)
+    env["PATH"] = f"{elsewhere}/shims:{world.tools}:/usr/bin:/bin"
+    world.install("--shell", "bash", env=env)
+    assert (elsewhere / "shims" / "knife").exists()
+    assert str(elsewhere / "shims").encode() in (world.home / ".bashrc").read_bytes()
+    assert world.run([elsewhere / "shims" / "knife", "exit", "3"], env=env).returncode == 3
+
+
+def test_the_shim_falls_back_to_sh_for_an_interpreter_path_too_long_for_a_shebang(world):
+    from chefwrap import shim_files
+
+    long_folder = world.root / ("x" * 60) / ("y" * 60)
+    long_folder.mkdir(parents=True)
+    python = long_folder / "python3"
+    python.symlink_to(PYTHON)
+    shim = world.shims / "knife"
+    shim.parent.mkdir(parents=True)
+    shim.write_bytes(shim_files.render("knife", python=str(python)))
+    shim.chmod(0o755)
+    assert shim.read_bytes().startswith(b"#!/bin/sh\n")
+    assert world.run([shim, "exit", "8"]).returncode == 8
+    report = world.take_report()
+    assert report["argv"] == [b"exit".hex(), b"8".hex()]
+
+
+def test_shell_detection_finds_the_shell_that_runs_install(world):
+    script = f"'{PYTHON}' -m chefwrap install; exit $?"
+    result = subprocess.run(["zsh", "-c", script], env=world.env(SHELL="/bin/bash"), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (world.home / ".zshenv").exists()
+    assert not (world.home / ".bashrc").exists()
+
+
+def test_the_module_entry_point_runs(world):
+    result = subprocess.run([sys.executable, "-m", "chefwrap", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("chefwrap ")
+
+
+def run_without_a_shell_above(world, env):
+    """Run `chefwrap install` in a process whose parents hold no shell: orphaned, it is adopted by init."""
+    init = open("/proc/1/comm").read().strip()
+    if init in ("bash", "zsh", "fish", "sh", "dash"):
+        pytest.skip(f"init is {init}: every process has a shell above it")
+    result_file = world.root / "orphan-result"
+    program = (
+        "import os, subprocess, sys\n"
+        "if os.fork(): os._exit(0)\n"
+        "result = subprocess.run([sys.executable, '-m', 'chefwrap', 'install'], capture_output=True, text=True)\n"
+        f"open({str(result_file)!r} + '.tmp', 'w').write(str(result.returncode) + '\\n' + result.stderr)\n"
+        f"os.rename({str(result_file)!r} + '.tmp', {str(result_file)!r})\n"
+    )
+    subprocess.run([PYTHON, "-c", program], env=env, check=True, timeout=30)
+    from conftest import wait_for
+
+    wait_for(result_file.exists, timeout=30, what="the orphaned install")
+    code, _, stderr = result_file.read_text().partition("\n")
+    return int(code), stderr
+
+
+def test_shell_detection_falls_back_to_the_shell_variable(world):
+    code, stderr = run_without_a_shell_above(world, world.env(SHELL="/usr/bin/fish"))
+    assert code == 0, stderr
+    assert (world.home / ".config" / "fish" / "conf.d" / "chefwrap.fish").exists()
+
+
+def test_shell_detection_says_what_it_could_not_tell(world):
+    env = world.env(SHELL="/bin/tcsh")
+    code, stderr = run_without_a_shell_above(world, env)
+    assert code == 2
+    assert "cannot tell which shell to set up" in stderr and "tcsh" in stderr and "--shell" in stderr
+    assert stderr.count("\n") == 1
+    assert not world.shims.exists()
