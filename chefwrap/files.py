@@ -1,55 +1,72 @@
-"""Writing files so that a reader never sees half of one, and symlinks stay symlinks."""
+"""Writing files so that a reader never sees half of one, and symlinks stay symlinks.
+
+Also used on the shim's hot path (session, spool), so it needs nothing beyond os.
+"""
 
 import os
-import tempfile
-from pathlib import Path
 
 
-def read_or_none(path: Path):
+def read_or_none(path):
     """The file's bytes, None when it does not exist; OSError for anything else (a directory, no access)."""
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as stream:
+            return stream.read()
     except FileNotFoundError:
         return None
 
 
-def write_atomically(path: Path, data: bytes, mode: int = None) -> list:
+def write_atomically(path, data: bytes, mode: int = None, durable: bool = True) -> list:
     """Replace the file at `path` (through a symlink: the link stays, its target changes) in one step.
 
     An existing file keeps its permissions unless `mode` is given, and one that we may not write
-    stays untouched even where its folder would let us replace it. Returns the folders it had to make.
+    stays untouched even where its folder would let us replace it. `durable` waits for the disk;
+    without it a crash may leave an empty file, never a half-written one. Returns the folders made.
     """
-    target = Path(os.path.realpath(path))
+    target = os.path.realpath(path)
     existing_mode = _existing_mode(target)
     if mode is None:
         mode = existing_mode if existing_mode is not None else 0o666 & ~_umask()
-    made = make_folders(target.parent)
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".chefwrap")
+    folder, name = os.path.split(target)
+    made = make_folders(folder)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.chefwrap")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+            if durable:
+                os.fsync(descriptor)
+            os.fchmod(descriptor, mode)
+        finally:
+            os.close(descriptor)
         os.replace(temporary, target)
     except BaseException:
-        _remove_quietly(temporary)
+        remove(temporary)
         raise
     return made
 
 
-def make_folders(folder: Path) -> list:
+def make_folders(folder) -> list:
     """mkdir -p, returning the folders that did not exist before, outermost first."""
     missing = []
-    while not folder.exists():
+    folder = os.fspath(folder)
+    while not os.path.isdir(folder):
         missing.append(folder)
-        folder = folder.parent
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
     for each in reversed(missing):
-        each.mkdir(exist_ok=True)
+        try:
+            os.mkdir(each, 0o777)
+        except FileExistsError:
+            if not os.path.isdir(each):
+                raise
     return list(reversed(missing))
 
 
-def remove(path: Path) -> bool:
+def remove(path) -> bool:
     """Remove a file if it is there; True when something was removed."""
     try:
         os.unlink(path)
@@ -58,10 +75,10 @@ def remove(path: Path) -> bool:
         return False
 
 
-def _existing_mode(target: Path):
+def _existing_mode(target):
     """The mode of an existing file, after proving we may write it (open for writing, without truncating)."""
     try:
-        descriptor = os.open(target, os.O_WRONLY)
+        descriptor = os.open(target, os.O_WRONLY | os.O_CLOEXEC)
     except FileNotFoundError:
         return None
     try:
@@ -74,10 +91,3 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
-
-
-def _remove_quietly(path) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass

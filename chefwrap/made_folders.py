@@ -13,6 +13,7 @@ def record(locations: Locations) -> Path:
 
 
 def remember(locations: Locations, folders: list) -> None:
+    folders = [Path(folder) for folder in folders]
     outside = [folder for folder in folders if locations.chefwrap_home not in (folder, *folder.parents)]
     if not outside:
         return
