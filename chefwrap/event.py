@@ -1,0 +1,114 @@
+"""The event one run produces: the RFC's example and the chef-telemetry gem's fields, nothing more.
+
+No identifier of the machine or the user: instance_id and license_id are all zeros, the session id
+is a fresh UUID every 10 idle minutes (chefwrap.session), and the properties hold only what the
+sanitizer let through plus the OS family, the CPU architecture, whether it ran in CI and the tool's
+version. Imported on the shim's hot path: builtins only (json would pull in re: 4 ms).
+"""
+
+import os
+import sys
+import time
+
+from _json import encode_basestring_ascii
+
+from chefwrap import ci
+
+ZERO_ID = "00000000-0000-0000-0000-000000000000"
+INSTALL_CONTEXT = "chefwrap"
+# The gem each tool's binstub pins (Chef Workstation's appbundler binstubs say `gem "knife", "= 18.4.2"`).
+PINNED_GEMS = {"knife": ("knife", "chef"), "kitchen": ("test-kitchen",), "chef": ("chef-cli", "chef-dk")}
+OS_FAMILIES = {"linux": "linux", "darwin": "macos", "win32": "windows", "cygwin": "windows", "freebsd": "freebsd"}
+
+
+def build(sanitized, exit_code, duration_ms, session_id, env, product_version=None, now=None):
+    """The event as a dict, ready for to_json()."""
+    timestamp = utc_timestamp(now)
+    properties = {
+        "command": sanitized.command,
+        "options": list(sanitized.options),
+        "exit_code": exit_code,
+        "duration_ms": None if duration_ms is None else int(round(duration_ms)),
+        "timestamp": timestamp,
+        "os": os_family(),
+        "arch": architecture(),
+        "ci": ci.detected(env),
+    }
+    event = {
+        "instance_id": ZERO_ID,
+        "license_id": ZERO_ID,
+        "message_version": 1.0,
+        "payload_version": 1.0,
+        "session_id": session_id,
+        "event_id": new_uuid(),
+        "origin": "command-line",
+        "type": "track",
+        "product": sanitized.tool,
+        "product_version": product_version,
+        "install_context": INSTALL_CONTEXT,
+        "timestamp": timestamp,
+        "payload": {"event": "user-command", "properties": properties},
+    }
+    if product_version is None:
+        del event["product_version"]
+    return event
+
+
+def utc_timestamp(now=None) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+
+
+def new_uuid() -> str:
+    """A random (version 4) UUID, without importing uuid."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def os_family() -> str:
+    for prefix, family in OS_FAMILIES.items():
+        if sys.platform.startswith(prefix):
+            return family
+    return "other"
+
+
+def architecture() -> str:
+    machine = os.uname().machine.lower() if hasattr(os, "uname") else ""
+    machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
+    return machine if machine.isascii() and machine.replace("_", "").isalnum() else "other"
+
+
+def version_from_binstub(tool: str, head: bytes):
+    """The version an appbundler binstub pins (`gem "knife", "= 18.4.2"`), if it is a plain version."""
+    for gem in PINNED_GEMS.get(tool, ()):
+        marker = b'gem "%s", "= ' % gem.encode()
+        start = head.find(marker)
+        if start < 0:
+            continue
+        start += len(marker)
+        end = head.find(b'"', start, start + 32)
+        version = head[start:end].decode("ascii", "replace") if end > 0 else ""
+        if version and all(part.isdigit() for part in version.split(".")) and len(version.split(".")) <= 4:
+            return version
+    return None
+
+
+def to_json(value) -> str:
+    """Compact JSON, ASCII only: what json.dumps(value, separators=(",", ":")) gives, for the types events use."""
+    if isinstance(value, str):
+        return encode_basestring_ascii(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(encode_basestring_ascii(str(key)) + ":" + to_json(item) for key, item in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(to_json(item) for item in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
