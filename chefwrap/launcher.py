@@ -29,13 +29,15 @@ FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUS
 class Run:
     """What the telemetry layer learns of one finished call."""
 
-    __slots__ = ("tool", "argv", "exit_code", "duration_ms")
+    __slots__ = ("tool", "argv", "exit_code", "duration_ms", "env", "real")
 
-    def __init__(self, tool, argv, exit_code, duration_ms):
+    def __init__(self, tool, argv, exit_code, duration_ms, env, real):
         self.tool = tool  # "knife"
         self.argv = argv  # the arguments after the tool's name, as bytes
         self.exit_code = exit_code  # as a shell reports it: 128 + N for a death by signal N
         self.duration_ms = duration_ms
+        self.env = env  # the caller's environment, bytes to bytes
+        self.real = real  # the real tool's path, bytes
 
 
 def main(tool):
@@ -49,8 +51,11 @@ def main(tool):
         os._exit(NOT_FOUND)
     if is_set(env.get(b"CHEFWRAP_BYPASS")) or called_by_another_shim():
         exec_real_tool(tool, real, argv, env)
-    status, duration_ms = run_and_wait(tool, real, argv, env)
-    hand_off(Run(tool, argv[1:], exit_code_of(status), duration_ms))
+    recording, tool_env = decide(env)
+    if not recording:
+        exec_real_tool(tool, real, argv, tool_env)
+    status, duration_ms = run_and_wait(tool, real, argv, tool_env)
+    hand_off(Run(tool, argv[1:], exit_code_of(status), duration_ms, env, real))
     exit_like(status)
 
 
@@ -203,6 +208,20 @@ def exit_code_of(status):
     if os.WIFSIGNALED(status):
         return 128 + os.WTERMSIG(status)
     return os.waitstatus_to_exitcode(status)
+
+
+def decide(env):
+    """The telemetry layer's say before the tool runs: (record this run?, the environment for the tool).
+
+    It may ask the user once, on the terminal. Should it fail in any way, the run is not recorded and
+    the tool runs as if chefwrap were not there.
+    """
+    try:
+        from chefwrap import telemetry
+
+        return telemetry.before_run(env)
+    except BaseException:
+        return False, env
 
 
 def hand_off(run):

@@ -34,6 +34,10 @@ def parser() -> argparse.ArgumentParser:
 
     doctor = commands.add_parser("doctor", help="check that every tool call goes through a current shim")
     doctor.add_argument("--shell", choices=SHELLS, help="the shell whose start-up files to check (default: the one you run)")
+    telemetry = commands.add_parser("telemetry", help="see what is collected, and change whether it is")
+    actions = telemetry.add_subparsers(dest="action", metavar="ACTION", required=True)
+    preview = actions.add_parser("preview", help="print the event a command line would produce, running nothing")
+    preview.add_argument("command_line", nargs=argparse.REMAINDER, metavar="-- TOOL ARGS", help="e.g. -- knife node show web1")
     return top
 
 

@@ -1,9 +1,47 @@
-"""The telemetry layer as the launcher sees it: one call after each finished run.
+"""The telemetry layer as the launcher sees it: one call before the tool runs, one after it has exited.
 
-It runs on the shim's hot path, after the tool has exited and before the shim exits with the tool's
-status, so it must stay cheap and must never print.
+Both run on the shim's hot path, so this imports only light modules and never prints, except the
+event itself on stderr when CHEF_TELEMETRY_DEBUG asks for it.
 """
+
+import os
+
+from chefwrap import ci, consent, event, sanitizer, session, spool
+
+OPT_OUT_FOR_THE_TOOL = {b"CHEF_TELEMETRY_OPT_OUT": b"1"}
+
+
+def before_run(env_bytes):
+    """(record this run?, the environment for the tool), from the user's decision."""
+    env = text_environment(env_bytes)
+    decision = consent.decide(env)
+    if decision.outcome == consent.ASK:
+        decision = consent.ask(env)
+    tool_env = dict(env_bytes, **OPT_OUT_FOR_THE_TOOL) if decision.tell_gem else env_bytes
+    return decision.outcome in (consent.SHARE, consent.LOCAL), tool_env
 
 
 def record(run):
-    """Take a finished run (chefwrap.launcher.Run). The sanitizer, the spool and the sender plug in here."""
+    """Turn a finished run (chefwrap.launcher.Run) into an event, spool it and wake the sender."""
+    env = text_environment(run.env)
+    sanitized = sanitizer.sanitize(run.tool, run.argv)
+    version = event.version_from_binstub(run.tool, head_of(run.real))
+    built = event.build(sanitized, run.exit_code, run.duration_ms, session.current(env), env, version)
+    line = event.to_json(built)
+    if ci.is_set(env.get("CHEF_TELEMETRY_DEBUG")):
+        os.write(2, line.encode() + b"\n")
+        return
+    spool.append(env, built["event_id"], line)
+    spool.wake_sender(env)
+
+
+def text_environment(env):
+    return {os.fsdecode(name): os.fsdecode(value) for name, value in env.items()}
+
+
+def head_of(path, size=4096) -> bytes:
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(size)
+    except OSError:
+        return b""

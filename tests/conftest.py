@@ -9,10 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from chefwrap.environment import Environment
 from chefwrap.main import main
+from endpoint import Endpoint
 
 PYTHON = sys.executable
 TESTS = Path(__file__).resolve().parent
@@ -48,8 +50,9 @@ def wait_for(condition, timeout=10.0, what="a condition"):
 class World:
     """A user's machine in miniature: HOME, the real tools in ~/bin, and chefwrap's entry point."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, endpoint: Endpoint):
         self.root = root
+        self.endpoint = endpoint
         self.home = root / "home"
         self.tools = self.home / "bin"
         self.reports = root / "reports"
@@ -79,6 +82,7 @@ class World:
             "FAKE_TOOL_REPORTS": str(self.reports),
             "FAKE_TOOL_SIGNALS": str(self.signals),
             "LANG": "C.UTF-8",
+            "CHEF_TELEMETRY_ENDPOINT": self.endpoint.url,
         }
         env.update({name: str(value) for name, value in extra.items()})
         return env
@@ -120,16 +124,57 @@ class World:
     def tool_is_ready(self) -> bool:
         return self.signals.exists() and "ready" in self.signals.read_text()
 
+    @property
+    def chef(self) -> Path:
+        return self.home / ".chef"
+
+    @property
+    def spool(self) -> Path:
+        return self.chef / "chefwrap" / "spool"
+
+    def spooled(self) -> list:
+        return sorted(name for name in os.listdir(self.spool) if not name.startswith(".")) if self.spool.exists() else []
+
+    def opt_in(self):
+        self.chef.mkdir(exist_ok=True)
+        (self.chef / "telemetry_opt_in").write_bytes(b"")
+
+    def senders(self) -> list:
+        """The sender processes started for this world (found by their HOME)."""
+        found = []
+        for process in psutil.process_iter(["cmdline"]):
+            try:
+                if "chefwrap.sender" in (process.info["cmdline"] or []) and process.environ().get("HOME") == str(self.home):
+                    found.append(process)
+            except psutil.Error:
+                continue
+        return found
+
+    def wait_for_senders_to_finish(self, timeout=20.0):
+        wait_for(lambda: not self.senders(), timeout=timeout, what="the sender to finish")
+
 
 @pytest.fixture
-def world(tmp_path) -> World:
-    return World(tmp_path)
+def world(tmp_path):
+    endpoint = Endpoint()
+    world = World(tmp_path, endpoint)
+    yield world
+    try:
+        world.wait_for_senders_to_finish(timeout=15)
+    finally:
+        leftovers = world.senders()
+        for process in leftovers:
+            process.kill()
+        psutil.wait_procs(leftovers, timeout=10)
+        endpoint.close()
+    assert not leftovers, "a sender outlived its test"
 
 
 @pytest.fixture
 def installed(world) -> World:
-    """A world where `chefwrap install --shell bash` has run."""
+    """A world where `chefwrap install --shell bash` has run and the user agreed to share."""
     world.install("--shell", "bash")
+    world.opt_in()
     return world
 
 

@@ -1,0 +1,99 @@
+"""Whether this run may be recorded: the first rule that matches decides.
+
+1. CHEFWRAP_BYPASS set: no telemetry at all.
+2. CHEF_TELEMETRY_OPT_OUT present with any value, even empty or 0 (as the chef-telemetry gem reads it).
+3. DO_NOT_TRACK set to anything but empty, 0 or false.
+4. .chef/telemetry_opt_out in the working directory or any parent (from $PWD, as the gem walks).
+5. ~/.chef/telemetry_opt_out (under $CHEF_HOME when set).
+6. `chefwrap telemetry local`: record in the local ledger, never send.
+7. ~/.chef/telemetry_opt_in: sharing.
+8. No decision yet: ask, on a terminal outside CI; otherwise nothing is sent and nothing is recorded.
+
+Used on the shim's hot path before the tool runs: os only.
+"""
+
+import os
+
+from chefwrap import ci, config
+from chefwrap.chef_dir import OPT_IN, OPT_OUT, chef_dir
+
+OFF = "off"
+SHARE = "share"
+LOCAL = "local"
+ASK = "ask"
+
+
+class Decision:
+    __slots__ = ("outcome", "rule", "source", "tell_gem")
+
+    def __init__(self, outcome, rule, source=None, tell_gem=False):
+        self.outcome = outcome  # OFF, SHARE, LOCAL or ASK
+        self.rule = rule  # in words, for `chefwrap telemetry status`
+        self.source = source  # the variable or file that decided, if any
+        # Off for a reason the chef-telemetry gem does not read: the tool gets CHEF_TELEMETRY_OPT_OUT=1,
+        # so gem-based Chef tools it starts stay quiet too.
+        self.tell_gem = tell_gem
+
+    def __repr__(self):
+        return f"Decision({self.outcome!r}, {self.rule!r}, {self.source!r})"
+
+
+def decide(env, interactive=None) -> Decision:
+    """The decision for a run with this environment; `interactive`: are stdin, stdout and stderr terminals?"""
+    if ci.is_set(env.get("CHEFWRAP_BYPASS")):
+        return Decision(OFF, "CHEFWRAP_BYPASS is set: chefwrap does nothing", "CHEFWRAP_BYPASS")
+    if "CHEF_TELEMETRY_OPT_OUT" in env:
+        return Decision(OFF, "CHEF_TELEMETRY_OPT_OUT is set (any value opts out)", "CHEF_TELEMETRY_OPT_OUT")
+    if ci.is_set(env.get("DO_NOT_TRACK")):
+        return Decision(OFF, "DO_NOT_TRACK is set", "DO_NOT_TRACK", tell_gem=True)
+    repository_opt_out = find_repository_opt_out(env)
+    if repository_opt_out:
+        return Decision(OFF, "a repository opts out", repository_opt_out)
+    home = chef_dir(env)
+    if os.path.exists(os.path.join(home, OPT_OUT)):
+        return Decision(OFF, "you opted out", os.path.join(home, OPT_OUT))
+    if config.mode(env) == config.LOCAL:
+        return Decision(LOCAL, "local mode: events are kept in the local ledger, never sent", config.path(env))
+    if os.path.exists(os.path.join(home, OPT_IN)):
+        return Decision(SHARE, "you opted in", os.path.join(home, OPT_IN))
+    if interactive is None:
+        interactive = all(_isatty(descriptor) for descriptor in (0, 1, 2))
+    if not interactive:
+        return Decision(OFF, "no decision yet, and no terminal to ask on: nothing is recorded")
+    if ci.detected(env):
+        return Decision(OFF, "no decision yet, and this is CI: nothing is recorded")
+    return Decision(ASK, "no decision yet: the next interactive run asks")
+
+
+def find_repository_opt_out(env):
+    """The nearest .chef/telemetry_opt_out from the working directory up to /, or None."""
+    folder = env.get("PWD") or _cwd()
+    if not folder or not os.path.isabs(folder):
+        return None
+    while True:
+        candidate = os.path.join(folder, ".chef", OPT_OUT)
+        if os.path.exists(candidate):
+            return candidate
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _cwd():
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
+
+
+def _isatty(descriptor) -> bool:
+    try:
+        return os.isatty(descriptor)
+    except OSError:
+        return False
+
+
+def ask(env) -> Decision:
+    """Ask once, on the terminal (chefwrap.prompt, in a process of its own)."""
+    return Decision(OFF, "no answer to the question", tell_gem=True)

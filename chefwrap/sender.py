@@ -1,0 +1,225 @@
+"""The detached sender: posts spooled events, freshest first, one per request, then exits.
+
+Started by a shim with the sender lock already held (`--lock-fd N`), or by hand (it then takes the
+lock itself, or leaves if another sender has it). It never learns an event from its argv or its
+environment: it reads the spool.
+
+- One requests.Session (one kept-alive connection), connect and read time-outs.
+- 2xx: the event is sent; it goes to the ledger with where it went, and leaves the spool.
+- Connection errors, 408, 429 and 5xx: retried with exponential back-off and jitter (Retry-After is
+  honoured), at most MAX_ATTEMPTS times in a row; then the sender gives up for the rest of its life,
+  leaves the events in the spool and writes when the next sender may try (at most a minute away),
+  so a firewalled machine sends a trickle, never a storm.
+- Any other 4xx: the endpoint will never take that event; it is dropped and noted in the local log.
+- A hard lifetime cap; it exits as soon as the spool is empty.
+"""
+
+import argparse
+import fcntl
+import json
+import os
+import random
+import sys
+import time
+from email.utils import parsedate_to_datetime
+
+from chefwrap import config, files, ledger, spool
+from chefwrap.chef_dir import own_dir
+
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 5.0
+MAX_ATTEMPTS = 5
+FIRST_DELAY = 1.0
+LONGEST_DELAY = 30.0
+LONGEST_PAUSE = 60.0  # between a sender giving up and the next one trying: delivery resumes within a minute
+LIFETIME = 300.0
+RETRYABLE = {408, 429}
+
+
+class GiveUp(Exception):
+    """Stop sending for the rest of this sender's life; `until` is when the next one may try."""
+
+    def __init__(self, until):
+        self.until = until
+
+
+def main(argv=None) -> int:
+    options = argparse.ArgumentParser(prog="python -m chefwrap.sender")
+    options.add_argument("--lock-fd", type=int, help="an inherited descriptor of the sender lock, already locked")
+    args = options.parse_args(argv)
+    env = dict(os.environ)
+    lock = args.lock_fd if args.lock_fd is not None else take_lock(env)
+    if lock is None:
+        return 0
+    deadline = time.monotonic() + float(env.get("CHEFWRAP_SENDER_LIFETIME") or LIFETIME)
+    sender = Sender(env, deadline)
+    try:
+        while True:
+            sender.send_all()
+            # A shim that spooled an event while we held the lock did not start a sender: look again
+            # once the lock is free, and carry on if there is more and nobody else took over.
+            os.close(lock)
+            if not spool.names(env) or time.monotonic() > deadline:
+                return 0
+            lock = take_lock(env)
+            if lock is None:
+                return 0
+    except GiveUp as pause:
+        write_pause(env, pause.until)
+        return 0
+    finally:
+        sender.close()
+
+
+def take_lock(env):
+    descriptor = os.open(os.path.join(own_dir(env), spool.SENDER_LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+class Sender:
+    def __init__(self, env, deadline):
+        self.env = env
+        self.deadline = deadline
+        self.endpoint = config.endpoint(env)
+        self.local_only = config.mode(env) == config.LOCAL
+        self.failures = 0
+        self._session = None
+
+    @property
+    def session(self):
+        if self._session is None:
+            import requests
+
+            self._session = requests.Session()
+            self._session.headers["Content-Type"] = "application/json"
+        return self._session
+
+    def close(self):
+        if self._session is not None:
+            self._session.close()
+
+    def send_all(self):
+        spool.trim(self.env, max_bytes=spool.MAX_TOTAL_BYTES)
+        remove_stale_temporary_files(self.env)
+        while time.monotonic() < self.deadline:
+            pending = spool.names(self.env)
+            if not pending:
+                return
+            for name in pending:
+                if time.monotonic() >= self.deadline:
+                    return
+                self.deliver(name)
+
+    def deliver(self, name):
+        data = spool.read(self.env, name)
+        if data is None:
+            return
+        event = parse(data)
+        if event is None:
+            ledger.note(self.env, f"skipped a damaged spool record ({len(data)} bytes)")
+            spool.remove(self.env, name)
+            return
+        if self.local_only:
+            ledger.record(self.env, event, endpoint=None, status=None)
+            spool.remove(self.env, name)
+            return
+        status = self.post_with_retries(data)
+        if 200 <= status < 300:
+            ledger.record(self.env, event, endpoint=self.url, status=status)
+            clear_pause(self.env)
+        else:
+            ledger.note(self.env, f"dropped event {event.get('event_id')}: the endpoint answered HTTP {status}")
+        spool.remove(self.env, name)
+
+    @property
+    def url(self):
+        return self.endpoint.rstrip("/") + "/events"
+
+    def post_with_retries(self, data) -> int:
+        """The final HTTP status for this event, or GiveUp."""
+        while True:
+            retry_after = None
+            try:
+                response = self.session.post(self.url, data=data, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), allow_redirects=False)
+                status = response.status_code
+                response.close()
+                if status < 500 and status not in RETRYABLE:
+                    self.failures = 0
+                    return status
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            except Exception:  # requests' connection errors and time-outs, a garbage answer
+                pass
+            self.failures += 1
+            self.wait_before_retry(retry_after)
+
+    def wait_before_retry(self, retry_after):
+        delay = backoff_delay(self.failures)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        if self.failures >= MAX_ATTEMPTS or time.monotonic() + delay > self.deadline:
+            raise GiveUp(time.time() + min(delay, LONGEST_PAUSE))
+        time.sleep(delay)
+
+
+def backoff_delay(failures: int) -> float:
+    """Exponential back-off with full jitter: a random delay up to 1, 2, 4 ... seconds."""
+    ceiling = min(LONGEST_DELAY, FIRST_DELAY * 2 ** (failures - 1))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def retry_after_seconds(value):
+    """Retry-After as seconds from now (delta-seconds or an HTTP date), None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def write_pause(env, until) -> None:
+    until = min(until, time.time() + LONGEST_PAUSE)
+    try:
+        files.write_atomically(os.path.join(own_dir(env), spool.BACKOFF_FILE), f"{until:.3f}\n".encode(), mode=0o600, durable=False)
+    except OSError:
+        pass
+
+
+def clear_pause(env) -> None:
+    files.remove(os.path.join(own_dir(env), spool.BACKOFF_FILE))
+
+
+def parse(data: bytes):
+    try:
+        event = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def remove_stale_temporary_files(env, older_than=60.0) -> None:
+    """Temporary files of shims killed mid-write."""
+    folder = spool.folder(env)
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return
+    for name in entries:
+        path = os.path.join(folder, name)
+        try:
+            if name.startswith(".") and time.time() - os.stat(path).st_mtime > older_than:
+                os.unlink(path)
+        except OSError:
+            pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

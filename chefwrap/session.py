@@ -1,0 +1,55 @@
+"""The RFC's session: one UUID for every Chef tool used in a stretch of activity, new after 10 idle minutes.
+
+Kept in ~/.chef/TELEMETRY_SESSION_ID like the chef-telemetry gem does: the id is live while the file
+was touched in the last 600 seconds, and every use touches it. Concurrent shims agree on one id: a
+new one is only written under a lock, after looking again.
+"""
+
+import os
+import time
+
+from chefwrap import files
+from chefwrap.chef_dir import SESSION_FILE, chef_dir, own_dir
+from chefwrap.event import new_uuid
+
+IDLE_SECONDS = 600
+
+
+def current(env, now=None) -> str:
+    """The live session id, touched; or a new one."""
+    path = os.path.join(chef_dir(env), SESSION_FILE)
+    now = time.time() if now is None else now
+    live = _live(path, now)
+    if live:
+        return live
+    import fcntl
+
+    files.make_folders(own_dir(env))
+    with open(os.path.join(own_dir(env), "session.lock"), "ab") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        live = _live(path, now)
+        if live:
+            return live
+        new = new_uuid()
+        files.write_atomically(path, new.encode() + b"\n", mode=0o600, durable=False)
+        os.utime(path, (now, now))
+        return new
+
+
+def _live(path, now):
+    try:
+        if now - os.stat(path).st_mtime >= IDLE_SECONDS:
+            return None
+        with open(path, "rb") as stream:
+            text = stream.read(64).decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not _is_uuid(text):
+        return None
+    os.utime(path, (now, now))
+    return text
+
+
+def _is_uuid(text) -> bool:
+    parts = text.split("-")
+    return [len(part) for part in parts] == [8, 4, 4, 4, 12] and all(c in "0123456789abcdefABCDEF" for c in "".join(parts))
