@@ -2,15 +2,18 @@
 
     .venv/bin/python benchmarks/shim_overhead.py [--runs 200]
 
-A throw-away HOME gets `chefwrap install`; the "real" knife is a copy of /bin/true, so the figures are
-the shim's own cost and nothing of the tool's. Each round runs the direct call and the shimmed call
-back to back, in random order, and the report gives the median of the per-round differences.
+A throw-away HOME gets `chefwrap install` and an opt-in; the "real" knife is a copy of /bin/true, so
+the figures are the shim's own cost and nothing of the tool's. Each round runs the direct call and the
+shimmed call back to back, in random order, and the report gives the median of the per-round
+differences. With telemetry on, every run sanitizes, builds and spools its event, and wakes the sender
+unless one is running or delivery is pausing after failures, as it is against a dead endpoint.
 """
 
 import argparse
 import os
 import random
 import shutil
+import socket
 import statistics
 import sys
 import tempfile
@@ -50,11 +53,30 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def scenarios(world: Path):
-    """name -> extra environment. Each later layer of chefwrap adds its own here."""
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class HangingEndpoint:
+    """Accepts connections and never answers."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+
+
+def scenarios(root: Path):
+    """name -> extra environment."""
+    hanging = HangingEndpoint()
     return {
         "bypass (CHEFWRAP_BYPASS=1: the shim execs the tool)": {"CHEFWRAP_BYPASS": "1"},
-        "waiting shim (the path every recorded call takes)": {},
+        "telemetry off (opted out: the shim execs the tool)": {"CHEF_TELEMETRY_OPT_OUT": "1"},
+        "telemetry on, endpoint unreachable (connection refused)": {"CHEF_TELEMETRY_ENDPOINT": f"http://127.0.0.1:{closed_port()}"},
+        "telemetry on, endpoint hanging (accepts, never answers)": {"CHEF_TELEMETRY_ENDPOINT": hanging.url},
     }
 
 
@@ -69,7 +91,21 @@ def build_world(root: Path) -> dict:
     code = main(["install", "--shell", "bash"], Environment(env, open(os.devnull, "w"), sys.stderr))
     if code:
         raise SystemExit("chefwrap install failed")
+    (home / ".chef").mkdir()
+    (home / ".chef" / "telemetry_opt_in").write_bytes(b"")
     return {"env": env, "direct": [str(tools / "knife"), "node", "list"], "shim": [f"{home}/.chefwrap/shims/knife", "node", "list"]}
+
+
+def stop_senders(root: Path):
+    """Senders that the telemetry-on scenarios left waiting on their endpoint."""
+    import psutil
+
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            if "chefwrap.sender" in (process.info["cmdline"] or []) and process.environ().get("HOME", "").startswith(str(root)):
+                process.kill()
+        except psutil.Error:
+            pass
 
 
 def main_benchmark():
@@ -85,6 +121,7 @@ def main_benchmark():
             for _ in range(10):  # warm the page cache and the .pyc files
                 timed_run(world["shim"], env)
             direct, shim, added = paired(world["direct"], world["shim"], env, args.runs)
+            stop_senders(Path(root))
             print(
                 f"{name:<55} {statistics.median(direct):7.2f}ms {statistics.median(shim):7.2f}ms "
                 f"{statistics.median(added):13.2f}ms {percentile(added, 0.9):10.2f}ms"

@@ -51,21 +51,20 @@ def main(argv=None) -> int:
     lock = args.lock_fd if args.lock_fd is not None else take_lock(env)
     if lock is None:
         return 0
-    deadline = time.monotonic() + float(env.get("CHEFWRAP_SENDER_LIFETIME") or LIFETIME)
-    sender = Sender(env, deadline)
+    sender = Sender(env)
     try:
         while True:
             sender.send_all()
             # A shim that spooled an event while we held the lock did not start a sender: look again
             # once the lock is free, and carry on if there is more and nobody else took over.
             os.close(lock)
-            if not spool.names(env) or time.monotonic() > deadline:
+            if not spool.names(env) or time.monotonic() > sender.deadline:
                 return 0
             lock = take_lock(env)
             if lock is None:
                 return 0
     except GiveUp as pause:
-        write_pause(env, pause.until)
+        write_pause(env, pause.until, sender.longest_pause)
         return 0
     finally:
         sender.close()
@@ -81,10 +80,22 @@ def take_lock(env):
     return descriptor
 
 
+def tuning(env, name, default) -> float:
+    """A timing from CHEFWRAP_SENDER_<name> (tests shorten them), else the default."""
+    try:
+        value = float(env.get(f"CHEFWRAP_SENDER_{name}", default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
 class Sender:
-    def __init__(self, env, deadline):
+    def __init__(self, env):
         self.env = env
-        self.deadline = deadline
+        self.deadline = time.monotonic() + tuning(env, "LIFETIME", LIFETIME)
+        self.first_delay = tuning(env, "FIRST_DELAY", FIRST_DELAY)
+        self.timeout = (tuning(env, "TIMEOUT", CONNECT_TIMEOUT), tuning(env, "TIMEOUT", READ_TIMEOUT))
+        self.longest_pause = tuning(env, "LONGEST_PAUSE", LONGEST_PAUSE)
         self.endpoint = config.endpoint(env)
         self.local_only = config.mode(env) == config.LOCAL
         self.failures = 0
@@ -145,7 +156,7 @@ class Sender:
         while True:
             retry_after = None
             try:
-                response = self.session.post(self.url, data=data, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), allow_redirects=False)
+                response = self.session.post(self.url, data=data, timeout=self.timeout, allow_redirects=False)
                 status = response.status_code
                 response.close()
                 if status < 500 and status not in RETRYABLE:
@@ -158,17 +169,17 @@ class Sender:
             self.wait_before_retry(retry_after)
 
     def wait_before_retry(self, retry_after):
-        delay = backoff_delay(self.failures)
+        delay = backoff_delay(self.failures, self.first_delay)
         if retry_after is not None:
             delay = max(delay, retry_after)
         if self.failures >= MAX_ATTEMPTS or time.monotonic() + delay > self.deadline:
-            raise GiveUp(time.time() + min(delay, LONGEST_PAUSE))
+            raise GiveUp(time.time() + delay)
         time.sleep(delay)
 
 
-def backoff_delay(failures: int) -> float:
-    """Exponential back-off with full jitter: a random delay up to 1, 2, 4 ... seconds."""
-    ceiling = min(LONGEST_DELAY, FIRST_DELAY * 2 ** (failures - 1))
+def backoff_delay(failures: int, first_delay: float = FIRST_DELAY) -> float:
+    """Exponential back-off with jitter: between half and all of 1, 2, 4 ... seconds."""
+    ceiling = min(LONGEST_DELAY, first_delay * 2 ** (failures - 1))
     return random.uniform(ceiling / 2, ceiling)
 
 
@@ -185,8 +196,8 @@ def retry_after_seconds(value):
         return None
 
 
-def write_pause(env, until) -> None:
-    until = min(until, time.time() + LONGEST_PAUSE)
+def write_pause(env, until, longest_pause=LONGEST_PAUSE) -> None:
+    until = min(until, time.time() + longest_pause)
     try:
         files.write_atomically(os.path.join(own_dir(env), spool.BACKOFF_FILE), f"{until:.3f}\n".encode(), mode=0o600, durable=False)
     except OSError:

@@ -6,7 +6,7 @@ event itself on stderr when CHEF_TELEMETRY_DEBUG asks for it.
 
 import os
 
-from chefwrap import ci, consent, event, sanitizer, session, spool
+from chefwrap import consent
 
 OPT_OUT_FOR_THE_TOOL = {b"CHEF_TELEMETRY_OPT_OUT": b"1"}
 
@@ -23,6 +23,8 @@ def before_run(env_bytes):
 
 def record(run):
     """Turn a finished run (chefwrap.launcher.Run) into an event, spool it and wake the sender."""
+    from chefwrap import ci, event, sanitizer, session, spool  # only runs that are recorded pay for these
+
     env = text_environment(run.env)
     sanitized = sanitizer.sanitize(run.tool, run.argv)
     version = event.version_from_binstub(run.tool, head_of(run.real))

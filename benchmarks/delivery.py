@@ -1,0 +1,140 @@
+"""Delivery figures: how fast a full spool drains on loopback, and how many telemetry processes run at once.
+
+    .venv/bin/python benchmarks/delivery.py [--events 1000] [--commands 20]
+
+1. 1,000 events are spooled into a throw-away HOME and one sender is started against a loopback
+   endpoint that answers 201 at once: the time until the spool is empty, and events per second.
+2. Exit latency with a hanging endpoint: a knife that prints time.monotonic() as it exits, called
+   directly and through the shim in turn; the time from that print to the caller's waitpid()
+   returning, paired medians (the shim's share: its whole record path, sender start included).
+3. 20 shimmed commands (a /bin/sh knife that sleeps 0.2 s) start at once against a slow endpoint
+   (50 ms an answer); the processes running chefwrap's sender are sampled every 5 ms, and the most
+   seen at one moment is reported (aim: 1).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+from chefwrap import event, sanitizer, spool  # noqa: E402
+from chefwrap.environment import Environment  # noqa: E402
+from chefwrap.main import main  # noqa: E402
+from endpoint import Behaviour, Endpoint  # noqa: E402
+
+
+def senders(home):
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            if "chefwrap.sender" in (process.info["cmdline"] or []) and process.environ().get("HOME") == str(home):
+                found.append(process)
+        except psutil.Error:
+            pass
+    return found
+
+
+def drain(events: int) -> None:
+    endpoint = Endpoint()
+    with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as root:
+        env = {"HOME": root, "CHEF_TELEMETRY_ENDPOINT": endpoint.url, "PATH": "/usr/bin:/bin"}
+        sanitized = sanitizer.sanitize("knife", ["node", "show", "web1"])
+        for _ in range(events):
+            built = event.build(sanitized, 0, 100.0, event.new_uuid(), {})
+            spool.append(env, built["event_id"], event.to_json(built))
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "chefwrap.sender"], env=dict(env, PYTHONPATH=str(REPO)), check=True)
+        elapsed = time.perf_counter() - started
+        left = len(spool.names(env))
+    endpoint.close()
+    print(f"{events} spooled events delivered in {elapsed:.2f} s ({events / elapsed:.0f} events/s, sender start-up included); {left} left, {len(endpoint.requests)} requests")
+
+
+def exit_latency(runs: int) -> None:
+    hanging = Endpoint()
+    hanging.default = Behaviour(kind="hang")
+    with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as root:
+        home, tools = Path(root) / "home", Path(root) / "tools"
+        home.mkdir()
+        tools.mkdir()
+        (tools / "knife").write_text(f"#!{sys.executable} -IS\nimport os, time\nos.write(1, repr(time.monotonic()).encode())\n")
+        (tools / "knife").chmod(0o755)
+        env = {"HOME": str(home), "PATH": f"{home}/.chefwrap/shims:{tools}:/usr/bin:/bin", "CHEF_TELEMETRY_ENDPOINT": hanging.url}
+        main(["install", "--shell", "bash", "--tools", "knife"], Environment(env, open(os.devnull, "w"), sys.stderr))
+        (home / ".chef").mkdir()
+        (home / ".chef" / "telemetry_opt_in").write_bytes(b"")
+
+        def latency(path):
+            read_end, write_end = os.pipe()
+            pid = os.posix_spawn(path, [path, "node", "list"], env, file_actions=[(os.POSIX_SPAWN_DUP2, write_end, 1)])
+            os.close(write_end)
+            os.waitpid(pid, 0)
+            ended = time.monotonic()
+            printed = float(os.read(read_end, 64))
+            os.close(read_end)
+            return (ended - printed) * 1000
+
+        pairs = [(latency(str(tools / "knife")), latency(str(home / ".chefwrap/shims/knife"))) for _ in range(runs)]
+        for process in senders(home):
+            process.kill()
+    hanging.close()
+    direct = sorted(pair[0] for pair in pairs)[runs // 2]
+    shim = sorted(pair[1] for pair in pairs)[runs // 2]
+    added = sorted(pair[1] - pair[0] for pair in pairs)
+    print(f"exit latency, hanging endpoint, {runs} pairs: direct {direct:.2f} ms, through the shim {shim:.2f} ms, added {added[runs // 2]:.2f} ms (p90 {added[int(runs * 0.9)]:.2f} ms)")
+
+
+def concurrent_commands(commands: int) -> None:
+    endpoint = Endpoint()
+    endpoint.default = Behaviour(delay=0.05)
+    with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as root:
+        home, tools = Path(root) / "home", Path(root) / "tools"
+        home.mkdir()
+        tools.mkdir()
+        (tools / "knife").write_text("#!/bin/sh\nsleep 0.2\n")
+        (tools / "knife").chmod(0o755)
+        env = {"HOME": str(home), "PATH": f"{home}/.chefwrap/shims:{tools}:/usr/bin:/bin", "CHEF_TELEMETRY_ENDPOINT": endpoint.url}
+        main(["install", "--shell", "bash", "--tools", "knife"], Environment(env, open(os.devnull, "w"), sys.stderr))
+        (home / ".chef").mkdir()
+        (home / ".chef" / "telemetry_opt_in").write_bytes(b"")
+        most, done = 0, threading.Event()
+
+        def sample():
+            nonlocal most
+            while not done.is_set():
+                most = max(most, len(senders(home)))
+                time.sleep(0.005)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        with ThreadPoolExecutor(commands) as pool:
+            list(pool.map(lambda _: subprocess.run([str(home / ".chefwrap/shims/knife"), "node", "list"], env=env), range(commands)))
+        deadline = time.monotonic() + 60
+        while (len(endpoint.requests) < commands or senders(home)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        done.set()
+        sampler.join()
+    endpoint.close()
+    print(f"{commands} commands at once: at most {most} sender process(es) alive; {len(endpoint.requests)} events delivered")
+
+
+if __name__ == "__main__":
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--events", type=int, default=1000)
+    options.add_argument("--commands", type=int, default=20)
+    options.add_argument("--runs", type=int, default=100)
+    args = options.parse_args()
+    drain(args.events)
+    exit_latency(args.runs)
+    concurrent_commands(args.commands)
