@@ -94,6 +94,61 @@ def _isatty(descriptor) -> bool:
         return False
 
 
+AGREED, DECLINED = 0, 1  # the prompt's exit codes; anything else: no answer
+
+
 def ask(env) -> Decision:
-    """Ask once, on the terminal (chefwrap.prompt, in a process of its own)."""
-    return Decision(OFF, "no answer to the question", tell_gem=True)
+    """Ask once, on the terminal, in a process of its own (chefwrap.prompt) whose stdout is /dev/null,
+    so that the question can never end up in the output of `knife ... | jq`.
+
+    The shim ignores Ctrl-C meanwhile: at the question it means "no answer", never "kill the shim".
+    """
+    import sys
+
+    import _signal as signal
+
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    prompt_env = dict(env, PYTHONPATH=package_parent)
+    argv = [sys.executable, "-m", "chefwrap.prompt"]
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGQUIT)}
+    try:
+        pid = os.posix_spawn(
+            sys.executable,
+            argv,
+            prompt_env,
+            file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)],
+            setsigdef=(signal.SIGINT, signal.SIGQUIT, signal.SIGPIPE),
+        )
+        _, status = os.waitpid(pid, 0)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    answer = os.waitstatus_to_exitcode(status)
+    if answer == AGREED:
+        return Decision(SHARE, "you agreed when asked", os.path.join(chef_dir(env), OPT_IN))
+    if answer == DECLINED:
+        return Decision(OFF, "you declined when asked", os.path.join(chef_dir(env), OPT_OUT))
+    return Decision(OFF, "no answer to the question: nothing is recorded this time", tell_gem=True)
+
+
+def record_decision(env, share: bool) -> list:
+    """Write the decision where every Chef tool reads it; returns what changed, in words."""
+    from chefwrap import files
+
+    home = chef_dir(env)
+    keep, drop = (OPT_IN, OPT_OUT) if share else (OPT_OUT, OPT_IN)
+    changes = []
+    if not os.path.exists(os.path.join(home, keep)):
+        files.write_atomically(os.path.join(home, keep), b"", mode=0o644)
+        changes.append(f"wrote {os.path.join(home, keep)}")
+    if files.remove(os.path.join(home, drop)):
+        changes.append(f"removed {os.path.join(home, drop)}")
+    return changes
+
+
+def forget_decision(env) -> list:
+    """Remove both decision files (local mode: record, but neither this tool nor the gem sends)."""
+    from chefwrap import files
+
+    home = chef_dir(env)
+    return [f"removed {os.path.join(home, name)}" for name in (OPT_IN, OPT_OUT) if files.remove(os.path.join(home, name))]

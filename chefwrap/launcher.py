@@ -45,11 +45,14 @@ def main(tool):
     tool_name = os.fsencode(tool)
     argv = [tool_name] + [os.fsencode(arg) for arg in sys.argv[1:]]
     env = caller_environment()
+    bypassed = is_set(env.get(b"CHEFWRAP_BYPASS"))
+    if tool == "chef" and argv[1:2] == [b"telemetry"] and not bypassed:
+        answer_telemetry_noun(argv[2:])
     real = find_real_tool(tool_name, env.get(b"PATH"))
     if real is None:
         complain(tool, "not found on PATH after the chefwrap shims")
         os._exit(NOT_FOUND)
-    if is_set(env.get(b"CHEFWRAP_BYPASS")) or called_by_another_shim():
+    if bypassed or called_by_another_shim():
         exec_real_tool(tool, real, argv, env)
     recording, tool_env = decide(env)
     if not recording:
@@ -57,6 +60,19 @@ def main(tool):
     status, duration_ms = run_and_wait(tool, real, argv, tool_env)
     hand_off(Run(tool, argv[1:], exit_code_of(status), duration_ms, env, real))
     exit_like(status)
+
+
+def answer_telemetry_noun(args):
+    """The RFC reserves `chef telemetry status|enable|disable|show`: chefwrap answers, the real chef never sees it."""
+    try:
+        from chefwrap.main import main as chefwrap_main
+
+        code = chefwrap_main(["telemetry"] + [os.fsdecode(arg) for arg in args])
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else 2
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def caller_environment():

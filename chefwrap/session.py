@@ -37,6 +37,14 @@ def current(env, now=None) -> str:
 
 
 def _live(path, now):
+    """The id in the file if it is live, touched; None otherwise."""
+    text = _read_live(path, now)
+    if text:
+        os.utime(path, (now, now))
+    return text
+
+
+def _read_live(path, now):
     try:
         if now - os.stat(path).st_mtime >= IDLE_SECONDS:
             return None
@@ -44,12 +52,14 @@ def _live(path, now):
             text = stream.read(64).decode("ascii").strip()
     except (OSError, UnicodeDecodeError):
         return None
-    if not _is_uuid(text):
-        return None
-    os.utime(path, (now, now))
-    return text
+    return text if _is_uuid(text) else None
 
 
 def _is_uuid(text) -> bool:
     parts = text.split("-")
     return [len(part) for part in parts] == [8, 4, 4, 4, 12] and all(c in "0123456789abcdefABCDEF" for c in "".join(parts))
+
+
+def peek(env, now=None):
+    """The live session id without touching it (for `chefwrap telemetry status`), or None."""
+    return _read_live(os.path.join(chef_dir(env), SESSION_FILE), time.time() if now is None else now)

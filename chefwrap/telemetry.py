@@ -17,7 +17,10 @@ def before_run(env_bytes):
     decision = consent.decide(env)
     if decision.outcome == consent.ASK:
         decision = consent.ask(env)
-    tool_env = dict(env_bytes, **OPT_OUT_FOR_THE_TOOL) if decision.tell_gem else env_bytes
+    tool_env = env_bytes
+    if decision.tell_gem:
+        tool_env = dict(env_bytes)
+        tool_env.update(OPT_OUT_FOR_THE_TOOL)
     return decision.outcome in (consent.SHARE, consent.LOCAL), tool_env
 
 

@@ -139,16 +139,19 @@ class World:
         self.chef.mkdir(exist_ok=True)
         (self.chef / "telemetry_opt_in").write_bytes(b"")
 
-    def senders(self) -> list:
-        """The sender processes started for this world (found by their HOME)."""
+    def processes(self, module) -> list:
+        """The `python -m <module>` processes chefwrap started for this world (found by their HOME)."""
         found = []
         for process in psutil.process_iter(["cmdline"]):
             try:
-                if "chefwrap.sender" in (process.info["cmdline"] or []) and process.environ().get("HOME") == str(self.home):
+                if module in (process.info["cmdline"] or []) and process.environ().get("HOME") == str(self.home):
                     found.append(process)
             except psutil.Error:
                 continue
         return found
+
+    def senders(self) -> list:
+        return self.processes("chefwrap.sender")
 
     def wait_for_senders_to_finish(self, timeout=20.0):
         wait_for(lambda: not self.senders(), timeout=timeout, what="the sender to finish")

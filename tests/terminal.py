@@ -39,6 +39,9 @@ class Terminal:
         except OSError:  # EIO: the program has gone
             return False
         self.output += chunk
+        # Answer cursor position requests as a real terminal does (prompt_toolkit asks).
+        for _ in range(chunk.count(b"\x1b[6n")):
+            self.send(b"\x1b[1;1R")
         return bool(chunk)
 
     def expect(self, text: bytes, timeout: float = 20.0) -> bytes:

@@ -1,11 +1,107 @@
-"""`chefwrap telemetry ...`: see what is collected, and change whether it is."""
+"""`chefwrap telemetry ...`: see what is collected, and change whether it is.
+
+The RFC's `chef telemetry status|enable|disable|show` reach these too, through the chef shim.
+"""
 
 import json
+import os
 
-from chefwrap import event, sanitizer
+from chefwrap import config, consent, event, ledger, sanitizer, session, spool
 from chefwrap.launcher import find_real_tool
 from chefwrap.locations import TOOLS
 from chefwrap.telemetry import head_of
+
+STATES = {consent.SHARE: "on", consent.LOCAL: "local", consent.OFF: "off", consent.ASK: "not decided yet"}
+DESCRIPTIONS = {
+    consent.SHARE: "on",
+    consent.OFF: "off",
+    consent.LOCAL: "local: events are kept in the ledger (chefwrap telemetry show), never sent",
+}
+HOW_TO_CHANGE = (
+    "chefwrap telemetry enable | disable | local (or `chef telemetry ...`); "
+    "for one shell or job: CHEF_TELEMETRY_OPT_OUT=1 or DO_NOT_TRACK=1; "
+    "for everyone in a repository: a .chef/telemetry_opt_out file in it"
+)
+
+
+def status(args, env) -> int:
+    decision = consent.decide(env.variables, interactive=True)
+    report = {
+        "sharing": STATES[decision.outcome],
+        "rule": decision.rule,
+        "decided_by": decision.source,
+        "endpoint": config.endpoint(env.variables),
+        "session": session.peek(env.variables),
+        "pending": len(spool.names(env.variables)),
+        "sent": len([entry for entry in ledger.entries(env.variables) if entry.get("endpoint")]),
+        "change": HOW_TO_CHANGE,
+    }
+    if args.json:
+        env.say(json.dumps(report, indent=2))
+        return 0
+    env.say(f"Data sharing: {report['sharing']} ({decision.rule}{f': {decision.source}' if decision.source else ''})")
+    env.say(f"Endpoint:     {report['endpoint']}/events")
+    env.say(f"Session:      {report['session'] or 'none live (a new one starts with the next command)'}")
+    env.say(f"Pending:      {report['pending']} event(s) waiting to be sent; {report['sent']} in the ledger of sent events")
+    env.say(f"Change it:    {HOW_TO_CHANGE}")
+    env.say("See it:       chefwrap telemetry show; chefwrap telemetry preview -- knife node list")
+    return 0
+
+
+def enable(args, env) -> int:
+    changes = consent.record_decision(env.variables, share=True)
+    if config.mode(env.variables) == config.LOCAL or not _config_exists(env):
+        config.write(env.variables, mode=config.SHARE)
+        changes.append(f"set mode = share in {config.path(env.variables)}")
+    return _tell(env, consent.SHARE, changes)
+
+
+def disable(args, env) -> int:
+    changes = consent.record_decision(env.variables, share=False)
+    dropped = spool.trim(env.variables, max_events=0)
+    if dropped:
+        changes.append(f"deleted {dropped} event(s) that were waiting to be sent")
+    return _tell(env, consent.OFF, changes)
+
+
+def local(args, env) -> int:
+    changes = consent.forget_decision(env.variables)
+    config.write(env.variables, mode=config.LOCAL)
+    changes.append(f"set mode = local in {config.path(env.variables)}")
+    return _tell(env, consent.LOCAL, changes)
+
+
+def _config_exists(env) -> bool:
+    return os.path.exists(config.path(env.variables))
+
+
+def _tell(env, outcome, changes) -> int:
+    """Say what changed, and what still overrides it here (a variable, a repository's opt-out)."""
+    env.say(f"Data sharing is {DESCRIPTIONS[outcome]}." + (f" ({'; '.join(changes)})" if changes else " (nothing needed changing)"))
+    actual = consent.decide(env.variables, interactive=True)
+    if actual.outcome != outcome:
+        env.say(f"Note: here it stays {STATES[actual.outcome]}, because {actual.rule}" + (f": {actual.source}" if actual.source else ""))
+    return 0
+
+
+def show(args, env) -> int:
+    """The exact JSON waiting to be sent, and what was sent and where it went."""
+    both = not args.pending and not args.sent
+    if args.pending or both:
+        names = spool.names(env.variables)[: args.n]
+        env.say(f"# Waiting to be sent: {len(spool.names(env.variables))} event(s), freshest first" + (f" (showing {len(names)})" if names else ""))
+        for name in names:
+            data = spool.read(env.variables, name)
+            if data is not None:
+                env.say(data.decode("ascii", "replace"))
+    if args.sent or both:
+        entries = list(reversed(ledger.entries(env.variables)))[: args.n]
+        env.say(f"# Sent or kept locally, newest first (showing {len(entries)})")
+        for entry in entries:
+            where = f"sent to {entry['endpoint']} (HTTP {entry['status']})" if entry.get("endpoint") else "kept locally, never sent"
+            env.say(f"# {entry.get('at')}: {where}")
+            env.say(json.dumps(entry["event"], separators=(",", ":")))
+    return 0
 
 SESSION_PLACEHOLDER = "<the session: one random UUID for the Chef tools you use, new after 10 idle minutes>"
 FILLED_IN_LATER = "filled in once the command has run"
@@ -39,4 +135,4 @@ def describe_dropped(dropped) -> str:
     return "never sent: " + (", ".join(parts) if parts else "nothing was left out")
 
 
-ACTIONS = {"preview": preview}
+ACTIONS = {"status": status, "enable": enable, "disable": disable, "local": local, "show": show, "preview": preview}

@@ -1,0 +1,82 @@
+"""The one question: share anonymous usage data? Asked once per host and user, on the terminal.
+
+Run by a shim as `python -m chefwrap.prompt`, with stdout on /dev/null: the question goes to the
+terminal through stderr. Exit 0: agreed, 1: declined (both recorded in ~/.chef, where every Chef tool
+reads them), 3: no answer (a time-out, Ctrl-C, no usable terminal): nothing is recorded, nothing is
+sent this time, and the next interactive run asks again.
+"""
+
+import asyncio
+import os
+import sys
+
+from chefwrap import config, consent
+
+NO_ANSWER = 3
+TIMEOUT = 60.0
+
+QUESTION = (
+    "Share anonymous usage data with the makers of knife, kitchen and chef?\n"
+    "  Sent:  the commands and option names you use, exit codes, durations, OS.\n"
+    "  Never: option values, arguments, host/user/file names, your environment.\n"
+    "  Change it any time: chefwrap telemetry enable | disable | status\n"
+    "Share usage data?"
+)
+
+
+def ask(timeout: float):
+    """True or False; raises on a time-out, Ctrl-C, or a terminal prompt_toolkit cannot use."""
+    import questionary
+    from prompt_toolkit.input import create_input
+    from prompt_toolkit.output import create_output
+
+    question = questionary.confirm(QUESTION, default=True, output=create_output(stdout=sys.stderr), input=create_input(sys.stdin))
+    application = question.application
+
+    def give_up_after_timeout():
+        def time_out():
+            if application.is_running:
+                application.exit(exception=TimeoutError())
+
+        asyncio.get_running_loop().call_later(timeout, time_out)
+
+    return application.run(pre_run=give_up_after_timeout)
+
+
+def notice(share: bool) -> str:
+    if share:
+        return (
+            "chefwrap: data sharing is on. See what is sent with `chefwrap telemetry show`; "
+            "turn it off with `chefwrap telemetry disable` or CHEF_TELEMETRY_OPT_OUT=1."
+        )
+    return "chefwrap: data sharing is off; nothing is recorded or sent. Turn it on with `chefwrap telemetry enable`."
+
+
+def main() -> int:
+    env = dict(os.environ)
+    try:
+        timeout = float(env.get("CHEFWRAP_PROMPT_TIMEOUT") or TIMEOUT)
+    except ValueError:
+        timeout = TIMEOUT
+    try:
+        share = ask(timeout)
+    except (KeyboardInterrupt, TimeoutError):
+        print("\nchefwrap: no answer: nothing is recorded or sent this time; the next run asks again.", file=sys.stderr)
+        return NO_ANSWER
+    except Exception as problem:
+        print(f"chefwrap: could not ask about data sharing ({type(problem).__name__}); nothing is recorded or sent.", file=sys.stderr)
+        return NO_ANSWER
+    if share is None:
+        return NO_ANSWER
+    try:
+        consent.record_decision(env, share)
+        if not os.path.exists(config.path(env)):
+            config.write(env)
+    except OSError as problem:
+        print(f"chefwrap: could not record your answer ({problem.strerror}); you may be asked again.", file=sys.stderr)
+    print(notice(share), file=sys.stderr)
+    return consent.AGREED if share else consent.DECLINED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,284 @@
+"""Consent: asked once on a real terminal, never in scripts or CI, every opt-out honoured, all of it visible."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import shell_path, wait_for
+from terminal import Terminal
+
+QUESTION = b"Share usage data?"
+
+
+@pytest.fixture
+def undecided(world):
+    """chefwrap installed, nobody asked yet."""
+    world.install("--shell", "bash")
+    return world
+
+
+@pytest.fixture
+def bash(undecided):
+    env = undecided.env(PS1="prompt$ ", TERM="xterm", CHEFWRAP_PROMPT_TIMEOUT="20")
+    terminal = Terminal([shell_path("bash"), "--norc", "--noprofile", "-i"], env, cwd=undecided.home)
+    terminal.expect(b"prompt$ ")
+    yield terminal
+    terminal.close()
+
+
+def prompt_processes(world):
+    return world.processes("chefwrap.prompt")
+
+
+def decision_files(world):
+    return sorted(name for name in ("telemetry_opt_in", "telemetry_opt_out") if (world.chef / name).exists())
+
+
+def test_yes_records_the_decision_says_so_and_the_run_is_sent(undecided, bash):
+    bash.send(b"knife echo hello; echo status=$?\n")
+    bash.expect(QUESTION)
+    (prompt,) = wait_for(lambda: prompt_processes(undecided), what="the prompt process")
+    assert os.readlink(f"/proc/{prompt.pid}/fd/1") == "/dev/null"  # the question never goes to stdout
+    bash.send(b"y")
+    bash.expect(b"data sharing is on")
+    bash.expect(b"hello")
+    bash.expect(b"status=0")
+    assert decision_files(undecided) == ["telemetry_opt_in"]
+    assert (undecided.chef / "chefwrap" / "config.toml").read_text().startswith("# chefwrap: settings")
+    (request,) = undecided.endpoint.wait_for(1)
+    assert request.event["payload"]["properties"]["command"] == "knife"
+
+    asked = len(bash.output)
+    bash.send(b"knife echo again; echo status=$?\n")
+    bash.expect(b"status=0")
+    assert QUESTION not in bash.output[asked:]  # asked once
+    undecided.endpoint.wait_for(2)
+
+
+def test_enter_takes_the_default_yes(undecided, bash):
+    bash.send(b"knife exit 0; echo status=$?\n")
+    bash.expect(QUESTION)
+    bash.send(b"\r")
+    bash.expect(b"status=0")
+    assert decision_files(undecided) == ["telemetry_opt_in"]
+
+
+def test_no_records_the_decision_and_nothing_is_sent(undecided, bash):
+    bash.send(b"knife exit 4; echo status=$?\n")
+    bash.expect(QUESTION)
+    bash.send(b"n")
+    bash.expect(b"data sharing is off")
+    bash.expect(b"status=4")
+    assert decision_files(undecided) == ["telemetry_opt_out"]
+    asked = len(bash.output)
+    bash.send(b"knife exit 0; echo status=$?\n")
+    bash.expect(b"status=0")
+    assert QUESTION not in bash.output[asked:]
+    assert undecided.endpoint.requests == [] and undecided.spooled() == []
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "time-out"])
+def test_no_answer_records_nothing_sends_nothing_and_the_tool_still_runs(undecided, how):
+    env = undecided.env(PS1="prompt$ ", TERM="xterm", CHEFWRAP_PROMPT_TIMEOUT="20" if how == "ctrl-c" else "1")
+    bash = Terminal([shell_path("bash"), "--norc", "--noprofile", "-i"], env, cwd=undecided.home)
+    try:
+        bash.expect(b"prompt$ ")
+        bash.send(b"knife exit 5; echo status=$?\n")
+        bash.expect(QUESTION)
+        if how == "ctrl-c":
+            bash.send(b"\x03")
+        bash.expect(b"no answer")
+        bash.expect(b"status=5")
+        report = undecided.take_report()
+        assert bytes.hex(b"CHEF_TELEMETRY_OPT_OUT=1") in report["environment"]  # gem-based tools stay quiet too
+        assert decision_files(undecided) == []
+        assert undecided.endpoint.requests == [] and undecided.spooled() == []
+
+        bash.send(b"knife exit 0\n")
+        bash.expect(QUESTION)  # asked again next time
+        bash.send(b"n")
+        bash.expect(b"prompt$ ")
+        assert b"Traceback" not in bash.output
+    finally:
+        bash.close()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(b"knife echo piped | cat; echo status=$?\n", id="stdout-is-a-pipe"),
+        pytest.param(b"knife echo redirected > /dev/null; echo status=$?\n", id="stdout-is-a-file"),
+        pytest.param(b"echo | knife echo stdin-not-a-terminal; echo status=$?\n", id="stdin-is-a-pipe"),
+        pytest.param(b"CI=true knife echo in-ci; echo status=$?\n", id="ci"),
+        pytest.param(b"GITHUB_ACTIONS=true knife echo in-ci; echo status=$?\n", id="github-actions"),
+    ],
+)
+def test_no_question_where_nobody_can_answer_and_nothing_recorded(undecided, bash, line):
+    bash.send(line)
+    bash.expect(b"status=0")
+    assert QUESTION not in bash.output
+    assert decision_files(undecided) == [] and undecided.spooled() == []
+    assert not prompt_processes(undecided)
+
+
+def test_no_question_without_a_terminal_at_all(undecided):
+    result = undecided.run([undecided.shims / "knife", "echo", "hi"])
+    assert (result.returncode, result.stdout, result.stderr) == (0, b"hi\n", b"")
+    assert decision_files(undecided) == [] and undecided.spooled() == []
+
+
+# Every opt-out, on its own, with an opt-in on disk that it must override.
+
+def repository_opt_out(world):
+    repository = world.root / "repo"
+    (repository / ".chef").mkdir(parents=True)
+    (repository / ".chef" / "telemetry_opt_out").write_bytes(b"")
+    (repository / "cookbooks" / "web").mkdir(parents=True)
+    return repository / "cookbooks" / "web"
+
+
+@pytest.mark.parametrize(
+    "variables, tool_is_told",
+    [
+        pytest.param({"CHEF_TELEMETRY_OPT_OUT": ""}, False, id="CHEF_TELEMETRY_OPT_OUT-empty"),
+        pytest.param({"CHEF_TELEMETRY_OPT_OUT": "0"}, False, id="CHEF_TELEMETRY_OPT_OUT-0"),
+        pytest.param({"DO_NOT_TRACK": "1"}, True, id="DO_NOT_TRACK"),
+        pytest.param({"CHEFWRAP_BYPASS": "1"}, False, id="CHEFWRAP_BYPASS"),
+    ],
+)
+def test_each_opt_out_variable_sends_nothing(installed, variables, tool_is_told):
+    result = installed.run([installed.shims / "knife", "exit", "3"], env=installed.env(**variables))
+    assert result.returncode == 3
+    told = bytes.hex(b"CHEF_TELEMETRY_OPT_OUT=1") in installed.take_report()["environment"]
+    assert told == tool_is_told
+    assert installed.spooled() == [] and not installed.senders()
+    assert installed.endpoint.requests == []
+
+
+@pytest.mark.parametrize("value", ["", "0", "false"])
+def test_do_not_track_set_to_nothing_does_not_opt_out(installed, value):
+    installed.run([installed.shims / "knife", "exit", "0"], env=installed.env(DO_NOT_TRACK=value))
+    installed.endpoint.wait_for(1)
+
+
+def test_a_repository_opt_out_covers_everyone_working_below_it(installed):
+    below = repository_opt_out(installed)
+    result = installed.run([installed.shims / "knife", "exit", "0"], env=installed.env(PWD=below), cwd=below)
+    assert result.returncode == 0
+    assert installed.spooled() == [] and installed.endpoint.requests == []
+
+
+def test_the_home_opt_out_wins_over_the_opt_in(installed):
+    (installed.chef / "telemetry_opt_out").write_bytes(b"")
+    installed.run([installed.shims / "knife", "exit", "0"])
+    assert installed.spooled() == [] and installed.endpoint.requests == []
+
+
+def test_chef_home_moves_the_decision(installed):
+    elsewhere = installed.root / "chef-home"
+    env = installed.env(CHEF_HOME=elsewhere)
+    installed.run([installed.shims / "knife", "exit", "0"], env=env)  # no decision under CHEF_HOME: nothing
+    assert installed.endpoint.requests == []
+    (elsewhere / ".chef").mkdir(parents=True)
+    (elsewhere / ".chef" / "telemetry_opt_in").write_bytes(b"")
+    installed.run([installed.shims / "knife", "exit", "0"], env=env)
+    installed.endpoint.wait_for(1)
+    assert (elsewhere / ".chef" / "TELEMETRY_SESSION_ID").exists()
+
+
+# The commands
+
+def telemetry(world, *args, env=None):
+    return world.chefwrap("telemetry", *args, env=env)
+
+
+def test_status_names_the_rule_and_the_file_or_variable_that_decided(installed):
+    code, out, _ = telemetry(installed, "status")
+    assert code == 0
+    assert f"Data sharing: on (you opted in: {installed.chef / 'telemetry_opt_in'})" in out
+    code, out, _ = telemetry(installed, "status", env=installed.env(DO_NOT_TRACK="1"))
+    assert "Data sharing: off (DO_NOT_TRACK is set: DO_NOT_TRACK)" in out
+    code, out, _ = telemetry(installed, "status", "--json", env=installed.env(CHEF_TELEMETRY_OPT_OUT="0"))
+    report = json.loads(out)
+    assert (report["sharing"], report["decided_by"], report["endpoint"]) == ("off", "CHEF_TELEMETRY_OPT_OUT", installed.endpoint.url)
+    assert set(report) == {"sharing", "rule", "decided_by", "endpoint", "session", "pending", "sent", "change"}
+
+
+def test_status_before_any_decision(undecided):
+    code, out, _ = telemetry(undecided, "status", "--json")
+    assert json.loads(out)["sharing"] == "not decided yet"
+
+
+def test_enable_and_disable_write_the_gems_files_and_say_what_changed(undecided):
+    code, out, _ = telemetry(undecided, "enable")
+    assert code == 0 and "Data sharing is on" in out and "wrote" in out
+    assert decision_files(undecided) == ["telemetry_opt_in"]
+
+    undecided.run([undecided.shims / "knife", "exit", "0"], env=undecided.env(CHEF_TELEMETRY_ENDPOINT="http://127.0.0.1:9", CHEFWRAP_SENDER_LIFETIME="1"))
+    undecided.wait_for_senders_to_finish()
+    assert len(undecided.spooled()) == 1
+    code, out, _ = telemetry(undecided, "disable")
+    assert "Data sharing is off" in out and "deleted 1 event(s)" in out
+    assert decision_files(undecided) == ["telemetry_opt_out"] and undecided.spooled() == []
+
+    code, out, _ = telemetry(undecided, "enable", env=undecided.env(DO_NOT_TRACK="1"))
+    assert "Note: here it stays off, because DO_NOT_TRACK is set" in out
+
+
+def test_local_mode_keeps_events_in_the_ledger_and_never_sends(installed):
+    code, out, _ = telemetry(installed, "local")
+    assert "Data sharing is local" in out
+    assert decision_files(installed) == []
+    installed.run([installed.shims / "knife", "node", "show", "web1"])
+    wait_for(lambda: "never sent" in telemetry(installed, "show", "--sent")[1], what="the event in the ledger")
+    installed.wait_for_senders_to_finish()
+    assert installed.endpoint.requests == []
+    out = telemetry(installed, "show", "--sent")[1]
+    assert '"command":"knife node show"' in out and "web1" not in out
+
+    telemetry(installed, "enable")
+    installed.run([installed.shims / "knife", "node", "list"])
+    (request,) = installed.endpoint.wait_for(1)
+    assert request.event["payload"]["properties"]["command"] == "knife node list"
+
+
+def test_show_prints_the_exact_json_pending_and_sent_and_where_it_went(installed):
+    installed.run([installed.shims / "knife", "node", "list"])
+    (request,) = installed.endpoint.wait_for(1)
+    installed.wait_for_senders_to_finish()
+    code, out, _ = telemetry(installed, "show", "--sent", "-n", "1")
+    lines = out.splitlines()
+    assert f"sent to {installed.endpoint.url}/events (HTTP 201)" in lines[1]
+    assert json.loads(lines[2]) == request.event
+
+    installed.run([installed.shims / "knife", "node", "list"], env=installed.env(CHEF_TELEMETRY_ENDPOINT="http://127.0.0.1:9", CHEFWRAP_SENDER_LIFETIME="1"))
+    installed.wait_for_senders_to_finish()
+    code, out, _ = telemetry(installed, "show", "--pending")
+    (pending,) = [line for line in out.splitlines() if not line.startswith("#")]
+    assert json.loads(pending)["payload"]["properties"]["command"] == "knife node list"
+
+
+@pytest.mark.parametrize("action", ["status", "enable", "disable", "show"])
+def test_chef_telemetry_is_answered_by_chefwrap_and_never_reaches_chef(installed, action):
+    result = installed.run([installed.shims / "chef", "telemetry", action])
+    assert result.returncode == 0, result.stderr
+    assert installed.take_reports() == []  # the real chef never ran
+    expected = {"status": b"Data sharing:", "enable": b"Data sharing is on", "disable": b"Data sharing is off", "show": b"# Waiting"}
+    assert expected[action] in result.stdout
+
+
+def test_chef_telemetry_reaches_the_real_chef_when_bypassed(installed):
+    installed.run([installed.shims / "chef", "telemetry", "status"], env=installed.env(CHEFWRAP_BYPASS="1"))
+    assert installed.take_report()["argv"] == [b"telemetry".hex(), b"status".hex()]
+
+
+def test_completions_offer_the_telemetry_commands(world):
+    world.install("--shell", "bash")
+    script = (
+        "source /usr/share/bash-completion/bash_completion; _completion_loader chefwrap; "
+        "COMP_WORDS=(chefwrap telemetry ''); COMP_CWORD=2; _chefwrap; echo ${COMP_REPLY[@]} ${COMPREPLY[@]}"
+    )
+    result = subprocess.run(["bash", "-c", script], env=world.env(), capture_output=True, text=True)
+    assert set(result.stdout.split()) >= {"status", "enable", "disable", "local", "show", "preview"}
