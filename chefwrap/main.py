@@ -46,9 +46,32 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument("--pending", action="store_true", help="only what is waiting to be sent")
     which.add_argument("--sent", action="store_true", help="only what was sent (or kept locally)")
     show.add_argument("-n", type=int, default=10, metavar="N", help="at most N events of each (default 10)")
+    actions.add_parser("forget", help="ask the endpoint to erase your sessions, then forget them here")
     preview = actions.add_parser("preview", help="print the event a command line would produce, running nothing")
     preview.add_argument("command_line", nargs=argparse.REMAINDER, metavar="-- TOOL ARGS", help="e.g. -- knife node show web1")
+
+    collector = commands.add_parser("collector", help="run a collector, or report on what it collected")
+    collector_actions = collector.add_subparsers(dest="action", metavar="ACTION", required=True)
+    serve = collector_actions.add_parser("serve", help="receive, store and report events over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--database", default="chefwrap-collector.sqlite3", help="an SQLite file or a database URL (postgresql://...)")
+    serve.add_argument("--retain-days", type=positive, default=365, help="delete events older than this (default 365)")
+    report = collector_actions.add_parser("report", help="the report, in the terminal")
+    report.add_argument("--database", required=True, help="the collector's SQLite file or database URL")
+    report.add_argument("--days", type=positive, default=30, help="the last N days (default 30)")
+    report.add_argument("--json", action="store_true", help="as JSON")
     return top
+
+
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of 1 or more (got {text!r})")
+    return value
 
 
 def main(argv=None, env: Environment = None) -> int:

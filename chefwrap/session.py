@@ -63,3 +63,8 @@ def _is_uuid(text) -> bool:
 def peek(env, now=None):
     """The live session id without touching it (for `chefwrap telemetry status`), or None."""
     return _read_live(os.path.join(chef_dir(env), SESSION_FILE), time.time() if now is None else now)
+
+
+def end(env) -> None:
+    """Forget the live session: the next command starts a new one."""
+    files.remove(os.path.join(chef_dir(env), SESSION_FILE))

@@ -3,8 +3,10 @@
 The RFC's `chef telemetry status|enable|disable|show` reach these too, through the chef shim.
 """
 
+import contextlib
 import json
 import os
+import time
 
 from chefwrap import config, consent, event, ledger, sanitizer, session, spool
 from chefwrap.launcher import find_real_tool
@@ -135,4 +137,96 @@ def describe_dropped(dropped) -> str:
     return "never sent: " + (", ".join(parts) if parts else "nothing was left out")
 
 
-ACTIONS = {"status": status, "enable": enable, "disable": disable, "local": local, "show": show, "preview": preview}
+def forget(args, env) -> int:
+    """Ask each endpoint to erase the sessions sent to it, then forget them here: the ledger's entries,
+    any events still waiting to be sent, and the live session id."""
+    variables = env.variables
+    with sender_lock(variables):
+        sent = sessions_by_endpoint(ledger.entries(variables))
+        pending = {session_of(spool.read(variables, name)) for name in spool.names(variables)} - {None}
+        never_left = (sent.pop(None, set()) | pending) - {s for ids in sent.values() for s in ids}
+        erased, failed = {}, []
+        for endpoint, session_ids in sorted(sent.items()):
+            for session_id in sorted(session_ids):
+                problem = erase_at(endpoint, session_id)
+                if problem:
+                    failed.append((endpoint, session_id, problem))
+                else:
+                    erased.setdefault(endpoint, []).append(session_id)
+        kept = {session_id for _, session_id, _ in failed}
+        forget_locally(variables, (never_left | {s for ids in erased.values() for s in ids}) - kept)
+    for endpoint, session_ids in sorted(erased.items()):
+        env.say(f"Erased {len(session_ids)} session(s) at {endpoint}: {', '.join(session_ids)}")
+    for endpoint, session_id, problem in failed:
+        env.say(f"Could not erase session {session_id} at {endpoint} ({problem}); it stays in the ledger: run forget again later.")
+    if never_left:
+        env.say(f"Forgot {len(never_left)} session(s) that never left this machine.")
+    if not sent and not never_left:
+        env.say("Nothing to forget: no session was recorded here.")
+    return 1 if failed else 0
+
+
+def sessions_by_endpoint(entries) -> dict:
+    """{endpoint (None: kept locally): {session ids}} from the ledger."""
+    found = {}
+    for entry in entries:
+        session_id = entry["event"].get("session_id")
+        if isinstance(session_id, str):
+            endpoint = entry.get("endpoint")
+            base = endpoint[: -len("/events")] if isinstance(endpoint, str) and endpoint.endswith("/events") else endpoint
+            found.setdefault(base, set()).add(session_id)
+    return found
+
+
+def session_of(data):
+    try:
+        return json.loads(data).get("session_id")
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def erase_at(endpoint, session_id):
+    """None when the endpoint erased the session (or never had it); otherwise what went wrong."""
+    import requests
+
+    try:
+        response = requests.delete(f"{endpoint}/sessions/{session_id}", timeout=(3, 10))
+    except requests.RequestException as problem:
+        return f"no answer ({type(problem).__name__})"
+    if response.status_code in (200, 202, 204, 404):
+        return None
+    return f"HTTP {response.status_code}"
+
+
+def forget_locally(variables, erased) -> None:
+    kept = [entry for entry in ledger.entries(variables) if entry["event"].get("session_id") not in erased]
+    ledger.replace(variables, kept)
+    for name in spool.names(variables):
+        if session_of(spool.read(variables, name)) in erased:
+            spool.remove(variables, name)
+    if session.peek(variables) in erased:
+        session.end(variables)
+
+
+@contextlib.contextmanager
+def sender_lock(variables, timeout=10.0):
+    """Hold the sender lock, so no sender writes the ledger or the spool meanwhile (waits for one)."""
+    from chefwrap import sender
+    from chefwrap.chef_dir import own_dir
+
+    if not os.path.isdir(own_dir(variables)):
+        yield
+        return
+    deadline = time.monotonic() + timeout
+    descriptor = sender.take_lock(variables)
+    while descriptor is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        descriptor = sender.take_lock(variables)
+    try:
+        yield
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)
+
+
+ACTIONS = {"status": status, "enable": enable, "disable": disable, "local": local, "show": show, "preview": preview, "forget": forget}

@@ -1,0 +1,266 @@
+"""The collector, served for real on a loopback port, on a real SQLite file and a real PostgreSQL server."""
+
+import http.client
+import json
+import subprocess
+import sys
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from chefwrap import event, ledger, sanitizer
+from conftest import wait_for
+from endpoint import closed_port_url
+from postgres import Server
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    server = Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    if request.param == "sqlite":
+        return str(tmp_path / "collector.sqlite3")
+    server = request.getfixturevalue("postgres_server")
+    return server.new_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
+class Collector:
+    def __init__(self, database, *extra):
+        self.database = database
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "chefwrap", "collector", "serve", "--port", "0", "--database", database, *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.banner = self.process.stderr.readline()
+        assert "listening on http://127.0.0.1:" in self.banner, self.banner + self.process.stderr.read()
+        self.url = self.banner.split("listening on ")[1].split()[0]
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def request(self, method, path, body=None, headers=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        connection.request(method, path, body, headers or {})
+        response = connection.getresponse()
+        data = response.read()
+        connection.close()
+        return response.status, data
+
+    def post(self, body, content_type="application/json", headers=None):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        status, answer = self.request("POST", "/events", data, {"Content-Type": content_type, **(headers or {})})
+        return status, json.loads(answer) if answer else None
+
+    def report(self, days=30):
+        status, data = self.request("GET", f"/report?days={days}&format=json")
+        assert status == 200
+        return json.loads(data)
+
+    def stop(self):
+        self.process.terminate()
+        out, err = self.process.communicate(timeout=30)
+        return out + err
+
+
+@pytest.fixture
+def collector(database):
+    server = Collector(database)
+    yield server
+    server.stop()
+
+
+def an_event(tool="knife", argv=("node", "show", "web1", "-F", "json"), exit_code=0, session=None, when=None):
+    built = event.build(sanitizer.sanitize(tool, list(argv)), exit_code, 1500.0, session or event.new_uuid(), {}, now=when)
+    return json.loads(event.to_json(built))
+
+
+def test_the_shims_events_arrive_and_are_reported(installed, collector):
+    env = installed.env(CHEF_TELEMETRY_ENDPOINT=collector.url)
+    for argv in (["node", "show", "web1", "-F", "json"], ["node", "show", "db1"], ["bootstrap", "10.0.0.5", "-P", "x", "exit", "1"]):
+        installed.run([installed.shims / "knife", *argv], env=env)
+    installed.run([installed.shims / "kitchen", "converge", "-l", "debug"], env=env)
+    installed.wait_for_senders_to_finish()
+
+    report = collector.report()
+    assert report["events"] == 4 and report["sessions"] == 1
+    assert {"product": "knife", "command": "knife node show", "count": 2, "failures": 0} in report["commands"]
+    assert {"product": "knife", "option": "-F", "count": 1} in report["options"]
+    assert {"product": "kitchen", "option": "-l", "count": 1} in report["options"]
+    status, page = collector.request("GET", "/report")
+    assert status == 200 and b"knife node show" in page and b"<table>" in page
+
+
+def test_failures_are_counted_per_command(collector):
+    session = event.new_uuid()
+    for code in (0, 1, 2, 0):
+        assert collector.post(an_event(exit_code=code, session=session))[0] == 201
+    (row,) = collector.report()["commands"]
+    assert (row["count"], row["failures"]) == (4, 2)
+
+
+def test_an_array_of_events_is_accepted(collector):
+    status, answer = collector.post([an_event(), an_event(tool="kitchen", argv=("list",))])
+    assert (status, answer) == (201, {"accepted": 2, "duplicates": 0})
+    assert collector.report()["events"] == 2
+
+
+def test_a_replay_is_accepted_and_counted_once(collector):
+    once = an_event()
+    assert collector.post(once) == (201, {"accepted": 1, "duplicates": 0})
+    assert collector.post(once) == (200, {"accepted": 0, "duplicates": 1})
+    assert collector.post([once, an_event()]) == (201, {"accepted": 1, "duplicates": 1})
+    assert collector.report()["events"] == 2
+
+
+@pytest.mark.parametrize(
+    "body, content_type, status, message",
+    [
+        (b"{not json", "application/json", 400, "not valid JSON"),
+        (b"[]", "application/json", 400, "no event"),
+        (b'"a string"', "application/json", 400, "event object or an array"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 400, ""),
+        (json.dumps({"hello": "world"}).encode(), "application/json", 400, "instance_id"),
+        (b"x" * (1024 * 1024 + 1), "application/json", 413, "larger than"),
+        (b"{}", "text/plain", 415, "application/json"),
+    ],
+    ids=["bad-json", "empty-array", "not-an-object", "deeply-nested", "missing-fields", "too-large", "wrong-type"],
+)
+def test_bad_bodies_are_refused_with_a_json_error_and_the_server_keeps_serving(collector, body, content_type, status, message):
+    answered, answer = collector.post(body, content_type)
+    assert answered == status
+    assert message in answer["error"]
+    assert collector.post(an_event())[0] == 201
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("session_id", "not-a-uuid"),
+        ("event_id", 42),
+        ("timestamp", "yesterday"),
+        ("message_version", "1.0"),
+        ("payload", []),
+        ("properties.exit_code", "0"),
+        ("properties.options", "-F"),
+        ("properties.command", None),
+        ("properties.ci", "yes"),
+    ],
+)
+def test_wrong_types_are_refused_naming_the_field(collector, field, value):
+    bad = an_event()
+    if field.startswith("properties."):
+        bad["payload"]["properties"][field.split(".")[1]] = value
+    else:
+        bad[field] = value
+    status, answer = collector.post([an_event(), bad])
+    assert status == 400
+    assert field.split(".")[-1] in answer["error"] and answer["error"].startswith("[1].")
+    assert collector.report()["events"] == 0  # nothing of a refused batch is kept
+
+
+def test_erasing_a_session_deletes_all_its_events(collector):
+    mine, theirs = event.new_uuid(), event.new_uuid()
+    collector.post([an_event(session=mine), an_event(session=mine), an_event(session=theirs)])
+    status, _ = collector.request("DELETE", f"/sessions/{mine}")
+    assert status == 204
+    report = collector.report()
+    assert (report["events"], report["sessions"]) == (1, 1)
+    assert collector.request("DELETE", f"/sessions/{mine}")[0] == 204
+    assert collector.request("DELETE", "/sessions/not-a-uuid")[0] == 400
+
+
+def test_no_client_address_or_header_is_stored_or_printed(tmp_path):
+    database = tmp_path / "collector.sqlite3"
+    server = Collector(str(database))
+    try:
+        headers = {"X-Forwarded-For": "198.51.100.7", "User-Agent": "agent-9f3c", "Cookie": "c00kie"}
+        assert server.post(an_event(), headers=headers)[0] == 201
+    finally:
+        output = server.stop()
+    stored = b"".join(path.read_bytes() for path in tmp_path.iterdir())
+    for trace in (b"127.0.0.1", b"198.51.100.7", b"agent-9f3c", b"c00kie"):
+        assert trace not in stored
+    assert "198.51.100.7" not in output and "127.0.0.1:" not in output.replace(server.url, "")
+
+
+def test_old_events_are_purged(database):
+    from chefwrap.collector.store import Store
+    from chefwrap.collector.validation import validate
+
+    old = datetime.now(timezone.utc) - timedelta(days=400)
+    store = Store(database)
+    store.add([validate(an_event(when=old.timestamp())), validate(an_event())])
+    store.close()
+    server = Collector(database, "--retain-days", "365")
+    try:
+        wait_for(lambda: server.report(days=1000)["events"] == 1, what="the old event to be purged")
+    finally:
+        server.stop()
+
+
+def test_collector_report_in_the_terminal(world, collector):
+    collector.post([an_event(), an_event(exit_code=1), an_event(tool="kitchen", argv=("converge", "-c", "4"))])
+    code, out, err = world.chefwrap("collector", "report", "--database", collector.database, "--days", "7")
+    assert code == 0, err
+    assert "3 events in 3 sessions over the last 7 days" in out
+    assert ["knife", "node", "show", "2", "1", "50%"] in [line.split() for line in out.splitlines()]
+    code, out, err = world.chefwrap("collector", "report", "--database", collector.database, "--json")
+    assert json.loads(out)["events"] == 3
+
+
+def test_a_database_that_cannot_be_opened_is_a_one_line_error(world, tmp_path):
+    (tmp_path / "folder").mkdir()
+    code, out, err = world.chefwrap("collector", "report", "--database", str(tmp_path / "folder"))
+    assert code == 1 and err.count("\n") == 1 and "cannot open the database" in err
+
+
+# chefwrap telemetry forget
+
+def test_forget_erases_every_recorded_session_at_the_endpoint_and_here(installed, collector):
+    env = installed.env(CHEF_TELEMETRY_ENDPOINT=collector.url)
+    installed.run([installed.shims / "knife", "node", "list"], env=env)
+    installed.wait_for_senders_to_finish()
+    session = installed.chef / "TELEMETRY_SESSION_ID"
+    session_id = session.read_text().strip()
+    collector.post(an_event())  # somebody else's session stays
+    assert collector.report()["sessions"] == 2
+
+    code, out, err = installed.chefwrap("telemetry", "forget", env=env)
+    assert code == 0, out + err
+    assert f"Erased 1 session(s) at {collector.url}: {session_id}" in out
+    assert collector.report()["sessions"] == 1
+    assert ledger.entries(env) == []
+    assert not session.exists()
+
+
+def test_forget_says_what_it_could_not_erase_and_keeps_it(installed):
+    installed.run([installed.shims / "knife", "node", "list"])
+    installed.endpoint.wait_for(1)
+    installed.wait_for_senders_to_finish()
+    installed.endpoint.close()  # the endpoint is gone
+
+    code, out, err = installed.chefwrap("telemetry", "forget")
+    assert code == 1
+    assert "Could not erase session" in out and "run forget again later" in out
+    assert len(ledger.entries(installed.env())) == 1
+
+
+def test_forget_with_nothing_recorded(world):
+    code, out, err = world.chefwrap("telemetry", "forget")
+    assert (code, out.strip()) == (0, "Nothing to forget: no session was recorded here.")
+
+
+def test_forget_clears_events_that_never_left(installed):
+    env = installed.env(CHEF_TELEMETRY_ENDPOINT=closed_port_url(), CHEFWRAP_SENDER_FIRST_DELAY="0.05")
+    installed.run([installed.shims / "knife", "node", "list"], env=env)
+    installed.wait_for_senders_to_finish()
+    assert len(installed.spooled()) == 1
+    code, out, _ = installed.chefwrap("telemetry", "forget", env=env)
+    assert code == 0 and "Forgot 1 session(s) that never left this machine." in out
+    assert installed.spooled() == []
