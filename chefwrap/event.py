@@ -21,8 +21,8 @@ PINNED_GEMS = {"knife": ("knife", "chef"), "kitchen": ("test-kitchen",), "chef":
 OS_FAMILIES = {"linux": "linux", "darwin": "macos", "win32": "windows", "cygwin": "windows", "freebsd": "freebsd"}
 
 
-def build(sanitized, exit_code, duration_ms, session_id, env, product_version=None, now=None):
-    """The event as a dict, ready for to_json()."""
+def build(sanitized, exit_code, duration_ms, session_id, env, product_version=None, now=None, context=None):
+    """The event as a dict, ready for to_json(); `context`: extra properties (chefwrap.context)."""
     timestamp = utc_timestamp(now)
     properties = {
         "command": sanitized.command,
@@ -34,6 +34,7 @@ def build(sanitized, exit_code, duration_ms, session_id, env, product_version=No
         "arch": architecture(),
         "ci": ci.detected(env),
     }
+    properties.update(context or {})
     event = {
         "instance_id": ZERO_ID,
         "license_id": ZERO_ID,

@@ -26,12 +26,13 @@ def before_run(env_bytes):
 
 def record(run):
     """Turn a finished run (chefwrap.launcher.Run) into an event, spool it and wake the sender."""
-    from chefwrap import ci, event, sanitizer, session, spool  # only runs that are recorded pay for these
+    from chefwrap import ci, context, event, sanitizer, session, spool  # only runs that are recorded pay for these
 
     env = text_environment(run.env)
     sanitized = sanitizer.sanitize(run.tool, run.argv)
     version = event.version_from_binstub(run.tool, head_of(run.real))
-    built = event.build(sanitized, run.exit_code, run.duration_ms, session.current(env), env, version)
+    found = context.as_properties(context.gather(run.tool, run.real, env))
+    built = event.build(sanitized, run.exit_code, run.duration_ms, session.current(env), env, version, context=found)
     line = event.to_json(built)
     if ci.is_set(env.get("CHEF_TELEMETRY_DEBUG")):
         os.write(2, line.encode() + b"\n")

@@ -13,6 +13,12 @@ def sections(report):
         (row["command"], str(row["count"]), str(row["failures"]), failure_rate(row)) for row in report["commands"]
     ]
     yield "Most used options", ("tool", "option", "uses"), [(row["product"], row["option"], str(row["count"])) for row in report["options"]]
+    yield "Most used community cookbooks", ("cookbook", "version", "runs"), [
+        (row["name"], row["version"], str(row["count"])) for row in report.get("cookbooks", [])
+    ]
+    yield "Test Kitchen plugins", ("kind", "plugin", "runs"), [(row["kind"], row["name"], str(row["count"])) for row in report.get("kitchen_plugins", [])]
+    yield "Platforms", ("platform", "runs"), [(row["name"], str(row["count"])) for row in report.get("platforms", [])]
+    yield "Tool versions", ("tool", "version", "runs"), [(row["name"], row["version"], str(row["count"])) for row in report.get("tool_versions", [])]
 
 
 def heading(report) -> str:

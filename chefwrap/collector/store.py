@@ -10,6 +10,7 @@ import os
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS
 from sqlalchemy import (
     Boolean,
     Column,
@@ -140,6 +141,10 @@ class Store:
                 .limit(limit)
             ).all()
             options = self._named(connection, "option", recent, limit)
+            cookbooks = self._named(connection, "cookbook", recent, limit)
+            plugins = {kind: self._named(connection, f"kitchen-{kind}", recent, limit) for kind in KITCHEN_PLUGIN_KINDS}
+            platforms = self._named(connection, "platform", recent, limit)
+            versions = self._named(connection, "tool-version", recent, limit)
             totals = connection.execute(select(func.count(), func.count(func.distinct(events.c.session_id))).where(recent)).one()
         report = {
             "days": days,
@@ -148,6 +153,12 @@ class Store:
             "sessions": totals[1],
             "commands": [{"product": p, "command": c, "count": n, "failures": int(f or 0)} for p, c, n, f in commands],
             "options": [{"product": p, "option": name, "count": n} for p, name, _, n in options],
+            "cookbooks": merged_by_name(cookbooks, ("name", "version")),
+            "kitchen_plugins": [
+                {"kind": kind, "name": name, "count": n} for kind, rows in plugins.items() for name, _, n in merged_by_name(rows, ("name",), tuples=True)
+            ],
+            "platforms": merged_by_name(platforms, ("name",)),
+            "tool_versions": merged_by_name(versions, ("name", "version")),
         }
         return report
 
@@ -168,9 +179,22 @@ class Store:
         self.engine.dispose()
 
 
+def merged_by_name(rows, keys, tuples=False):
+    """Rows of (product, name, version, count) summed over products, most first."""
+    totals = {}
+    for _, name, version, count in rows:
+        key = (name, version) if "version" in keys else (name, None)
+        totals[key] = totals.get(key, 0) + count
+    ordered = sorted(totals.items(), key=lambda item: (-item[1], item[0][0], item[0][1] or ""))
+    if tuples:
+        return [(name, version, count) for (name, version), count in ordered]
+    return [dict(zip(keys, key), count=count) for key, count in ordered]
+
+
 def items_of(record) -> list:
-    """The (kind, name, version) rows an event names."""
+    """The (kind, name, version) rows an event names: its options and its context."""
     rows = [{"kind": "option", "name": option, "version": None} for option in record["options"]]
+    rows += [{"kind": kind, "name": name, "version": version} for kind, name, version in record["context"]]
     return rows
 
 

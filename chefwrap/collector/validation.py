@@ -61,6 +61,7 @@ def validate(event, where=""):
     ci = properties.get("ci")
     if ci is not None and not isinstance(ci, bool):
         raise Invalid(f"{where}payload.properties.ci must be true, false or null")
+    context = validate_context(properties, f"{where}payload.properties.")
     return {
         "event_id": event_id.lower() if event_id else None,
         "session_id": session_id.lower(),
@@ -74,9 +75,44 @@ def validate(event, where=""):
         "arch": _optional_text(properties, "arch", f"{where}payload.properties."),
         "ci": ci,
         "occurred_at": occurred_at,
-        "properties": properties,
+        "context": context,
         "event": event,
     }
+
+
+KITCHEN_PLUGIN_KINDS = ("driver", "provisioner", "verifier", "transport")
+
+
+def validate_context(properties, where):
+    """The optional context (chefwrap.context): [(kind, name, version)] of what it names."""
+    named = []
+    cookbooks = properties.get("cookbooks")
+    if cookbooks is not None:
+        public = cookbooks.get("public") if isinstance(cookbooks, dict) else None
+        if not isinstance(public, list) or len(public) > MAX_OPTIONS:
+            raise Invalid(f"{where}cookbooks must hold a list of public cookbooks")
+        for entry in public:
+            if not isinstance(entry, dict):
+                raise Invalid(f"{where}cookbooks.public must hold objects with a name and a version")
+            named.append(("cookbook", _text(entry, "name", f"{where}cookbooks.public."), _text(entry, "version", f"{where}cookbooks.public.")))
+    kitchen = properties.get("kitchen")
+    if kitchen is not None:
+        if not isinstance(kitchen, dict):
+            raise Invalid(f"{where}kitchen must be an object")
+        for kind in KITCHEN_PLUGIN_KINDS:
+            if kitchen.get(kind) is not None:
+                named.append((f"kitchen-{kind}", _text(kitchen, kind, f"{where}kitchen."), None))
+        platforms = kitchen.get("platforms", [])
+        if not isinstance(platforms, list) or len(platforms) > MAX_OPTIONS or not all(isinstance(p, str) and 0 < len(p) <= MAX_TEXT for p in platforms):
+            raise Invalid(f"{where}kitchen.platforms must be a list of platform names")
+        named += [("platform", platform, None) for platform in platforms]
+    versions = properties.get("versions")
+    if versions is not None:
+        if not isinstance(versions, dict) or len(versions) > 20:
+            raise Invalid(f"{where}versions must be an object of tool versions")
+        for tool in versions:
+            named.append(("tool-version", tool, _text(versions, tool, f"{where}versions.")))
+    return named
 
 
 def _text(mapping, field, where):

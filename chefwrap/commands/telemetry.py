@@ -8,7 +8,7 @@ import json
 import os
 import time
 
-from chefwrap import config, consent, event, ledger, sanitizer, session, spool
+from chefwrap import config, consent, context, event, ledger, sanitizer, session, spool
 from chefwrap.launcher import find_real_tool
 from chefwrap.locations import TOOLS
 from chefwrap.telemetry import head_of
@@ -125,7 +125,8 @@ def preview(args, env) -> int:
     sanitized = sanitizer.sanitize(tool, argv)
     real = find_real_tool(tool.encode(), env.get("PATH", "").encode())
     version = event.version_from_binstub(tool, head_of(real)) if real else None
-    built = event.build(sanitized, None, None, SESSION_PLACEHOLDER, env.variables, version)
+    found = context.as_properties(context.gather(tool, real or b"/nonexistent", env.variables))
+    built = event.build(sanitized, None, None, SESSION_PLACEHOLDER, env.variables, version, context=found)
     env.say(json.dumps(built, indent=2))
     env.error(describe_dropped(sanitized.dropped) + f"; exit_code and duration_ms are {FILLED_IN_LATER}.")
     return 0

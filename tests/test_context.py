@@ -1,0 +1,320 @@
+"""Context from lock files and kitchen.yml: public names and versions only, private things only counted."""
+
+import json
+import os
+import shutil
+
+import pytest
+
+from chefwrap import context
+from conftest import World
+
+PRIVATE = ["acme", "internal", "hunter2", "golden", "secret-suite"]
+
+POLICYFILE_LOCK = {
+    "revision_id": "5f0c3cbd56e3b5fd3de2b0e7f1f2f0c8a3b4b0d6e7f8a9b0c1d2e3f4a5b6c7d8",
+    "name": "webserver",
+    "run_list": ["recipe[acme_web::default]"],
+    "included_policy_locks": [],
+    "cookbook_locks": {
+        "acme_web": {
+            "version": "0.4.2",
+            "identifier": "0b4f1b8c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a",
+            "dotted_decimal_identifier": "3185573398941301.25813046640025151.95468399661775",
+            "source": "cookbooks/acme_web",
+            "cache_key": None,
+            "scm_info": {"scm": "git", "remote": "git@github.internal.acme.com:web/acme_web.git", "revision": "0123456789abcdef", "working_tree_clean": True, "published": True, "synchronized_remote_branches": ["origin/main"]},
+            "source_options": {"path": "cookbooks/acme_web"},
+        },
+        "nginx": {
+            "version": "12.2.7",
+            "identifier": "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
+            "dotted_decimal_identifier": "7364538475564762.34536475869708.168359012451610",
+            "cache_key": "nginx-12.2.7-supermarket.chef.io",
+            "origin": "https://supermarket.chef.io:443/api/v1/cookbooks/nginx/versions/12.2.7/download",
+            "source_options": {"artifactserver": "https://supermarket.chef.io:443/api/v1/cookbooks/nginx/versions/12.2.7/download", "version": "12.2.7"},
+        },
+        "apt": {
+            "version": "7.5.22",
+            "identifier": "2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c",
+            "dotted_decimal_identifier": "12174839208734.7382910238472.4983274837262",
+            "cache_key": "apt-7.5.22-supermarket.chef.io",
+            "origin": "https://supermarket.chef.io/api/v1/cookbooks/apt/versions/7.5.22/download",
+            "source_options": {"artifactserver": "https://supermarket.chef.io/api/v1/cookbooks/apt/versions/7.5.22/download", "version": "7.5.22"},
+        },
+        "acme_secrets": {
+            "version": "1.0.0",
+            "identifier": "3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d",
+            "dotted_decimal_identifier": "1.2.3",
+            "cache_key": "acme_secrets-1.0.0-supermarket.acme.internal",
+            "origin": "https://supermarket.acme.internal/api/v1/cookbooks/acme_secrets/versions/1.0.0/download",
+            "source_options": {"artifactserver": "https://supermarket.acme.internal/api/v1/cookbooks/acme_secrets/versions/1.0.0/download", "version": "1.0.0"},
+        },
+        "acme_base": {
+            "version": "2.1.0",
+            "identifier": "4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e",
+            "dotted_decimal_identifier": "1.2.3",
+            "cache_key": "acme_base-4d5e6f7a",
+            "source_options": {"git": "https://github.internal.acme.com/ops/acme_base.git", "revision": "4d5e6f7a"},
+        },
+        "acme_server_side": {
+            "version": "3.0.0",
+            "identifier": "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f",
+            "dotted_decimal_identifier": "1.2.3",
+            "cache_key": "acme_server_side-3.0.0-chef.acme.internal",
+            "source_options": {"chef_server": "https://chef.acme.internal/organizations/acme", "version": "3.0.0"},
+        },
+        # A look-alike host, and a public URL that names another cookbook: neither proves anything.
+        "acme_impostor": {
+            "version": "1.0.0",
+            "source_options": {"artifactserver": "https://supermarket.chef.io.acme.internal/api/v1/cookbooks/acme_impostor/versions/1.0.0/download"},
+        },
+        "acme_borrowed": {
+            "version": "1.0.0",
+            "source_options": {"artifactserver": "https://supermarket.chef.io/api/v1/cookbooks/nginx/versions/12.2.7/download"},
+        },
+    },
+    "default_attributes": {"acme": {"token": "hunter2"}},
+    "override_attributes": {},
+    "solution_dependencies": {"Policyfile": [["nginx", ">= 0.0.0"]], "dependencies": {"nginx (12.2.7)": []}},
+}
+
+BERKSFILE_LOCK = """DEPENDENCIES
+  acme_app
+    path: .
+    metadata: true
+  acme_private
+    git: git@github.internal.acme.com:ops/acme_private.git
+    revision: 0123abcd0123abcd0123abcd0123abcd0123abcd
+  apt (~> 7.0)
+
+GRAPH
+  acme_app (0.1.0)
+    apt (>= 0.0.0)
+  acme_private (2.3.4)
+  apt (7.5.22)
+"""
+
+OLD_BERKSFILE_LOCK = {
+    "sha": "23150cfe61b7b86882013c8664883058560b899d",
+    "sources": {
+        "ntp": {"locked_version": "1.1.8", "site": "https://supermarket.chef.io/api/v1"},
+        "acme_ntp": {"locked_version": "0.1.0", "site": "https://supermarket.acme.internal/api/v1"},
+        "acme_local": {"locked_version": "0.2.0", "path": "/home/alice/acme_local"},
+    },
+}
+
+KITCHEN_YML = """---
+driver:
+  name: vagrant
+  customize:
+    memory: 2048
+provisioner:
+  name: chef_infra
+  product_name: chef
+  product_version: <%= ENV['CHEF_VERSION'] || '18' %>
+verifier:
+  name: inspec
+<% if ENV['CI'] %>
+transport:
+  name: ssh
+<% end %>
+platforms:
+  - name: ubuntu-22.04
+  - name: centos
+    driver:
+      box: bento/centos-stream-9
+  - name: acme-golden-rhel8
+    driver:
+      box: acme/golden-rhel8
+      box_url: https://artifacts.acme.internal/boxes/golden-rhel8.box
+suites:
+  - name: acme-secret-suite
+    run_list:
+      - recipe[acme_web::default]
+    attributes:
+      acme:
+        token: hunter2
+"""
+
+
+@pytest.fixture
+def repository(tmp_path):
+    folder = tmp_path / "acme-repo"
+    (folder / "cookbooks" / "acme_web").mkdir(parents=True)
+    return folder
+
+
+def gathered(world, tool, folder, env=None):
+    variables = dict(env or world.env(), PWD=str(folder))
+    return context.as_properties(context.gather(tool, str(world.tools / tool).encode(), variables))
+
+
+def test_a_policyfile_lock_names_only_cookbooks_from_the_public_supermarket(world, repository):
+    (repository / "Policyfile.lock.json").write_text(json.dumps(POLICYFILE_LOCK, indent=2))
+    found = gathered(world, "knife", repository / "cookbooks" / "acme_web")
+    assert found["cookbooks"] == {
+        "source": "policyfile",
+        "public": [{"name": "apt", "version": "7.5.22"}, {"name": "nginx", "version": "12.2.7"}],
+        "other": 6,
+    }
+
+
+def test_a_berksfile_lock_cannot_prove_provenance_so_it_only_counts(world, repository):
+    (repository / "Berksfile.lock").write_text(BERKSFILE_LOCK)
+    assert gathered(world, "knife", repository)["cookbooks"] == {"source": "berkshelf", "public": [], "other": 3}
+
+
+def test_an_old_json_berksfile_lock_names_cookbooks_from_the_public_site(world, repository):
+    (repository / "Berksfile.lock").write_text(json.dumps(OLD_BERKSFILE_LOCK))
+    assert gathered(world, "knife", repository)["cookbooks"] == {
+        "source": "berkshelf",
+        "public": [{"name": "ntp", "version": "1.1.8"}],
+        "other": 2,
+    }
+
+
+def test_kitchen_yml_gives_public_plugins_and_platforms_without_evaluating_erb(world, repository):
+    (repository / "kitchen.yml").write_text(KITCHEN_YML)
+    assert gathered(world, "kitchen", repository)["kitchen"] == {
+        "driver": "vagrant",
+        "provisioner": "chef_infra",
+        "verifier": "inspec",
+        "transport": "ssh",
+        "platforms": ["bento/centos-stream-9", "ubuntu-22.04"],
+        "other_plugins": 0,
+        "other_platforms": 1,
+    }
+    assert "kitchen" not in gathered(world, "knife", repository)  # only for kitchen commands
+
+
+def test_private_kitchen_plugins_are_counted_and_the_local_override_applies(world, repository):
+    (repository / ".kitchen.yml").write_text("driver:\n  name: acme_cloud\nprovisioner: acme_provisioner\nplatforms:\n  - name: acme-7\n")
+    (repository / ".kitchen.local.yml").write_text("driver:\n  name: dokken\n")
+    assert gathered(world, "kitchen", repository)["kitchen"] == {
+        "driver": "dokken",
+        "platforms": [],
+        "other_plugins": 1,
+        "other_platforms": 1,
+    }
+
+
+def test_kitchen_yaml_names_another_file(world, repository):
+    (repository / "ci.yml").write_text("driver:\n  name: ec2\nplatforms: []\n")
+    found = gathered(world, "kitchen", repository, env=world.env(KITCHEN_YAML="ci.yml"))
+    assert found["kitchen"]["driver"] == "ec2"
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("Policyfile.lock.json", b'{"cookbook_locks": {"nginx": '),
+        ("Policyfile.lock.json", b"\xff\xfe not json"),
+        ("Berksfile.lock", b"\xff\xfe\x00"),
+        ("kitchen.yml", b"driver: [unclosed\n  - : :\n"),
+        ("kitchen.yml", b"\xff\xfe\x00\x01"),
+        ("kitchen.yml", b"- just\n- a list\n"),
+        ("Policyfile.lock.json", b'{"cookbook_locks": {"x": {"version": "1", "source_options": {}}}' + b" " * (5 * 1024 * 1024) + b"}"),
+        ("kitchen.yml", b"driver:\n  name: vagrant\n" + b"# padding\n" * (500 * 1024)),
+    ],
+    ids=["truncated-json", "not-json", "binary-berksfile", "broken-yaml", "binary-yaml", "yaml-list", "5mb-lock", "5mb-kitchen"],
+)
+def test_a_broken_or_huge_file_costs_nothing_and_prints_nothing(installed, repository, name, content):
+    (repository / name).write_bytes(content)
+    env = installed.env(PWD=repository)
+    result = installed.run([installed.shims / "kitchen", "echo", "fine"], env=env, cwd=repository)
+    assert (result.returncode, result.stdout, result.stderr) == (0, b"fine\n", b"")
+    (request,) = installed.endpoint.wait_for(1)
+    properties = request.event["payload"]["properties"]
+    assert properties["command"] == "kitchen"
+    assert "cookbooks" not in properties or properties["cookbooks"]["public"] == []
+    assert "kitchen" not in properties or properties["kitchen"].get("driver") in (None, "vagrant")
+
+
+def test_versions_are_read_from_a_workstation_install_without_running_anything(tmp_path, endpoint_world):
+    world = endpoint_world
+    root = tmp_path / "opt" / "chef-workstation"
+    specifications = root / "embedded" / "lib" / "ruby" / "gems" / "3.1.0" / "specifications"
+    specifications.mkdir(parents=True)
+    for gem in ("knife-18.4.2", "knife-17.10.0", "chef-18.4.2-universal-mingw-ucrt", "test-kitchen-3.6.0", "chef-cli-5.6.14", "acme-internal-1.0.0"):
+        (specifications / f"{gem}.gemspec").write_text("# gemspec\n")
+    (root / "version-manifest.json").write_text(json.dumps({"name": "chef-workstation", "build_version": "24.2.1058", "software": {"acme": {}}}))
+    (root / "bin").mkdir()
+    World.add_fake_tool(root / "bin", "knife")
+    (world.tools / "knife").unlink()
+    env = world.env(path_first=[])
+    env["PATH"] = f"{world.shims}:{root / 'bin'}:/usr/bin:/bin"
+
+    result = world.run([world.shims / "knife", "node", "list"], env=env)
+    assert result.returncode == 0
+    (request,) = world.endpoint.wait_for(1)
+    assert request.event["payload"]["properties"]["versions"] == {"workstation": "24.2.1058", "knife": "18.4.2", "chef": "18.4.2", "kitchen": "3.6.0", "chef-cli": "5.6.14"}
+
+
+def test_results_are_cached_by_file_identity(world, repository):
+    lock = repository / "Policyfile.lock.json"
+    lock.write_text(json.dumps(POLICYFILE_LOCK))
+    first = gathered(world, "knife", repository)
+    status = lock.stat()
+    # Same size, same inode, same modification time: the cache answers without reading the file.
+    lock.write_text(json.dumps(POLICYFILE_LOCK).replace("nginx", "xnign"))
+    os.utime(lock, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert gathered(world, "knife", repository) == first
+    os.utime(lock, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))
+    assert {"name": "xnign", "version": "12.2.7"} in gathered(world, "knife", repository)["cookbooks"]["public"]
+
+
+def test_no_private_name_or_path_is_written_anywhere(installed, repository):
+    (repository / "Policyfile.lock.json").write_text(json.dumps(POLICYFILE_LOCK))
+    (repository / "kitchen.yml").write_text(KITCHEN_YML)
+    (repository / "Berksfile.lock").write_text(BERKSFILE_LOCK)
+    installed.chefwrap("telemetry", "local")
+    env = installed.env(PWD=repository)
+    for tool, argv in (("kitchen", ["converge", "acme-secret-suite-ubuntu"]), ("knife", ["cookbook", "upload", "acme_web"]), ("chef", ["install"])):
+        installed.run([installed.shims / tool, *argv], env=env, cwd=repository)
+    installed.wait_for_senders_to_finish()
+    shown = installed.chefwrap("telemetry", "show", "--sent")[1]
+    assert '"nginx"' in shown and "bento/centos-stream-9" in shown and '"vagrant"' in shown
+    written = b"".join(path.read_bytes() for path in installed.chef.rglob("*") if path.is_file())
+    assert (installed.chef / "chefwrap" / "context-cache").exists()
+    for secret in PRIVATE + [str(repository), str(installed.root)]:
+        assert secret.encode() not in written, secret
+        assert secret not in shown
+
+
+def test_the_collector_reports_cookbooks_plugins_and_platforms(tmp_path):
+    from chefwrap import event, sanitizer
+    from chefwrap.collector.store import Store
+    from chefwrap.collector.validation import validate
+
+    store = Store(str(tmp_path / "c.sqlite3"))
+    found = {
+        "cookbooks": {"source": "policyfile", "public": [{"name": "nginx", "version": "12.2.7"}], "other": 2},
+        "kitchen": {"driver": "vagrant", "provisioner": "chef_infra", "platforms": ["ubuntu-22.04"], "other_plugins": 0, "other_platforms": 1},
+        "versions": {"kitchen": "3.6.0"},
+    }
+    built = event.build(sanitizer.sanitize("kitchen", ["converge"]), 0, 10.0, event.new_uuid(), {}, context=found)
+    store.add([validate(json.loads(event.to_json(built)))] * 1)
+    report = store.report(1)
+    assert report["cookbooks"] == [{"name": "nginx", "version": "12.2.7", "count": 1}]
+    assert {"kind": "driver", "name": "vagrant", "count": 1} in report["kitchen_plugins"]
+    assert report["platforms"] == [{"name": "ubuntu-22.04", "count": 1}]
+    assert report["tool_versions"] == [{"name": "kitchen", "version": "3.6.0", "count": 1}]
+    from chefwrap.collector.report_format import as_text
+
+    assert "Most used community cookbooks" in as_text(report) and "nginx" in as_text(report)
+    store.close()
+
+
+def test_preview_shows_the_context_of_the_current_folder(installed, repository):
+    (repository / "Policyfile.lock.json").write_text(json.dumps(POLICYFILE_LOCK))
+    code, out, _ = installed.chefwrap("telemetry", "preview", "--", "chef", "install", env=installed.env(PWD=repository))
+    assert code == 0
+    assert json.loads(out)["payload"]["properties"]["cookbooks"]["public"][1] == {"name": "nginx", "version": "12.2.7"}
+    assert "acme" not in out
+
+
+@pytest.fixture
+def endpoint_world(installed):
+    shutil.rmtree(installed.home / ".chef" / "chefwrap", ignore_errors=True)
+    return installed
