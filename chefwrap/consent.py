@@ -16,6 +16,7 @@ import os
 
 from chefwrap import ci, config
 from chefwrap.chef_dir import OPT_IN, OPT_OUT, chef_dir
+from chefwrap.folders import nearest, working_folder
 
 OFF = "off"
 SHARE = "share"
@@ -67,24 +68,8 @@ def decide(env, interactive=None) -> Decision:
 
 def find_repository_opt_out(env):
     """The nearest .chef/telemetry_opt_out from the working directory up to /, or None."""
-    folder = env.get("PWD") or _cwd()
-    if not folder or not os.path.isabs(folder):
-        return None
-    while True:
-        candidate = os.path.join(folder, ".chef", OPT_OUT)
-        if os.path.exists(candidate):
-            return candidate
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
-
-
-def _cwd():
-    try:
-        return os.getcwd()
-    except OSError:
-        return None
+    folder = working_folder(env)
+    return nearest(folder, [os.path.join(".chef", OPT_OUT)]) if folder else None
 
 
 def _isatty(descriptor) -> bool:

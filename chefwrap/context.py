@@ -23,6 +23,7 @@ import time
 
 from chefwrap import files, public_names
 from chefwrap.chef_dir import own_dir
+from chefwrap.folders import nearest, working_folder
 
 BUDGET_SECONDS = 0.2
 MAX_FILE_BYTES = 1024 * 1024
@@ -91,29 +92,6 @@ def as_properties(found: dict) -> dict:
 
 
 # Where to look
-
-def working_folder(env):
-    folder = env.get("PWD")
-    if not folder or not os.path.isabs(folder):
-        try:
-            folder = os.getcwd()
-        except OSError:
-            return None
-    return folder
-
-
-def nearest(folder, names):
-    """The nearest of `names` in `folder` or a parent (the first name wins within a folder)."""
-    while True:
-        for name in names:
-            candidate = os.path.join(folder, name)
-            if os.path.isfile(candidate):
-                return candidate
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
-
 
 def kitchen_configuration(folder, env) -> list:
     """The kitchen.yml in use and its local override, as kitchen finds them (in the working folder)."""
