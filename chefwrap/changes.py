@@ -32,7 +32,8 @@ class FileChange:
     def apply(self) -> list:
         """Make the change; returns the folders that had to be made for it."""
         if self.after is None:
-            files.remove(self.path)
+            # Through a symlink, the file install wrote is the link's target: the link itself was the user's.
+            files.remove(os.path.realpath(self.path))
             return []
         return files.write_atomically(self.path, self.after, self.mode)
 

@@ -25,7 +25,9 @@ CI_VARIABLES = (
 
 
 def is_set(value) -> bool:
-    """A variable counts when it holds anything but empty, 0, false or no."""
+    """A variable (str, or bytes as the shim has them) counts when it holds anything but empty, 0, false or no."""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
     return value is not None and value.strip().lower() not in ("", "0", "false", "no")
 
 

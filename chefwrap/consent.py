@@ -50,6 +50,21 @@ def decide(env, interactive=None) -> Decision:
     repository_opt_out = find_repository_opt_out(env)
     if repository_opt_out:
         return Decision(OFF, "a repository opts out", repository_opt_out)
+    recorded = recorded_decision(env)
+    if recorded:
+        return recorded
+    if interactive is None:
+        interactive = in_the_foreground_of_a_terminal()
+    if not interactive:
+        return Decision(OFF, "no decision yet, and no terminal to ask on: nothing is recorded")
+    if ci.detected(env):
+        return Decision(OFF, "no decision yet, and this is CI: nothing is recorded")
+    return Decision(ASK, "no decision yet: the next interactive run asks")
+
+
+def recorded_decision(env):
+    """Rules 5 to 7, the decision recorded for this user on this host; None when there is none yet.
+    The sender asks this again before each post, so a change of mind holds for what is still waiting."""
     home = chef_dir(env)
     if os.path.exists(os.path.join(home, OPT_OUT)):
         return Decision(OFF, "you opted out", os.path.join(home, OPT_OUT))
@@ -57,13 +72,7 @@ def decide(env, interactive=None) -> Decision:
         return Decision(LOCAL, "local mode: events are kept in the local ledger, never sent", config.path(env))
     if os.path.exists(os.path.join(home, OPT_IN)):
         return Decision(SHARE, "you opted in", os.path.join(home, OPT_IN))
-    if interactive is None:
-        interactive = all(_isatty(descriptor) for descriptor in (0, 1, 2))
-    if not interactive:
-        return Decision(OFF, "no decision yet, and no terminal to ask on: nothing is recorded")
-    if ci.detected(env):
-        return Decision(OFF, "no decision yet, and this is CI: nothing is recorded")
-    return Decision(ASK, "no decision yet: the next interactive run asks")
+    return None
 
 
 def find_repository_opt_out(env):
@@ -72,9 +81,11 @@ def find_repository_opt_out(env):
     return nearest(folder, [os.path.join(".chef", OPT_OUT)]) if folder else None
 
 
-def _isatty(descriptor) -> bool:
+def in_the_foreground_of_a_terminal() -> bool:
+    """stdin, stdout and stderr are terminals, and we are in the foreground: `knife ... &` is not
+    (a background job that touched the terminal would be stopped, and nobody would answer)."""
     try:
-        return os.isatty(descriptor)
+        return all(os.isatty(descriptor) for descriptor in (0, 1, 2)) and os.tcgetpgrp(0) == os.getpgrp()
     except OSError:
         return False
 
@@ -96,6 +107,7 @@ def ask(env) -> Decision:
     prompt_env = dict(env, PYTHONPATH=package_parent)
     argv = [sys.executable, "-m", "chefwrap.prompt"]
     previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGQUIT)}
+    previous[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # or there is nothing to wait for
     try:
         pid = os.posix_spawn(
             sys.executable,

@@ -282,10 +282,11 @@ def generic_os(name: str) -> bool:
 
 
 def public_box(box: str) -> bool:
+    """bento/ubuntu-22.04, dokken/centos-stream-9; not with a tag or digest, which may be anything."""
     box = box.lower()
     for prefix in public_names.PUBLIC_BOX_PREFIXES:
         if box.startswith(prefix):
-            return generic_os(box[len(prefix) :].split(":")[0])
+            return generic_os(box[len(prefix) :])
     return False
 
 

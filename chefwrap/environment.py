@@ -17,6 +17,12 @@ class Environment:
         return self.variables.get(name, default)
 
     @property
+    def path(self):
+        """PATH as bytes, the way the shim searches it; None when unset."""
+        value = self.variables.get("PATH")
+        return None if value is None else os.fsencode(value)
+
+    @property
     def home(self) -> Path:
         return Path(self.variables.get("HOME") or os.path.expanduser("~"))
 

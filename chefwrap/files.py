@@ -23,9 +23,9 @@ def write_atomically(path, data: bytes, mode: int = None, durable: bool = True) 
     without it a crash may leave an empty file, never a half-written one. Returns the folders made.
     """
     target = os.path.realpath(path)
-    existing_mode = _existing_mode(target)
+    existing = _existing_status(target)
     if mode is None:
-        mode = existing_mode if existing_mode is not None else 0o666 & ~_umask()
+        mode = existing.st_mode & 0o7777 if existing is not None else 0o666 & ~_umask()
     folder, name = os.path.split(target)
     made = make_folders(folder)
     temporary = os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.chefwrap")
@@ -38,6 +38,8 @@ def write_atomically(path, data: bytes, mode: int = None, durable: bool = True) 
             if durable:
                 os.fsync(descriptor)
             os.fchmod(descriptor, mode)
+            if existing is not None and os.geteuid() == 0:  # `sudo chefwrap install` keeps ~/.bashrc the user's
+                os.fchown(descriptor, existing.st_uid, existing.st_gid)
         finally:
             os.close(descriptor)
         os.replace(temporary, target)
@@ -75,14 +77,14 @@ def remove(path) -> bool:
         return False
 
 
-def _existing_mode(target):
-    """The mode of an existing file, after proving we may write it (open for writing, without truncating)."""
+def _existing_status(target):
+    """os.stat of an existing file, after proving we may write it (open for writing, without truncating)."""
     try:
         descriptor = os.open(target, os.O_WRONLY | os.O_CLOEXEC)
     except FileNotFoundError:
         return None
     try:
-        return os.fstat(descriptor).st_mode & 0o7777
+        return os.fstat(descriptor)
     finally:
         os.close(descriptor)
 

@@ -12,6 +12,8 @@ import time
 # `signal` imports enum (about 4 ms); its C core has everything used here.
 import _signal as signal
 
+from chefwrap import ci
+
 SHIM_MARKER = b"# chefwrap-shim"
 HEAD_BYTES = 8192  # the marker sits in a shim's first lines, behind an interpreter path of any length
 NOT_FOUND = 127
@@ -45,7 +47,7 @@ def main(tool):
     tool_name = os.fsencode(tool)
     argv = [tool_name] + [os.fsencode(arg) for arg in sys.argv[1:]]
     env = caller_environment()
-    bypassed = is_set(env.get(b"CHEFWRAP_BYPASS"))
+    bypassed = ci.is_set(env.get(b"CHEFWRAP_BYPASS"))
     if tool == "chef" and argv[1:2] == [b"telemetry"] and not bypassed:
         answer_telemetry_noun(argv[2:])
     real = find_real_tool(tool_name, env.get(b"PATH"))
@@ -65,6 +67,9 @@ def main(tool):
 def answer_telemetry_noun(args):
     """The RFC reserves `chef telemetry status|enable|disable|show`: chefwrap answers, the real chef never sees it."""
     try:
+        import site
+
+        site.main()  # the shim runs without site-packages; `forget` needs requests from there
         from chefwrap.main import main as chefwrap_main
 
         code = chefwrap_main(["telemetry"] + [os.fsdecode(arg) for arg in args])
@@ -89,24 +94,24 @@ def caller_environment():
     env = {}
     for entry in block.split(b"\0"):
         name, sep, value = entry.partition(b"=")
-        if sep and name not in env:
+        if sep and name and name not in env:  # an entry with no name cannot be passed on by execve
             env[name] = value
     return env
 
 
-def is_set(value):
-    return value is not None and value.strip().lower() not in (b"", b"0", b"false", b"no")
+DEFAULT_PATH = b"/usr/bin:/bin"  # what execvp searches when PATH is unset
 
 
-def find_real_tool(tool_name, path_variable):
+def find_real_tool(tool_name, path_variable, skip_shims=True):
     """The first `tool_name` on PATH that is not a chefwrap shim: what would run without chefwrap.
 
     Shims are recognised by their marker, not by their folder, so a second copy of the shims folder,
-    a symlink to it or to one shim can never make a shim call itself.
+    a symlink to it or to one shim can never make a shim call itself. With skip_shims=False: the first
+    `tool_name` of all, what a shell runs.
     """
-    for entry in (path_variable if path_variable is not None else b"/usr/bin:/bin").split(b":"):
+    for entry in (path_variable if path_variable is not None else DEFAULT_PATH).split(b":"):
         candidate = os.path.join(entry or b".", tool_name)
-        if is_executable_file(candidate) and not is_shim(candidate):
+        if is_executable_file(candidate) and not (skip_shims and is_shim(candidate)):
             return candidate
     return None
 
@@ -171,6 +176,9 @@ def exec_real_tool(tool, real, argv, env):
     except OSError as error:
         complain(tool, error.strerror)
         os._exit(NOT_FOUND if error.errno == 2 else CANNOT_EXECUTE)
+    except ValueError as error:  # an argument or variable holding a NUL byte
+        complain(tool, error)
+        os._exit(CANNOT_EXECUTE)
 
 
 def run_and_wait(tool, real, argv, env):
@@ -181,12 +189,21 @@ def run_and_wait(tool, real, argv, env):
     leaves its two internal signals ignored in the new program.
     """
     handled = TERMINAL_SIGNALS + FORWARDED_SIGNALS
-    inherited_ignores = {s for s in handled if signal.getsignal(s) == signal.SIG_IGN}
+    inherited_ignores = {s for s in handled + (signal.SIGCHLD,) if signal.getsignal(s) == signal.SIG_IGN}
+    # With SIGCHLD ignored the kernel would reap the child itself and leave us no status to wait for.
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     caller_mask = signal.pthread_sigmask(signal.SIG_BLOCK, handled)
+    # An interval timer the caller set survives exec but not fork: it belongs to the tool.
+    caller_timer = signal.setitimer(signal.ITIMER_REAL, 0)
     started = time.monotonic()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        signal.setitimer(signal.ITIMER_REAL, *caller_timer)
+        signal.pthread_sigmask(signal.SIG_SETMASK, caller_mask)
+        exec_real_tool(tool, real, argv, env)  # no child to wait for: become the tool, unrecorded
     if pid == 0:
-        become_real_tool(tool, real, argv, env, handled, inherited_ignores, caller_mask)
+        become_real_tool(tool, real, argv, env, handled, inherited_ignores, caller_mask, caller_timer)
     for signum in TERMINAL_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
     forwarding = [s for s in FORWARDED_SIGNALS if s not in inherited_ignores]
@@ -201,16 +218,22 @@ def run_and_wait(tool, real, argv, env):
     return status, duration_ms
 
 
-def become_real_tool(tool, real, argv, env, handled, inherited_ignores, caller_mask):
-    """In the forked child: the dispositions and mask the caller gave us, then exec. A signal that
-    arrived since the fork is delivered now, with its default effect, as it would be to the tool."""
+def become_real_tool(tool, real, argv, env, handled, inherited_ignores, caller_mask, caller_timer):
+    """In the forked child: the dispositions, mask and timer the caller gave us, then exec. A signal
+    that arrived since the fork is delivered now, with its default effect, as it would be to the tool.
+    Whatever happens here, this process never returns into the shim's code."""
     try:
         for signum in handled:
             if signum not in inherited_ignores:
                 signal.signal(signum, signal.SIG_DFL)
+        if signal.SIGCHLD in inherited_ignores:
+            signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        if caller_timer[0] > 0:
+            signal.setitimer(signal.ITIMER_REAL, *caller_timer)
         signal.pthread_sigmask(signal.SIG_SETMASK, caller_mask)
-    finally:
         exec_real_tool(tool, real, argv, env)
+    finally:
+        os._exit(CANNOT_EXECUTE)
 
 
 def forward(pid, signum):

@@ -25,7 +25,7 @@ PUBLIC_KITCHEN_PLUGINS = {
         "terraform", "kubernetes", "linode", "opennebula", "vra", "hetznercloud", "podman", "pulumi", "wsl",
     ),
     "provisioner": (
-        "chef_infra", "chef_zero", "chef_solo", "chef_target", "policyfile_zero", "chef_apply", "shell",
+        "chef_infra", "chef_zero", "chef_solo", "chef_target", "policyfile_zero", "chef_apply", "dokken", "shell",
         "dummy", "ansible_playbook", "ansible_push", "salt_solo", "puppet_apply", "puppet_agent", "dsc",
         "powershell_script",
     ),

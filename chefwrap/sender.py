@@ -11,7 +11,10 @@ environment: it reads the spool.
   leaves the events in the spool and writes when the next sender may try (at most a minute away),
   so a firewalled machine sends a trickle, never a storm.
 - Any other 4xx: the endpoint will never take that event; it is dropped and noted in the local log.
-- A hard lifetime cap; it exits as soon as the spool is empty.
+- Before each post it asks again whether this user still shares (chefwrap.consent.recorded_decision):
+  after `chefwrap telemetry disable` nothing more leaves, after `local` events stay in the ledger.
+- A hard lifetime cap (an alarm ends it even inside a request); it exits as soon as the spool is empty.
+- The lock file holds its pid, so `chefwrap telemetry forget` can stop it (psutil checks it is ours).
 """
 
 import argparse
@@ -19,11 +22,12 @@ import fcntl
 import json
 import os
 import random
+import signal
 import sys
 import time
 from email.utils import parsedate_to_datetime
 
-from chefwrap import config, files, ledger, spool
+from chefwrap import consent, files, ledger, spool
 from chefwrap.chef_dir import own_dir
 
 CONNECT_TIMEOUT = 3.0
@@ -48,17 +52,22 @@ def main(argv=None) -> int:
     options.add_argument("--lock-fd", type=int, help="an inherited descriptor of the sender lock, already locked")
     args = options.parse_args(argv)
     env = dict(os.environ)
+    os.chdir("/")  # never keep the caller's folder busy
     lock = args.lock_fd if args.lock_fd is not None else take_lock(env)
     if lock is None:
         return 0
     sender = Sender(env)
+    # The hard cap: requests' time-outs are per read, so a trickling endpoint could keep us forever.
+    # Past the lifetime and one last request's time-outs, SIGALRM ends the process; the spool keeps all.
+    signal.alarm(int(tuning(env, "LIFETIME", LIFETIME) + 2 * sum(sender.timeout)) + 1)
     try:
         while True:
+            note_pid(lock)
             sender.send_all()
             # A shim that spooled an event while we held the lock did not start a sender: look again
             # once the lock is free, and carry on if there is more and nobody else took over.
             os.close(lock)
-            if not spool.names(env) or time.monotonic() > sender.deadline:
+            if not sender.pending() or time.monotonic() > sender.deadline:
                 return 0
             lock = take_lock(env)
             if lock is None:
@@ -71,13 +80,38 @@ def main(argv=None) -> int:
 
 
 def take_lock(env):
-    descriptor = os.open(os.path.join(own_dir(env), spool.SENDER_LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    """The sender lock's descriptor, locked; None when another process holds it or it cannot be had."""
+    try:
+        descriptor = os.open(os.path.join(own_dir(env), spool.SENDER_LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         os.close(descriptor)
         return None
     return descriptor
+
+
+def note_pid(lock) -> None:
+    try:
+        os.ftruncate(lock, 0)
+        os.pwrite(lock, f"{os.getpid()}\n".encode(), 0)
+    except OSError:
+        pass
+
+
+def running_sender(env):
+    """The psutil.Process of the sender holding the lock, if the pid in the lock file is really ours."""
+    import psutil
+
+    try:
+        with open(os.path.join(own_dir(env), spool.SENDER_LOCK), "rb") as stream:
+            pid = int(stream.read(32).split()[0])
+        process = psutil.Process(pid)
+        return process if "chefwrap.sender" in process.cmdline() else None
+    except (OSError, ValueError, IndexError, psutil.Error):
+        return None
 
 
 def tuning(env, name, default) -> float:
@@ -96,17 +130,14 @@ class Sender:
         self.first_delay = tuning(env, "FIRST_DELAY", FIRST_DELAY)
         self.timeout = (tuning(env, "TIMEOUT", CONNECT_TIMEOUT), tuning(env, "TIMEOUT", READ_TIMEOUT))
         self.longest_pause = tuning(env, "LONGEST_PAUSE", LONGEST_PAUSE)
-        self.endpoint = config.endpoint(env)
-        self.local_only = config.mode(env) == config.LOCAL
         self.failures = 0
+        self.skipped = set()  # records that cannot be read or removed: never looked at twice
         self._session = None
 
     @property
     def session(self):
         if self._session is None:
-            import requests
-
-            self._session = requests.Session()
+            self._session = http_session()
             self._session.headers["Content-Type"] = "application/json"
         return self._session
 
@@ -114,11 +145,14 @@ class Sender:
         if self._session is not None:
             self._session.close()
 
+    def pending(self) -> list:
+        return [name for name in spool.names(self.env) if name not in self.skipped]
+
     def send_all(self):
         spool.trim(self.env, max_bytes=spool.MAX_TOTAL_BYTES)
         remove_stale_temporary_files(self.env)
         while time.monotonic() < self.deadline:
-            pending = spool.names(self.env)
+            pending = self.pending()
             if not pending:
                 return
             for name in pending:
@@ -127,36 +161,55 @@ class Sender:
                 self.deliver(name)
 
     def deliver(self, name):
-        data = spool.read(self.env, name)
-        if data is None:
+        try:
+            record = spool.read(self.env, name)
+        except (OSError, ValueError) as problem:
+            self.discard(name, f"skipped a damaged or unreadable spool record ({type(problem).__name__})")
             return
+        if record is None:
+            return
+        destination, data = record
         event = parse(data)
         if event is None:
-            ledger.note(self.env, f"skipped a damaged spool record ({len(data)} bytes)")
-            spool.remove(self.env, name)
+            self.discard(name, f"skipped a damaged spool record ({len(data)} bytes)")
             return
-        if self.local_only:
-            ledger.record(self.env, event, endpoint=None, status=None)
-            spool.remove(self.env, name)
+        if destination == spool.LOCAL:
+            self.keep_locally(name, event)
             return
-        status = self.post_with_retries(data)
+        decision = consent.recorded_decision(self.env)
+        if decision is None or decision.outcome == consent.OFF:
+            self.discard(name, "dropped an event: data sharing was turned off before it was sent")
+            return
+        if decision.outcome == consent.LOCAL:
+            self.keep_locally(name, event)
+            return
+        url = destination.rstrip("/") + "/events"
+        status = self.post_with_retries(url, data)
         if 200 <= status < 300:
-            ledger.record(self.env, event, endpoint=self.url, status=status)
+            remember(self.env, event, url, status)
             clear_pause(self.env)
         else:
-            ledger.note(self.env, f"dropped event {event.get('event_id')}: the endpoint answered HTTP {status}")
-        spool.remove(self.env, name)
+            note(self.env, f"dropped event {event.get('event_id')}: the endpoint answered HTTP {status}")
+        self.discard(name)
 
-    @property
-    def url(self):
-        return self.endpoint.rstrip("/") + "/events"
+    def keep_locally(self, name, event):
+        remember(self.env, event, None, None)
+        self.discard(name)
 
-    def post_with_retries(self, data) -> int:
+    def discard(self, name, why=None):
+        if why:
+            note(self.env, why)
+        try:
+            spool.remove(self.env, name)
+        except OSError:
+            self.skipped.add(name)
+
+    def post_with_retries(self, url, data) -> int:
         """The final HTTP status for this event, or GiveUp."""
         while True:
             retry_after = None
             try:
-                response = self.session.post(self.url, data=data, timeout=self.timeout, allow_redirects=False)
+                response = self.session.post(url, data=data, timeout=self.timeout, allow_redirects=False)
                 status = response.status_code
                 response.close()
                 if status < 500 and status not in RETRYABLE:
@@ -175,6 +228,31 @@ class Sender:
         if self.failures >= MAX_ATTEMPTS or time.monotonic() + delay > self.deadline:
             raise GiveUp(time.time() + delay)
         time.sleep(delay)
+
+
+def http_session():
+    """A requests session that takes proxies and CA bundles from the environment but never credentials:
+    requests would otherwise send ~/.netrc's login to the endpoint."""
+    import requests
+
+    session = requests.Session()
+    session.auth = lambda request: request
+    return session
+
+
+def remember(env, event, url, status) -> None:
+    """The ledger entry; a ledger that cannot be written must not make an event be sent twice."""
+    try:
+        ledger.record(env, event, endpoint=url, status=status)
+    except OSError:
+        pass
+
+
+def note(env, message) -> None:
+    try:
+        ledger.note(env, message)
+    except OSError:
+        pass
 
 
 def backoff_delay(failures: int, first_delay: float = FIRST_DELAY) -> float:

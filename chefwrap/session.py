@@ -13,20 +13,35 @@ from chefwrap.chef_dir import SESSION_FILE, chef_dir, own_dir
 from chefwrap.event import new_uuid
 
 IDLE_SECONDS = 600
+LOCK_PATIENCE = 0.2
 
 
 def current(env, now=None) -> str:
-    """The live session id, touched; or a new one."""
+    """The live session id, touched; or a new one. Where the session file cannot be written the id
+    lives only in this event: an unusable home must not cost the event."""
     path = os.path.join(chef_dir(env), SESSION_FILE)
     now = time.time() if now is None else now
-    live = _live(path, now)
-    if live:
-        return live
+    try:
+        return _live(path, now) or _start(env, path, now)
+    except OSError:
+        return new_uuid()
+
+
+def _start(env, path, now) -> str:
+    """A new session, unless a concurrent shim started one meanwhile (looked at again under a lock)."""
     import fcntl
 
     files.make_folders(own_dir(env))
     with open(os.path.join(own_dir(env), "session.lock"), "ab") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        deadline = time.monotonic() + LOCK_PATIENCE
+        while True:
+            try:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    break  # never keep the user waiting: two ids at worst, for one moment
+                time.sleep(0.005)
         live = _live(path, now)
         if live:
             return live
@@ -40,7 +55,10 @@ def _live(path, now):
     """The id in the file if it is live, touched; None otherwise."""
     text = _read_live(path, now)
     if text:
-        os.utime(path, (now, now))
+        try:
+            os.utime(path, (now, now))
+        except OSError:
+            pass  # a file we may read but not touch: its id is still the live one
     return text
 
 

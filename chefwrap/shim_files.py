@@ -20,8 +20,10 @@ def interpreter_line(python: str) -> str:
     shebang = f"#!{python} -IS"
     if len(shebang.encode()) <= LONGEST_SHEBANG and not re.search(r"\s", python):
         return shebang
-    quoted = python.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
-    return f"#!/bin/sh\n''''exec \"{quoted}\" -IS \"$0\" \"$@\" # '''"
+    if "'" in python:
+        raise ValueError(f"chefwrap cannot write a shim for a Python whose path holds a quote: {python}")
+    # sh runs `exec '<python>' -IS "$0" "$@"`; Python reads the same line as a string literal (no escapes).
+    return f"#!/bin/sh\n''''exec '{python}' -IS \"$0\" \"$@\" # '''"
 
 
 def render(tool: str, python: str = None, package_parent: str = None) -> bytes:

@@ -4,6 +4,8 @@ One file per event, written to a hidden temporary name and renamed into place: c
 tear or interleave a record, and a crash leaves at worst an empty file, which is skipped. Names start
 with the time in nanoseconds, so the oldest is dropped first when the spool is full and the freshest
 is sent first. Bounded by count here (every event is small and capped), and by total size in the sender.
+A record is two lines: where the event goes (the endpoint its command was configured with, or
+`local` in local mode), then the event's JSON.
 
 Used on the shim's hot path: os and fcntl only.
 """
@@ -19,15 +21,16 @@ MAX_EVENTS = 1000
 MAX_EVENT_BYTES = 16 * 1024
 MAX_TOTAL_BYTES = 2 * 1024 * 1024
 SUFFIX = ".json"
+LOCAL = "local"  # the destination of an event recorded in local mode: the ledger, never the network
 
 
 def folder(env) -> str:
     return os.path.join(own_dir(env), "spool")
 
 
-def append(env, event_id: str, line: str) -> None:
-    data = line.encode("ascii")
-    if len(data) > MAX_EVENT_BYTES:
+def append(env, event_id: str, destination: str, line: str) -> None:
+    data = destination.encode("utf-8") + b"\n" + line.encode("ascii")
+    if len(data) > MAX_EVENT_BYTES or "\n" in destination:
         return
     name = f"{time.time_ns():020d}-{event_id}{SUFFIX}"
     files.write_atomically(os.path.join(folder(env), name), data, mode=0o600, durable=False)
@@ -65,12 +68,17 @@ def trim(env, max_events=MAX_EVENTS, max_bytes=None) -> int:
 
 
 def read(env, name):
-    """The spooled event's bytes, or None when it has gone (sent by another sender, dropped)."""
+    """(destination, the event's JSON bytes) of a spooled record; None when it has gone (sent by another
+    sender, dropped). OSError when it cannot be read, ValueError when it is damaged."""
     try:
         with open(os.path.join(folder(env), name), "rb") as stream:
-            return stream.read(MAX_EVENT_BYTES + 1)
+            data = stream.read(MAX_EVENT_BYTES + 1)
     except FileNotFoundError:
         return None
+    destination, newline, event = data.partition(b"\n")
+    if not newline or not event or len(data) > MAX_EVENT_BYTES:
+        raise ValueError("a damaged spool record")
+    return destination.decode("utf-8"), event
 
 
 def remove(env, name) -> None:
@@ -85,7 +93,6 @@ BACKOFF_FILE = "backoff"
 SENDER_ENVIRONMENT = (
     "HOME",
     "CHEF_HOME",
-    "CHEF_TELEMETRY_ENDPOINT",
     "CHEFWRAP_SENDER_LIFETIME",
     "CHEFWRAP_SENDER_FIRST_DELAY",
     "CHEFWRAP_SENDER_TIMEOUT",

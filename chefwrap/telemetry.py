@@ -12,32 +12,45 @@ OPT_OUT_FOR_THE_TOOL = {b"CHEF_TELEMETRY_OPT_OUT": b"1"}
 
 
 def before_run(env_bytes):
-    """(record this run?, the environment for the tool), from the user's decision."""
+    """(record this run?, the environment for the tool), from the user's decision.
+
+    CHEF_TELEMETRY_DEBUG shows the event whatever the decision, and never asks: it sends nothing.
+    """
+    from chefwrap import ci
+
     env = text_environment(env_bytes)
+    debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
     decision = consent.decide(env)
-    if decision.outcome == consent.ASK:
+    if decision.outcome == consent.ASK and not debug:
         decision = consent.ask(env)
     tool_env = env_bytes
     if decision.tell_gem:
         tool_env = dict(env_bytes)
         tool_env.update(OPT_OUT_FOR_THE_TOOL)
-    return decision.outcome in (consent.SHARE, consent.LOCAL), tool_env
+    return decision.outcome in (consent.SHARE, consent.LOCAL) or debug, tool_env
 
 
 def record(run):
     """Turn a finished run (chefwrap.launcher.Run) into an event, spool it and wake the sender."""
-    from chefwrap import ci, context, event, sanitizer, session, spool  # only runs that are recorded pay for these
+    from chefwrap import ci, config, context, event, sanitizer, session, spool  # only recorded runs pay for these
 
     env = text_environment(run.env)
+    debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
+    # The user may have changed their mind while the tool ran (`chefwrap telemetry disable`).
+    decision = consent.decide(env, interactive=False)
+    if decision.outcome not in (consent.SHARE, consent.LOCAL) and not debug:
+        return
     sanitized = sanitizer.sanitize(run.tool, run.argv)
     version = event.version_from_binstub(run.tool, head_of(run.real))
     found = context.as_properties(context.gather(run.tool, run.real, env))
-    built = event.build(sanitized, run.exit_code, run.duration_ms, session.current(env), env, version, context=found)
+    session_id = (session.peek(env) or event.new_uuid()) if debug else session.current(env)
+    built = event.build(sanitized, run.exit_code, run.duration_ms, session_id, env, version, context=found)
     line = event.to_json(built)
-    if ci.is_set(env.get("CHEF_TELEMETRY_DEBUG")):
+    if debug:  # shown, neither sent nor stored
         os.write(2, line.encode() + b"\n")
         return
-    spool.append(env, built["event_id"], line)
+    destination = spool.LOCAL if decision.outcome == consent.LOCAL else config.endpoint(env)
+    spool.append(env, built["event_id"], destination, line)
     spool.wake_sender(env)
 
 

@@ -17,7 +17,7 @@ class Behaviour:
         self.status = status
         self.headers = headers or {}
         self.delay = delay
-        self.kind = kind  # answer | hang | reset | garbage
+        self.kind = kind  # answer | hang | reset | garbage | trickle
 
 
 ANSWER = Behaviour()
@@ -37,7 +37,7 @@ class Request:
 
 
 class Endpoint:
-    def __init__(self):
+    def __init__(self, port=0):
         self.requests = []
         self.script = []
         self.default = ANSWER
@@ -62,7 +62,7 @@ class Endpoint:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -91,6 +91,15 @@ class Endpoint:
         if behaviour.kind == "reset":
             handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             handler.close_connection = True
+            return
+        if behaviour.kind == "trickle":  # an answer that never ends, a byte at a time
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+            while not self.released.wait(0.2):
+                try:
+                    handler.wfile.write(b"x")
+                    handler.wfile.flush()
+                except OSError:
+                    return
             return
         if behaviour.kind == "garbage":
             handler.wfile.write(b"\x00\xffthis is not HTTP at all\r\n\r\n")

@@ -150,6 +150,12 @@ def test_bad_bodies_are_refused_with_a_json_error_and_the_server_keeps_serving(c
         ("properties.options", "-F"),
         ("properties.command", None),
         ("properties.ci", "yes"),
+        ("properties.exit_code", 2**70),
+        ("properties.duration_ms", -1),
+        ("properties.command", "knife\x00node"),
+        ("properties.command", "\ud800"),
+        ("properties.versions", {"k" * 100: "1.0"}),
+        ("properties.cookbooks", {"public": [{"name": "nginx", "version": "1" * 100}]}),
     ],
 )
 def test_wrong_types_are_refused_naming_the_field(collector, field, value):
@@ -158,7 +164,7 @@ def test_wrong_types_are_refused_naming_the_field(collector, field, value):
         bad["payload"]["properties"][field.split(".")[1]] = value
     else:
         bad[field] = value
-    status, answer = collector.post([an_event(), bad])
+    status, answer = collector.post(json.dumps([an_event(), bad]).encode())
     assert status == 400
     assert field.split(".")[-1] in answer["error"] and answer["error"].startswith("[1].")
     assert collector.report()["events"] == 0  # nothing of a refused batch is kept
@@ -187,6 +193,23 @@ def test_no_client_address_or_header_is_stored_or_printed(tmp_path):
     for trace in (b"127.0.0.1", b"198.51.100.7", b"agent-9f3c", b"c00kie"):
         assert trace not in stored
     assert "198.51.100.7" not in output and "127.0.0.1:" not in output.replace(server.url, "")
+
+
+def test_fields_the_rfc_does_not_define_are_never_stored(tmp_path):
+    database = tmp_path / "collector.sqlite3"
+    server = Collector(str(database))
+    try:
+        sneaky = an_event()
+        sneaky["hostname"] = "db01.corp.example"
+        sneaky["payload"]["properties"]["user"] = "alice-9f3c"
+        sneaky["payload"]["properties"]["kitchen"] = {"driver": "vagrant", "platforms": [], "box_url": "https://boxes.corp.example/x"}
+        assert server.post(sneaky)[0] == 201
+    finally:
+        server.stop()
+    stored = b"".join(path.read_bytes() for path in tmp_path.iterdir())
+    for trace in (b"db01.corp.example", b"alice-9f3c", b"boxes.corp.example"):
+        assert trace not in stored
+    assert b"knife node show" in stored
 
 
 def test_old_events_are_purged(database):

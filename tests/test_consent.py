@@ -282,3 +282,10 @@ def test_completions_offer_the_telemetry_commands(world):
     )
     result = subprocess.run(["bash", "-c", script], env=world.env(), capture_output=True, text=True)
     assert set(result.stdout.split()) >= {"status", "enable", "disable", "local", "show", "preview"}
+
+
+def test_a_background_job_is_never_asked_and_never_stopped(undecided, bash):
+    bash.send(b"knife echo in-background & wait $!; echo status=$?\n")
+    bash.expect(b"status=0")
+    assert QUESTION not in bash.output and b"Stopped" not in bash.output
+    assert decision_files(undecided) == []

@@ -124,6 +124,9 @@ platforms:
   - name: centos
     driver:
       box: bento/centos-stream-9
+  - name: tagged
+    driver:
+      image: dokken/ubuntu-22.04:acme-internal-build
   - name: acme-golden-rhel8
     driver:
       box: acme/golden-rhel8
@@ -183,7 +186,7 @@ def test_kitchen_yml_gives_public_plugins_and_platforms_without_evaluating_erb(w
         "transport": "ssh",
         "platforms": ["bento/centos-stream-9", "ubuntu-22.04"],
         "other_plugins": 0,
-        "other_platforms": 1,
+        "other_platforms": 2,
     }
     assert "kitchen" not in gathered(world, "knife", repository)  # only for kitchen commands
 

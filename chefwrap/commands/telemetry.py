@@ -93,8 +93,10 @@ def show(args, env) -> int:
         names = spool.names(env.variables)[: args.n]
         env.say(f"# Waiting to be sent: {len(spool.names(env.variables))} event(s), freshest first" + (f" (showing {len(names)})" if names else ""))
         for name in names:
-            data = spool.read(env.variables, name)
-            if data is not None:
+            record = pending_record(env.variables, name)
+            if record is not None:
+                destination, data = record
+                env.say(f"# to be sent to {destination}/events" if destination != spool.LOCAL else "# to be kept locally, never sent")
                 env.say(data.decode("ascii", "replace"))
     if args.sent or both:
         entries = list(reversed(ledger.entries(env.variables)))[: args.n]
@@ -123,7 +125,7 @@ def preview(args, env) -> int:
         return 2
     tool, argv = command[0], command[1:]
     sanitized = sanitizer.sanitize(tool, argv)
-    real = find_real_tool(tool.encode(), env.get("PATH", "").encode())
+    real = find_real_tool(tool.encode(), env.path)
     version = event.version_from_binstub(tool, head_of(real)) if real else None
     found = context.as_properties(context.gather(tool, real or b"/nonexistent", env.variables))
     built = event.build(sanitized, None, None, SESSION_PLACEHOLDER, env.variables, version, context=found)
@@ -144,7 +146,7 @@ def forget(args, env) -> int:
     variables = env.variables
     with sender_lock(variables):
         sent = sessions_by_endpoint(ledger.entries(variables))
-        pending = {session_of(spool.read(variables, name)) for name in spool.names(variables)} - {None}
+        pending = {session_of(pending_record(variables, name)) for name in spool.names(variables)} - {None}
         never_left = (sent.pop(None, set()) | pending) - {s for ids in sent.values() for s in ids}
         erased, failed = {}, []
         for endpoint, session_ids in sorted(sent.items()):
@@ -179,10 +181,18 @@ def sessions_by_endpoint(entries) -> dict:
     return found
 
 
-def session_of(data):
+def pending_record(variables, name):
+    """(destination, event bytes) of a spooled event; None when gone, damaged or unreadable."""
     try:
-        return json.loads(data).get("session_id")
-    except (TypeError, ValueError, AttributeError):
+        return spool.read(variables, name)
+    except (OSError, ValueError):
+        return None
+
+
+def session_of(record):
+    try:
+        return json.loads(record[1]).get("session_id")
+    except (TypeError, ValueError, AttributeError, IndexError):
         return None
 
 
@@ -190,8 +200,11 @@ def erase_at(endpoint, session_id):
     """None when the endpoint erased the session (or never had it); otherwise what went wrong."""
     import requests
 
+    from chefwrap.sender import http_session
+
     try:
-        response = requests.delete(f"{endpoint}/sessions/{session_id}", timeout=(3, 10))
+        with http_session() as http:
+            response = http.delete(f"{endpoint}/sessions/{session_id}", timeout=(3, 10))
     except requests.RequestException as problem:
         return f"no answer ({type(problem).__name__})"
     if response.status_code in (200, 202, 204, 404):
@@ -203,7 +216,7 @@ def forget_locally(variables, erased) -> None:
     kept = [entry for entry in ledger.entries(variables) if entry["event"].get("session_id") not in erased]
     ledger.replace(variables, kept)
     for name in spool.names(variables):
-        if session_of(spool.read(variables, name)) in erased:
+        if session_of(pending_record(variables, name)) in erased:
             spool.remove(variables, name)
     if session.peek(variables) in erased:
         session.end(variables)
@@ -211,7 +224,8 @@ def forget_locally(variables, erased) -> None:
 
 @contextlib.contextmanager
 def sender_lock(variables, timeout=10.0):
-    """Hold the sender lock, so no sender writes the ledger or the spool meanwhile (waits for one)."""
+    """Hold the sender lock, so no sender writes the ledger or posts from the spool meanwhile. A running
+    sender is stopped (its events stay in the spool); forget never goes on without the lock."""
     from chefwrap import sender
     from chefwrap.chef_dir import own_dir
 
@@ -220,14 +234,18 @@ def sender_lock(variables, timeout=10.0):
         return
     deadline = time.monotonic() + timeout
     descriptor = sender.take_lock(variables)
-    while descriptor is None and time.monotonic() < deadline:
+    while descriptor is None:
+        running = sender.running_sender(variables)
+        if running is not None:
+            running.terminate()
+        if time.monotonic() > deadline:
+            raise SystemExit("chefwrap: a sender is busy and would not stop; try `chefwrap telemetry forget` again in a minute")
         time.sleep(0.1)
         descriptor = sender.take_lock(variables)
     try:
         yield
     finally:
-        if descriptor is not None:
-            os.close(descriptor)
+        os.close(descriptor)
 
 
 ACTIONS = {"status": status, "enable": enable, "disable": disable, "local": local, "show": show, "preview": preview, "forget": forget}

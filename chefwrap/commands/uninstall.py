@@ -1,11 +1,16 @@
-"""`chefwrap uninstall`: every block, shim and completion install made, undone byte for byte.
+"""`chefwrap uninstall`: every block, shim and completion install made, undone byte for byte, and
+chefwrap's telemetry state (~/.chef/chefwrap: spool, settings, caches, logs) deleted.
 
-The data-sharing decision files under ~/.chef are the user's and stay where they are.
+The data-sharing decision files and the session file under ~/.chef are shared with the chef-telemetry
+gem and stay where they are. So does the ledger while it records sessions that were sent: it is the only
+way to have them erased (`chefwrap telemetry forget`).
 """
 
 import os
+import shutil
 
-from chefwrap import made_folders, shim_files, startup_files
+from chefwrap import ledger, made_folders, sender, shim_files, startup_files
+from chefwrap.chef_dir import own_dir
 from chefwrap.changes import FileChange, apply_all, describe, display, show
 from chefwrap.commands.install import read_startup_file
 from chefwrap.files import read_or_none
@@ -21,17 +26,61 @@ def run(args, env) -> int:
     except (OSError, startup_files.BlockError) as problem:
         env.error(describe(problem))
         return 1
+    state = own_dir(env.variables)
+    keep_ledger = sent_sessions(env)
     if args.dry_run:
         env.say("chefwrap uninstall would make these changes:")
         show(changes, env)
+        if os.path.isdir(state):
+            env.say(f"and delete {state}" + (f", all but {ledger.path(env.variables)}" if keep_ledger else ""))
         return 0
     failed, _ = apply_all(changes, env)
     made_folders.remove_empty(locations)
     remove_empty_folders(locations)
+    failed += remove_telemetry_state(env, keep_ledger)
     if not failed:
-        env.say("chefwrap is uninstalled: the shims, the PATH blocks and the completions are gone.")
+        env.say("chefwrap is uninstalled: the shims, the PATH blocks, the completions and its telemetry state are gone.")
+        if keep_ledger:
+            env.say(
+                f"Kept {ledger.path(env.variables)}: it is the only record of the {keep_ledger} session(s) sent from here. "
+                "To have them erased, reinstall and run `chefwrap telemetry forget`; otherwise delete it."
+            )
         env.say("Run `hash -r` (bash, zsh) or open a new shell so this one forgets the shims.")
     return 1 if failed else 0
+
+
+def sent_sessions(env) -> int:
+    return len({entry["event"].get("session_id") for entry in ledger.entries(env.variables) if entry.get("endpoint")})
+
+
+def remove_telemetry_state(env, keep_ledger) -> list:
+    """Stop a running sender (its events go with the spool) and delete ~/.chef/chefwrap; the failures."""
+    state = own_dir(env.variables)
+    if not os.path.isdir(state):
+        return []
+    running = sender.running_sender(env.variables)
+    if running is not None:
+        running.terminate()
+        running.wait(10)
+    kept = ledger.path(env.variables) if keep_ledger else None
+    failed = []
+    for name in os.listdir(state):
+        path = os.path.join(state, name)
+        if path == kept:
+            continue
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+        except OSError as problem:
+            env.error(f"cannot delete {path}: {problem.strerror}")
+            failed.append(path)
+    try:
+        os.rmdir(state)
+    except OSError:
+        pass
+    return failed
 
 
 def plan(locations: Locations) -> list:
