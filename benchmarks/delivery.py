@@ -49,15 +49,19 @@ def drain(events: int) -> None:
     endpoint = Endpoint()
     with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as root:
         env = {"HOME": root, "CHEF_TELEMETRY_ENDPOINT": endpoint.url, "PATH": "/usr/bin:/bin"}
+        (Path(root) / ".chef").mkdir()
+        (Path(root) / ".chef" / "telemetry_opt_in").write_bytes(b"")  # the sender checks it before each post
         sanitized = sanitizer.sanitize("knife", ["node", "show", "web1"])
         for _ in range(events):
             built = event.build(sanitized, 0, 100.0, event.new_uuid(), {})
-            spool.append(env, built["event_id"], event.to_json(built))
+            spool.append(env, built["event_id"], endpoint.url, event.to_json(built))
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "chefwrap.sender"], env=dict(env, PYTHONPATH=str(REPO)), check=True)
         elapsed = time.perf_counter() - started
         left = len(spool.names(env))
     endpoint.close()
+    if len(endpoint.requests) != events:
+        raise SystemExit(f"only {len(endpoint.requests)} of {events} events arrived")
     print(f"{events} spooled events delivered in {elapsed:.2f} s ({events / elapsed:.0f} events/s, sender start-up included); {left} left, {len(endpoint.requests)} requests")
 
 
