@@ -42,8 +42,9 @@ class OutOfTime(Exception):
     pass
 
 
-def gather(tool, real, env) -> dict:
-    """Extra event properties for a run of `tool` (real: the real tool's path), within the time budget."""
+def gather(tool, real, env, keep=True) -> dict:
+    """Extra event properties for a run of `tool` (real: the real tool's path), within the time budget.
+    keep=False leaves no trace on disk, not even in the cache (debug mode, preview)."""
     import _signal as signal
 
     def out_of_time(signum, frame):
@@ -64,7 +65,8 @@ def gather(tool, real, env) -> dict:
                 kitchen_files = kitchen_configuration(folder, env)
                 if kitchen_files:
                     found["kitchen"] = cache.lookup("kitchen", kitchen_files, read_kitchen)
-        cache.save()
+        if keep:
+            cache.save()
     except Exception:  # OutOfTime, and anything a damaged file or cache may throw
         pass
     finally:

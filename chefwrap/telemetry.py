@@ -42,7 +42,7 @@ def record(run):
         return
     sanitized = sanitizer.sanitize(run.tool, run.argv)
     version = event.version_from_binstub(run.tool, head_of(run.real))
-    found = context.as_properties(context.gather(run.tool, run.real, env))
+    found = context.as_properties(context.gather(run.tool, run.real, env, keep=not debug))
     session_id = (session.peek(env) or event.new_uuid()) if debug else session.current(env)
     built = event.build(sanitized, run.exit_code, run.duration_ms, session_id, env, version, context=found)
     line = event.to_json(built)

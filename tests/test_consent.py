@@ -289,3 +289,9 @@ def test_a_background_job_is_never_asked_and_never_stopped(undecided, bash):
     bash.expect(b"status=0")
     assert QUESTION not in bash.output and b"Stopped" not in bash.output
     assert decision_files(undecided) == []
+
+
+def test_chef_telemetry_forget_through_the_shim(installed):
+    result = installed.run([installed.shims / "chef", "telemetry", "forget"])
+    assert (result.returncode, result.stdout.strip()) == (0, b"Nothing to forget: no session was recorded here.")
+    assert installed.take_reports() == []

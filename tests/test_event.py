@@ -100,3 +100,11 @@ def test_preview_without_a_tool_is_a_clear_error(installed):
     code, out, err = installed.chefwrap("telemetry", "preview", "--", "ls", "-l")
     assert code == 2
     assert err.count("\n") == 1 and "knife" in err
+
+
+def test_debug_mode_shows_the_event_even_before_any_decision_and_asks_nothing(world):
+    world.install("--shell", "bash")
+    result = world.run([world.shims / "knife", "node", "show", "web1"], env=world.env(CHEF_TELEMETRY_DEBUG="1"))
+    assert result.returncode == 0
+    assert json.loads(result.stderr)["payload"]["properties"]["command"] == "knife node show"
+    assert not (world.home / ".chef").exists()  # nothing stored, not even a session

@@ -127,7 +127,7 @@ def preview(args, env) -> int:
     sanitized = sanitizer.sanitize(tool, argv)
     real = find_real_tool(tool.encode(), env.path)
     version = event.version_from_binstub(tool, head_of(real)) if real else None
-    found = context.as_properties(context.gather(tool, real or b"/nonexistent", env.variables))
+    found = context.as_properties(context.gather(tool, real or b"/nonexistent", env.variables, keep=False))
     built = event.build(sanitized, None, None, SESSION_PLACEHOLDER, env.variables, version, context=found)
     env.say(json.dumps(built, indent=2))
     env.error(describe_dropped(sanitized.dropped) + f"; exit_code and duration_ms are {FILLED_IN_LATER}.")
