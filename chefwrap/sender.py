@@ -18,7 +18,6 @@ environment: it reads the spool.
 """
 
 import argparse
-import fcntl
 import json
 import os
 import random
@@ -53,7 +52,7 @@ def main(argv=None) -> int:
     args = options.parse_args(argv)
     env = dict(os.environ)
     os.chdir("/")  # never keep the caller's folder busy
-    lock = args.lock_fd if args.lock_fd is not None else take_lock(env)
+    lock = args.lock_fd if args.lock_fd is not None else spool.take_sender_lock(env)
     if lock is None:
         return 0
     sender = Sender(env)
@@ -69,7 +68,7 @@ def main(argv=None) -> int:
             os.close(lock)
             if not sender.pending() or time.monotonic() > sender.deadline:
                 return 0
-            lock = take_lock(env)
+            lock = spool.take_sender_lock(env)
             if lock is None:
                 return 0
     except GiveUp as pause:
@@ -77,20 +76,6 @@ def main(argv=None) -> int:
         return 0
     finally:
         sender.close()
-
-
-def take_lock(env):
-    """The sender lock's descriptor, locked; None when another process holds it or it cannot be had."""
-    try:
-        descriptor = os.open(os.path.join(own_dir(env), spool.SENDER_LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(descriptor)
-        return None
-    return descriptor
 
 
 def note_pid(lock) -> None:

@@ -132,17 +132,29 @@ def wake_sender(env) -> None:
     """
     if backing_off(env):
         return
-    import fcntl
-
-    descriptor = os.open(os.path.join(own_dir(env), SENDER_LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    descriptor = take_sender_lock(env)
+    if descriptor is None:
+        return  # a sender is running: it looks at the spool again before it exits
     try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return  # a sender is running: it looks at the spool again before it exits
         _start_sender(env, descriptor)
     finally:
         os.close(descriptor)
+
+
+def take_sender_lock(env):
+    """The sender lock's descriptor, locked; None when another process holds it or it cannot be had."""
+    import fcntl
+
+    try:
+        descriptor = os.open(os.path.join(own_dir(env), SENDER_LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        return None
+    return descriptor
 
 
 def _start_sender(env, lock_descriptor) -> None:

@@ -233,7 +233,7 @@ def sender_lock(variables, timeout=10.0):
         yield
         return
     deadline = time.monotonic() + timeout
-    descriptor = sender.take_lock(variables)
+    descriptor = spool.take_sender_lock(variables)
     while descriptor is None:
         running = sender.running_sender(variables)
         if running is not None:
@@ -241,7 +241,7 @@ def sender_lock(variables, timeout=10.0):
         if time.monotonic() > deadline:
             raise SystemExit("chefwrap: a sender is busy and would not stop; try `chefwrap telemetry forget` again in a minute")
         time.sleep(0.1)
-        descriptor = sender.take_lock(variables)
+        descriptor = spool.take_sender_lock(variables)
     try:
         yield
     finally:
