@@ -1,6 +1,13 @@
 """chefwrap: anonymous usage telemetry for knife, kitchen and chef, through shims on PATH.
 
-This module is imported by every shim call, so it holds nothing but the version.
+This module is imported by every shim call, so it holds nothing but the version and where it lives.
 """
 
+import os
+
 __version__ = "0.1.0"
+
+
+def package_parent() -> str:
+    """The folder chefwrap is imported from: what shims and chefwrap's own processes put on sys.path."""
+    return os.path.dirname(os.path.dirname(os.path.realpath(__file__)))

@@ -14,7 +14,7 @@ Used on the shim's hot path before the tool runs: os only.
 
 import os
 
-from chefwrap import ci, config
+from chefwrap import ci, config, package_parent
 from chefwrap.chef_dir import OPT_IN, OPT_OUT, chef_dir
 from chefwrap.folders import nearest, working_folder
 
@@ -103,8 +103,7 @@ def ask(env) -> Decision:
 
     import _signal as signal
 
-    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    prompt_env = dict(env, PYTHONPATH=package_parent)
+    prompt_env = dict(env, PYTHONPATH=package_parent())
     argv = [sys.executable, "-m", "chefwrap.prompt"]
     previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGQUIT)}
     previous[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # or there is nothing to wait for

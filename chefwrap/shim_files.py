@@ -29,7 +29,7 @@ def interpreter_line(python: str) -> str:
 def render(tool: str, python: str = None, package_parent: str = None) -> bytes:
     """The shim for `tool`, running this chefwrap with this Python unless told otherwise."""
     python = python or sys.executable
-    package_parent = package_parent or str(Path(chefwrap.__file__).resolve().parent.parent)
+    package_parent = package_parent or chefwrap.package_parent()
     text = read_text("shims/shim.template").format(
         interpreter_line=interpreter_line(python),
         version=chefwrap.__version__,

@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-from chefwrap import files
+from chefwrap import files, package_parent
 from chefwrap.chef_dir import own_dir
 
 MAX_EVENTS = 1000
@@ -161,9 +161,8 @@ def _start_sender(env, lock_descriptor) -> None:
     """posix_spawn a new session with /dev/null for stdio and no descriptor of ours but the lock."""
     _close_on_exec_all_but(lock_descriptor)
     os.set_inheritable(lock_descriptor, True)
-    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sender_env = {name: env[name] for name in SENDER_ENVIRONMENT if name in env}
-    sender_env["PYTHONPATH"] = package_parent
+    sender_env["PYTHONPATH"] = package_parent()
     python = sys.executable
     argv = [python, "-m", "chefwrap.sender", "--lock-fd", str(lock_descriptor)]
     null = os.devnull
