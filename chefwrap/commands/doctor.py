@@ -11,7 +11,8 @@ from chefwrap.locations import Locations
 
 def run(args, env) -> int:
     locations = Locations.of(env)
-    problems = check_shims(locations, env) + check_path(locations, env) + check_real_tools(locations, env)
+    installed = shim_files.installed(locations.shims)
+    problems = check_shims(installed, locations) + check_path(installed, env) + check_real_tools(installed, env)
     problems += check_startup_files(locations, env, args.shell)
     for problem, fix in problems:
         env.say(f"problem: {problem}")
@@ -23,8 +24,7 @@ def run(args, env) -> int:
     return 0
 
 
-def check_shims(locations, env) -> list:
-    installed = shim_files.installed(locations.shims)
+def check_shims(installed, locations) -> list:
     folder = display(locations.shims, locations.home)
     if not installed:
         return [(f"no chefwrap shims in {folder}", "run `chefwrap install`")]
@@ -35,10 +35,10 @@ def check_shims(locations, env) -> list:
     ]
 
 
-def check_path(locations, env) -> list:
+def check_path(installed, env) -> list:
     """Each shim must be the first of its name on PATH, or the shell runs the real tool directly."""
     problems = []
-    for tool, shim in shim_files.installed(locations.shims).items():
+    for tool, shim in installed.items():
         first = find_real_tool(tool.encode(), env.path, skip_shims=False)
         first = None if first is None else os.fsdecode(first)
         if first is None or os.path.realpath(first) != os.path.realpath(shim):
@@ -53,10 +53,10 @@ def check_path(locations, env) -> list:
     return problems
 
 
-def check_real_tools(locations, env) -> list:
+def check_real_tools(installed, env) -> list:
     return [
         (f"no real {tool} on PATH after the shims", f"install {tool} (Chef Workstation), or leave it out: chefwrap install --tools ...")
-        for tool in shim_files.installed(locations.shims)
+        for tool in installed
         if find_real_tool(tool.encode(), env.path) is None
     ]
 

@@ -90,9 +90,10 @@ def show(args, env) -> int:
     """The exact JSON waiting to be sent, and what was sent and where it went."""
     both = not args.pending and not args.sent
     if args.pending or both:
-        names = spool.names(env.variables)[: args.n]
-        env.say(f"# Waiting to be sent: {len(spool.names(env.variables))} event(s), freshest first" + (f" (showing {len(names)})" if names else ""))
-        for name in names:
+        waiting = spool.names(env.variables)
+        shown = waiting[: args.n]
+        env.say(f"# Waiting to be sent: {len(waiting)} event(s), freshest first" + (f" (showing {len(shown)})" if shown else ""))
+        for name in shown:
             record = pending_record(env.variables, name)
             if record is not None:
                 destination, data = record
