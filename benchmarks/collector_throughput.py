@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from chefwrap import event, sanitizer  # noqa: E402
+from chefwrap.shim import event, sanitizer  # noqa: E402
 
 COMMANDS = [
     ("knife", ["node", "show", "web1", "-F", "json"]),

@@ -13,7 +13,6 @@
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -28,9 +27,11 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from chefwrap import event, sanitizer, spool  # noqa: E402
+from chefwrap.delivery import spool  # noqa: E402
 from chefwrap.environment import Environment  # noqa: E402
 from chefwrap.main import main  # noqa: E402
+from chefwrap.shim import event, sanitizer  # noqa: E402
+
 from endpoint import Behaviour, Endpoint  # noqa: E402
 
 
@@ -38,7 +39,7 @@ def senders(home):
     found = []
     for process in psutil.process_iter(["cmdline"]):
         try:
-            if "chefwrap.sender" in (process.info["cmdline"] or []) and process.environ().get("HOME") == str(home):
+            if "chefwrap.delivery.sender" in (process.info["cmdline"] or []) and process.environ().get("HOME") == str(home):
                 found.append(process)
         except psutil.Error:
             pass
@@ -56,7 +57,7 @@ def drain(events: int) -> None:
             built = event.build(sanitized, 0, 100.0, event.new_uuid(), {})
             spool.append(env, built["event_id"], endpoint.url, event.to_json(built))
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "chefwrap.sender"], env=dict(env, PYTHONPATH=str(REPO)), check=True)
+        subprocess.run([sys.executable, "-m", "chefwrap.delivery.sender"], env=dict(env, PYTHONPATH=str(REPO)), check=True)
         elapsed = time.perf_counter() - started
         left = len(spool.names(env))
     endpoint.close()

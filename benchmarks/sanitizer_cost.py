@@ -27,7 +27,7 @@ PROBE = """
 import sys, time
 started = time.perf_counter()
 sys.path.insert(0, {repo!r})
-from chefwrap import event, sanitizer
+from chefwrap.shim import event, sanitizer
 imported = time.perf_counter()
 result = sanitizer.sanitize({tool!r}, {argv!r})
 line = event.to_json(event.build(result, 0, 1234.0, event.new_uuid(), {{}}))
@@ -39,7 +39,7 @@ print(repr(((imported - started) * 1000, (done - imported) * 1000, heavy)))
 STEADY = """
 import sys, time
 sys.path.insert(0, {repo!r})
-from chefwrap import event, sanitizer
+from chefwrap.shim import event, sanitizer
 times = []
 for _ in range(1000):
     started = time.perf_counter()

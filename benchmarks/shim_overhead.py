@@ -102,7 +102,7 @@ def stop_senders(root: Path):
 
     for process in psutil.process_iter(["cmdline"]):
         try:
-            if "chefwrap.sender" in (process.info["cmdline"] or []) and process.environ().get("HOME", "").startswith(str(root)):
+            if "chefwrap.delivery.sender" in (process.info["cmdline"] or []) and process.environ().get("HOME", "").startswith(str(root)):
                 process.kill()
         except psutil.Error:
             pass

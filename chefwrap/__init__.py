@@ -6,6 +6,7 @@ This module is imported by every shim call, so it holds nothing but the version 
 import os
 
 __version__ = "0.1.0"
+TOOLS = ("knife", "kitchen", "chef")  # the tools chefwrap wraps
 
 
 def package_parent() -> str:

@@ -4,8 +4,9 @@ import argparse
 import sys
 
 import chefwrap
+from chefwrap import TOOLS
 from chefwrap.environment import Environment
-from chefwrap.locations import SHELLS, TOOLS
+from chefwrap.setup.shells import SHELLS
 
 
 def tool_list(text: str) -> list:
@@ -74,12 +75,21 @@ def positive(text: str) -> int:
     return value
 
 
+COMMAND_MODULES = {
+    "install": "chefwrap.commands.install",
+    "uninstall": "chefwrap.commands.uninstall",
+    "doctor": "chefwrap.commands.doctor",
+    "telemetry": "chefwrap.commands.telemetry",
+    "collector": "chefwrap.commands.collector_cli",
+}
+
+
 def main(argv=None, env: Environment = None) -> int:
     env = env or Environment()
     args = parser().parse_args(argv)
     from importlib import import_module
 
-    command = import_module(f"chefwrap.commands.{args.command}")
+    command = import_module(COMMAND_MODULES[args.command])
     return command.run(args, env)
 
 

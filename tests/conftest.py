@@ -14,6 +14,7 @@ import pytest
 
 from chefwrap.environment import Environment
 from chefwrap.main import main
+
 from endpoint import Endpoint
 
 PYTHON = sys.executable
@@ -151,7 +152,7 @@ class World:
         return found
 
     def senders(self) -> list:
-        return self.processes("chefwrap.sender")
+        return self.processes("chefwrap.delivery.sender")
 
     def wait_for_senders_to_finish(self, timeout=20.0):
         wait_for(lambda: not self.senders(), timeout=timeout, what="the sender to finish")

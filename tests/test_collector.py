@@ -9,7 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chefwrap import event, ledger, sanitizer
+from chefwrap.delivery import ledger
+from chefwrap.shim import event, sanitizer
+
 from conftest import wait_for
 from endpoint import closed_port_url
 from postgres import Server

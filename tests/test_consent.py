@@ -29,7 +29,7 @@ def bash(undecided):
 
 
 def prompt_processes(world):
-    return world.processes("chefwrap.prompt")
+    return world.processes("chefwrap.shim.prompt")
 
 
 def decision_files(world):

@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from chefwrap import context
+from chefwrap.shim import context
+
 from conftest import World
 
 PRIVATE = ["acme", "internal", "hunter2", "golden", "secret-suite"]
@@ -286,9 +287,9 @@ def test_no_private_name_or_path_is_written_anywhere(installed, repository):
 
 
 def test_the_collector_reports_cookbooks_plugins_and_platforms(tmp_path):
-    from chefwrap import event, sanitizer
     from chefwrap.collector.store import Store
     from chefwrap.collector.validation import validate
+    from chefwrap.shim import event, sanitizer
 
     store = Store(str(tmp_path / "c.sqlite3"))
     found = {

@@ -6,13 +6,14 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-import psutil
 import pytest
 
-from chefwrap import ledger, spool
+from chefwrap import paths
+from chefwrap.delivery import ledger, spool, starter
+
 from conftest import wait_for
 from endpoint import Behaviour, Endpoint, closed_port_url
 
@@ -112,7 +113,7 @@ def test_an_unreachable_endpoint_keeps_the_events_and_pauses_delivery(installed)
     knife(installed, "node", "list", env=env)
     installed.wait_for_senders_to_finish()
     assert len(installed.spooled()) == 1
-    assert spool.backing_off(env)
+    assert starter.backing_off(env)
 
     # While the pause lasts, more commands spool their events but start no sender: a trickle, not a storm.
     for _ in range(5):
@@ -128,8 +129,8 @@ def test_delivery_resumes_when_the_endpoint_comes_back(installed):
         knife(installed, "node", "list", env=env)
     installed.wait_for_senders_to_finish()
     assert len(installed.spooled()) == 3
-    pause_file = installed.chef / "chefwrap" / spool.BACKOFF_FILE
-    wait_for(lambda: not spool.backing_off(env), timeout=5, what="the pause to end")
+    pause_file = Path(paths.backoff_file(env))
+    wait_for(lambda: not starter.backing_off(env), timeout=5, what="the pause to end")
 
     back = Endpoint(port=int(url.rsplit(":", 1)[1]))  # the same endpoint, answering again
     try:
@@ -225,7 +226,7 @@ def test_the_sender_sees_nothing_of_the_callers_environment_but_what_it_needs(in
     environment = sender.environ()
     assert "AWS_SECRET_ACCESS_KEY" not in environment
     assert environment["HTTPS_PROXY"] == "http://127.0.0.1:9"
-    assert sender.cmdline()[1:] == ["-m", "chefwrap.sender", "--lock-fd", sender.cmdline()[-1]]
+    assert sender.cmdline()[1:] == ["-m", "chefwrap.delivery.sender", "--lock-fd", sender.cmdline()[-1]]
     sender.kill()
 
 
@@ -297,23 +298,35 @@ def test_an_unwritable_home_never_changes_what_the_tool_does(installed):
     assert installed.spooled() == []
 
 
+HEAVY_MODULES = (
+    "requests", "psutil", "questionary", "prompt_toolkit", "json", "re", "subprocess", "pathlib", "enum",
+    "signal", "uuid", "yaml", "dataclasses", "typing", "inspect", "traceback", "email", "http", "urllib",
+)
+
+
 def test_the_shim_never_imports_the_heavy_libraries(installed):
-    """What a recorded run imports, in a `python -IS` like the shim's."""
+    """What a recorded run imports, deciding, sanitizing, building, spooling and waking the sender, in a
+    `python -IS` like the shim's."""
     probe = (
-        f"import sys; sys.path.insert(0, {str(REPO)!r});"
-        "from chefwrap import launcher, telemetry, consent, sanitizer, event, spool, session;"
-        "sanitizer.sanitize('knife', [b'node', b'list']);"
-        "print([m for m in ('requests', 'psutil', 'questionary', 'prompt_toolkit', 'json', 're', 'subprocess', 'pathlib') if m in sys.modules])"
+        f"import sys, os; sys.path.insert(0, {str(REPO)!r});"
+        "from chefwrap.shim import launcher;"
+        "env = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()};"
+        "recording, _ = launcher.decide(env);"
+        "assert recording;"
+        "launcher.hand_off(launcher.Run('knife', [b'node', b'list', b'-F', b'json'], 0, 5.0, env, b'/bin/true'));"
+        f"print([m for m in {HEAVY_MODULES!r} if m in sys.modules])"
     )
-    result = subprocess.run([sys.executable, "-IS", "-c", probe], capture_output=True, text=True)
+    env = installed.env(PWD=str(installed.home), CHEF_TELEMETRY_ENDPOINT=closed_port_url(), **FAST)
+    result = subprocess.run([sys.executable, "-IS", "-c", probe], capture_output=True, text=True, env=env, cwd=installed.home)
     assert result.stdout.strip() == "[]", result.stderr
+    assert len(installed.spooled()) == 1  # the recording path really ran
 
 
 def test_a_sender_started_by_hand_leaves_when_another_holds_the_lock(installed):
     installed.endpoint.default = Behaviour(kind="hang")
     knife(installed, "node", "list")
     installed.endpoint.wait_for(1)
-    result = subprocess.run([sys.executable, "-m", "chefwrap.sender"], env=installed.env(), capture_output=True, timeout=30)
+    result = subprocess.run([sys.executable, "-m", "chefwrap.delivery.sender"], env=installed.env(), capture_output=True, timeout=30)
     assert result.returncode == 0
     assert len(installed.senders()) == 1
     for process in installed.senders():

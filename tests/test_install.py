@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from chefwrap.startup_files import BEGIN, END
+from chefwrap.setup.startup_files import BEGIN, END
+
 from conftest import PYTHON, skel
 
 SHELLS = ("bash", "zsh", "fish", "sh")
@@ -241,7 +242,7 @@ def test_chefwrap_home_moves_everything(world):
 
 
 def test_the_shim_falls_back_to_sh_for_an_interpreter_path_too_long_for_a_shebang(world):
-    from chefwrap import shim_files
+    from chefwrap.setup import shim_files
 
     long_folder = world.root / ("x" * 60) / ("y $dollar `tick` \\ 60")
     long_folder.mkdir(parents=True)
@@ -309,7 +310,7 @@ def test_shell_detection_says_what_it_could_not_tell(world):
 
 def test_a_shim_whose_chefwrap_was_removed_still_runs_the_real_tool(world):
     """chefwrap deleted (pip uninstall) without `chefwrap uninstall`: knife must keep working."""
-    from chefwrap import shim_files
+    from chefwrap.setup import shim_files
 
     world.shims.mkdir(parents=True)
     shim = world.shims / "knife"

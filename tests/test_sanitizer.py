@@ -6,11 +6,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chefwrap import event, sanitizer
-from chefwrap.grammars import OPTIONAL, SWITCH, VALUE, VALUES
-from chefwrap.grammars import chef as chef_grammar
-from chefwrap.grammars import kitchen as kitchen_grammar
-from chefwrap.grammars import knife as knife_grammar
+from chefwrap.shim import event, sanitizer
+from chefwrap.shim.grammars import OPTIONAL, SWITCH, VALUE, VALUES
+from chefwrap.shim.grammars import chef as chef_grammar
+from chefwrap.shim.grammars import kitchen as kitchen_grammar
+from chefwrap.shim.grammars import knife as knife_grammar
 
 GRAMMARS = {"knife": knife_grammar.GRAMMAR, "kitchen": kitchen_grammar.GRAMMAR, "chef": chef_grammar.GRAMMAR}
 

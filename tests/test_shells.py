@@ -8,7 +8,6 @@ import pytest
 
 from conftest import shell_path, skel
 
-
 CHEFWRAP_COMMAND_FOLDER = Path(sys.executable).parent
 
 

@@ -10,7 +10,6 @@ import os
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS
 from sqlalchemy import (
     Boolean,
     Column,
@@ -28,6 +27,8 @@ from sqlalchemy import (
     func,
     select,
 )
+
+from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS
 
 metadata = MetaData()
 

@@ -2,11 +2,11 @@
 
 import os
 
-from chefwrap import shells, shim_files, startup_files
-from chefwrap.changes import display
 from chefwrap.files import read_or_none
-from chefwrap.launcher import find_real_tool
-from chefwrap.locations import Locations
+from chefwrap.paths import Locations
+from chefwrap.setup import shells, shim_files, startup_files
+from chefwrap.setup.changes import display
+from chefwrap.shim.real_tool import find_real_tool
 
 
 def run(args, env) -> int:

@@ -1,12 +1,12 @@
 """`chefwrap install`: shims ahead of the real tools, a PATH block in the shell's start-up files,
 and chefwrap's own completions."""
 
-from chefwrap import made_folders, shim_files, shells, startup_files
-from chefwrap.changes import FileChange, apply_all, describe, display, show
 from chefwrap.files import read_or_none
-from chefwrap.launcher import find_real_tool
-from chefwrap.locations import Locations
+from chefwrap.paths import Locations
 from chefwrap.resources import read_text
+from chefwrap.setup import made_folders, shells, shim_files, startup_files
+from chefwrap.setup.changes import FileChange, apply_all, describe, display, show
+from chefwrap.shim.real_tool import find_real_tool
 
 COMPLETION_SOURCES = {"bash": "completions/chefwrap.bash", "zsh": "completions/_chefwrap", "fish": "completions/chefwrap.fish"}
 

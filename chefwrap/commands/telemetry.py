@@ -3,15 +3,14 @@
 The RFC's `chef telemetry status|enable|disable|show` reach these too, through the chef shim.
 """
 
-import contextlib
 import json
 import os
-import time
 
-from chefwrap import config, consent, context, event, ledger, sanitizer, session, spool
-from chefwrap.launcher import find_real_tool
-from chefwrap.locations import TOOLS
-from chefwrap.telemetry import head_of
+from chefwrap import TOOLS, paths
+from chefwrap.delivery import erasure, ledger, spool
+from chefwrap.shim import consent, context, event, sanitizer, session, settings
+from chefwrap.shim.real_tool import find_real_tool
+from chefwrap.shim.recording import head_of
 
 STATES = {consent.SHARE: "on", consent.LOCAL: "local", consent.OFF: "off", consent.ASK: "not decided yet"}
 DESCRIPTIONS = {
@@ -32,7 +31,7 @@ def status(args, env) -> int:
         "sharing": STATES[decision.outcome],
         "rule": decision.rule,
         "decided_by": decision.source,
-        "endpoint": config.endpoint(env.variables),
+        "endpoint": settings.endpoint(env.variables),
         "session": session.peek(env.variables),
         "pending": len(spool.names(env.variables)),
         "sent": len([entry for entry in ledger.entries(env.variables) if entry.get("endpoint")]),
@@ -52,9 +51,9 @@ def status(args, env) -> int:
 
 def enable(args, env) -> int:
     changes = consent.record_decision(env.variables, share=True)
-    if config.mode(env.variables) == config.LOCAL or not _config_exists(env):
-        config.write(env.variables, mode=config.SHARE)
-        changes.append(f"set mode = share in {config.path(env.variables)}")
+    if settings.mode(env.variables) == settings.MODE_LOCAL or not _config_exists(env):
+        settings.write(env.variables, mode=settings.MODE_SHARE)
+        changes.append(f"set mode = share in {paths.settings_file(env.variables)}")
     return _tell(env, consent.SHARE, changes)
 
 
@@ -68,13 +67,13 @@ def disable(args, env) -> int:
 
 def local(args, env) -> int:
     changes = consent.forget_decision(env.variables)
-    config.write(env.variables, mode=config.LOCAL)
-    changes.append(f"set mode = local in {config.path(env.variables)}")
+    settings.write(env.variables, mode=settings.MODE_LOCAL)
+    changes.append(f"set mode = local in {paths.settings_file(env.variables)}")
     return _tell(env, consent.LOCAL, changes)
 
 
 def _config_exists(env) -> bool:
-    return os.path.exists(config.path(env.variables))
+    return os.path.exists(paths.settings_file(env.variables))
 
 
 def _tell(env, outcome, changes) -> int:
@@ -94,10 +93,10 @@ def show(args, env) -> int:
         shown = waiting[: args.n]
         env.say(f"# Waiting to be sent: {len(waiting)} event(s), freshest first" + (f" (showing {len(shown)})" if shown else ""))
         for name in shown:
-            record = pending_record(env.variables, name)
+            record = spool.read_or_none(env.variables, name)
             if record is not None:
                 destination, data = record
-                env.say(f"# to be sent to {destination}/events" if destination != spool.LOCAL else "# to be kept locally, never sent")
+                env.say(f"# to be sent to {destination}/events" if destination != spool.KEEP_LOCALLY else "# to be kept locally, never sent")
                 env.say(data.decode("ascii", "replace"))
     if args.sent or both:
         entries = list(reversed(ledger.entries(env.variables)))[: args.n]
@@ -142,111 +141,21 @@ def describe_dropped(dropped) -> str:
 
 
 def forget(args, env) -> int:
-    """Ask each endpoint to erase the sessions sent to it, then forget them here: the ledger's entries,
-    any events still waiting to be sent, and the live session id."""
-    variables = env.variables
-    with sender_lock(variables):
-        sent = sessions_by_endpoint(ledger.entries(variables))
-        pending = {session_of(pending_record(variables, name)) for name in spool.names(variables)} - {None}
-        never_left = (sent.pop(None, set()) | pending) - {s for ids in sent.values() for s in ids}
-        erased, failed = {}, []
-        for endpoint, session_ids in sorted(sent.items()):
-            for session_id in sorted(session_ids):
-                problem = erase_at(endpoint, session_id)
-                if problem:
-                    failed.append((endpoint, session_id, problem))
-                else:
-                    erased.setdefault(endpoint, []).append(session_id)
-        kept = {session_id for _, session_id, _ in failed}
-        forget_locally(variables, (never_left | {s for ids in erased.values() for s in ids}) - kept)
-    for endpoint, session_ids in sorted(erased.items()):
+    """Ask each endpoint to erase the sessions sent to it, then forget them here."""
+    try:
+        outcome = erasure.forget(env.variables)
+    except erasure.SenderBusy as problem:
+        env.error(str(problem))
+        return 1
+    for endpoint, session_ids in sorted(outcome.erased.items()):
         env.say(f"Erased {len(session_ids)} session(s) at {endpoint}: {', '.join(session_ids)}")
-    for endpoint, session_id, problem in failed:
+    for endpoint, session_id, problem in outcome.failed:
         env.say(f"Could not erase session {session_id} at {endpoint} ({problem}); it stays in the ledger: run forget again later.")
-    if never_left:
-        env.say(f"Forgot {len(never_left)} session(s) that never left this machine.")
-    if not sent and not never_left:
+    if outcome.never_left:
+        env.say(f"Forgot {len(outcome.never_left)} session(s) that never left this machine.")
+    if not outcome.erased and not outcome.failed and not outcome.never_left:
         env.say("Nothing to forget: no session was recorded here.")
-    return 1 if failed else 0
-
-
-def sessions_by_endpoint(entries) -> dict:
-    """{endpoint (None: kept locally): {session ids}} from the ledger."""
-    found = {}
-    for entry in entries:
-        session_id = entry["event"].get("session_id")
-        if isinstance(session_id, str):
-            endpoint = entry.get("endpoint")
-            base = endpoint[: -len("/events")] if isinstance(endpoint, str) and endpoint.endswith("/events") else endpoint
-            found.setdefault(base, set()).add(session_id)
-    return found
-
-
-def pending_record(variables, name):
-    """(destination, event bytes) of a spooled event; None when gone, damaged or unreadable."""
-    try:
-        return spool.read(variables, name)
-    except (OSError, ValueError):
-        return None
-
-
-def session_of(record):
-    try:
-        return json.loads(record[1]).get("session_id")
-    except (TypeError, ValueError, AttributeError, IndexError):
-        return None
-
-
-def erase_at(endpoint, session_id):
-    """None when the endpoint erased the session (or never had it); otherwise what went wrong."""
-    import requests
-
-    from chefwrap.sender import http_session
-
-    try:
-        with http_session() as http:
-            response = http.delete(f"{endpoint}/sessions/{session_id}", timeout=(3, 10))
-    except requests.RequestException as problem:
-        return f"no answer ({type(problem).__name__})"
-    if response.status_code in (200, 202, 204, 404):
-        return None
-    return f"HTTP {response.status_code}"
-
-
-def forget_locally(variables, erased) -> None:
-    kept = [entry for entry in ledger.entries(variables) if entry["event"].get("session_id") not in erased]
-    ledger.replace(variables, kept)
-    for name in spool.names(variables):
-        if session_of(pending_record(variables, name)) in erased:
-            spool.remove(variables, name)
-    if session.peek(variables) in erased:
-        session.end(variables)
-
-
-@contextlib.contextmanager
-def sender_lock(variables, timeout=10.0):
-    """Hold the sender lock, so no sender writes the ledger or posts from the spool meanwhile. A running
-    sender is stopped (its events stay in the spool); forget never goes on without the lock."""
-    from chefwrap import sender
-    from chefwrap.chef_dir import own_dir
-
-    if not os.path.isdir(own_dir(variables)):
-        yield
-        return
-    deadline = time.monotonic() + timeout
-    descriptor = spool.take_sender_lock(variables)
-    while descriptor is None:
-        running = sender.running_sender(variables)
-        if running is not None:
-            running.terminate()
-        if time.monotonic() > deadline:
-            raise SystemExit("chefwrap: a sender is busy and would not stop; try `chefwrap telemetry forget` again in a minute")
-        time.sleep(0.1)
-        descriptor = spool.take_sender_lock(variables)
-    try:
-        yield
-    finally:
-        os.close(descriptor)
+    return 1 if outcome.failed else 0
 
 
 ACTIONS = {"status": status, "enable": enable, "disable": disable, "local": local, "show": show, "preview": preview, "forget": forget}

@@ -9,12 +9,13 @@ way to have them erased (`chefwrap telemetry forget`).
 import os
 import shutil
 
-from chefwrap import ledger, made_folders, sender, shim_files, startup_files
-from chefwrap.chef_dir import own_dir
-from chefwrap.changes import FileChange, apply_all, describe, display, show
+from chefwrap import paths
 from chefwrap.commands.install import read_startup_file
+from chefwrap.delivery import ledger, starter
 from chefwrap.files import read_or_none
-from chefwrap.locations import Locations
+from chefwrap.paths import Locations
+from chefwrap.setup import made_folders, shim_files, startup_files
+from chefwrap.setup.changes import FileChange, apply_all, describe, display, show
 
 COMPLETION_MARKER = b"chefwrap-completion"
 
@@ -26,13 +27,13 @@ def run(args, env) -> int:
     except (OSError, startup_files.BlockError) as problem:
         env.error(describe(problem))
         return 1
-    state = own_dir(env.variables)
+    state = paths.own_dir(env.variables)
     keep_ledger = sent_sessions(env)
     if args.dry_run:
         env.say("chefwrap uninstall would make these changes:")
         show(changes, env)
         if os.path.isdir(state):
-            env.say(f"and delete {state}" + (f", all but {ledger.path(env.variables)}" if keep_ledger else ""))
+            env.say(f"and delete {state}" + (f", all but {paths.ledger_file(env.variables)}" if keep_ledger else ""))
         return 0
     failed, _ = apply_all(changes, env)
     made_folders.remove_empty(locations)
@@ -42,7 +43,7 @@ def run(args, env) -> int:
         env.say("chefwrap is uninstalled: the shims, the PATH blocks, the completions and its telemetry state are gone.")
         if keep_ledger:
             env.say(
-                f"Kept {ledger.path(env.variables)}: it is the only record of the {keep_ledger} session(s) sent from here. "
+                f"Kept {paths.ledger_file(env.variables)}: it is the only record of the {keep_ledger} session(s) sent from here. "
                 "To have them erased, reinstall and run `chefwrap telemetry forget`; otherwise delete it."
             )
         env.say("Run `hash -r` (bash, zsh) or open a new shell so this one forgets the shims.")
@@ -55,14 +56,14 @@ def sent_sessions(env) -> int:
 
 def remove_telemetry_state(env, keep_ledger) -> list:
     """Stop a running sender (its events go with the spool) and delete ~/.chef/chefwrap; the failures."""
-    state = own_dir(env.variables)
+    state = paths.own_dir(env.variables)
     if not os.path.isdir(state):
         return []
-    running = sender.running_sender(env.variables)
+    running = starter.running_sender(env.variables)
     if running is not None:
         running.terminate()
         running.wait(10)
-    kept = ledger.path(env.variables) if keep_ledger else None
+    kept = paths.ledger_file(env.variables) if keep_ledger else None
     failed = []
     for name in os.listdir(state):
         path = os.path.join(state, name)

@@ -3,7 +3,8 @@
 import os
 
 from chefwrap.environment import Environment
-from chefwrap.locations import SHELLS
+
+SHELLS = ("bash", "zsh", "fish", "sh")
 
 # Shells that read ~/.profile like sh does.
 SH_LIKE = {"sh", "dash", "ksh", "mksh", "ash", "busybox"}
@@ -26,14 +27,14 @@ def supported(name: str):
 def detect(env: Environment) -> str:
     """The user's shell family, or UnknownShell saying what could not be told."""
     findings = []
-    try:
-        import shellingham
+    import shellingham
 
+    try:
         name, _ = shellingham.detect_shell()
         if supported(name):
             return supported(name)
         findings.append(f"the shell running chefwrap is {name}, which chefwrap cannot set up")
-    except Exception as error:  # shellingham.ShellDetectionFailure, or shellingham missing
+    except shellingham.ShellDetectionFailure as error:
         findings.append(f"the shell running chefwrap could not be found ({type(error).__name__})")
     login_shell = env.get("SHELL")
     if supported(login_shell):

@@ -8,13 +8,15 @@ MISSING = "the collector needs its extra libraries: pip install 'chefwrap[collec
 
 def run(args, env) -> int:
     try:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from chefwrap.collector.store import Store
     except ImportError:
         env.error(MISSING)
         return 2
     try:
         store = Store(args.database)
-    except Exception as problem:  # a bad URL, an unreachable database server, an unwritable file
+    except (SQLAlchemyError, OSError, ValueError, ImportError) as problem:  # a bad URL, no server, an unwritable file, no driver
         env.error(f"cannot open the database {args.database}: {first_line(problem)}")
         return 1
     try:

@@ -15,7 +15,7 @@ may be omitted. kitchen declares no `class_option`: the log options are `method_
 nearly every command (all but version, sink, console, init, license and help), so they are global here.
 """
 
-from chefwrap.grammars import OPTIONAL, SWITCH, VALUE, VALUES
+from chefwrap.shim.grammars import OPTIONAL, SWITCH, VALUE, VALUES
 
 GRAMMAR = {
     "tool": "kitchen",

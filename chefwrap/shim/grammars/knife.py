@@ -23,7 +23,7 @@ may take one ("optional"); no placeholder is a switch; `--[no-]x` is listed as `
 Per-command scopes list only what the command declares; they override the global kinds.
 """
 
-from chefwrap.grammars import OPTIONAL, SWITCH, VALUE, VALUES
+from chefwrap.shim.grammars import OPTIONAL, SWITCH, VALUE
 
 GRAMMAR = {
     "tool": "knife",

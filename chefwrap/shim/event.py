@@ -9,10 +9,9 @@ version. Imported on the shim's hot path: builtins only (json would pull in re: 
 import os
 import sys
 import time
-
 from _json import encode_basestring_ascii
 
-from chefwrap import ci
+from chefwrap.shim import ci
 
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
 INSTALL_CONTEXT = "chefwrap"

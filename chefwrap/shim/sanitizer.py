@@ -10,7 +10,7 @@ option name; any other unknown option becomes a placeholder.
 Imported on the shim's hot path: builtins only.
 """
 
-from chefwrap.grammars import OPTIONAL, SWITCH, VALUE, VALUES
+from chefwrap.shim.grammars import OPTIONAL, SWITCH, VALUE, VALUES
 
 UNKNOWN_OPTION = "<other-option>"
 LONGEST_UNKNOWN_OPTION = 32
@@ -265,6 +265,6 @@ _compiled = {}
 
 def compiled(tool):
     if tool not in _compiled:
-        module = __import__(f"chefwrap.grammars.{tool}", fromlist=["GRAMMAR"])
+        module = __import__(f"chefwrap.shim.grammars.{tool}", fromlist=["GRAMMAR"])
         _compiled[tool] = _Grammar(module.GRAMMAR)
     return _compiled[tool]

@@ -6,24 +6,19 @@ chef-telemetry gem's files (~/.chef/telemetry_opt_in, telemetry_opt_out). The fi
 `key = "value"` lines, read here without a TOML library, because the shim reads the mode.
 """
 
-import os
 
-from chefwrap.chef_dir import own_dir
+from chefwrap import paths
 
 DEFAULT_ENDPOINT = "https://telemetry.chef.io"
-SHARE = "share"
-LOCAL = "local"
-MODES = (SHARE, LOCAL)
-
-
-def path(env) -> str:
-    return os.path.join(own_dir(env), "config.toml")
+# The two modes of the `mode` setting.
+MODE_SHARE = "share"
+MODE_LOCAL = "local"
 
 
 def read(env) -> dict:
     """The settings in the file; a missing or damaged file gives the defaults."""
     try:
-        with open(path(env), "rb") as stream:
+        with open(paths.settings_file(env), "rb") as stream:
             text = stream.read(65536).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return {}
@@ -41,7 +36,7 @@ def endpoint(env) -> str:
 
 
 def mode(env) -> str:
-    return LOCAL if read(env).get("mode") == LOCAL else SHARE
+    return MODE_LOCAL if read(env).get("mode") == MODE_LOCAL else MODE_SHARE
 
 
 def render(settings: dict) -> bytes:
@@ -59,7 +54,7 @@ def render(settings: dict) -> bytes:
 
 # "share": send the events. "local": keep them in the local ledger and never send them
 # (`chefwrap telemetry local`; `chefwrap telemetry enable` goes back to sharing).
-mode = "{settings.get('mode', SHARE)}"
+mode = "{settings.get('mode', MODE_SHARE)}"
 """.encode()
 
 
@@ -67,4 +62,4 @@ def write(env, **changes) -> None:
     from chefwrap import files
 
     settings = dict(read(env), **changes)
-    files.write_atomically(path(env), render(settings), mode=0o644)
+    files.write_atomically(paths.settings_file(env), render(settings), mode=0o644)

@@ -18,6 +18,7 @@ environment: it reads the spool.
 """
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -26,8 +27,11 @@ import sys
 import time
 from email.utils import parsedate_to_datetime
 
-from chefwrap import consent, files, ledger, spool
-from chefwrap.chef_dir import own_dir
+import requests
+
+from chefwrap import files, paths
+from chefwrap.delivery import ledger, spool, starter
+from chefwrap.shim import consent
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
@@ -47,12 +51,12 @@ class GiveUp(Exception):
 
 
 def main(argv=None) -> int:
-    options = argparse.ArgumentParser(prog="python -m chefwrap.sender")
+    options = argparse.ArgumentParser(prog="python -m chefwrap.delivery.sender")
     options.add_argument("--lock-fd", type=int, help="an inherited descriptor of the sender lock, already locked")
     args = options.parse_args(argv)
     env = dict(os.environ)
     os.chdir("/")  # never keep the caller's folder busy
-    lock = args.lock_fd if args.lock_fd is not None else spool.take_sender_lock(env)
+    lock = args.lock_fd if args.lock_fd is not None else starter.take_sender_lock(env)
     if lock is None:
         return 0
     sender = Sender(env)
@@ -68,7 +72,7 @@ def main(argv=None) -> int:
             os.close(lock)
             if not sender.pending() or time.monotonic() > sender.deadline:
                 return 0
-            lock = spool.take_sender_lock(env)
+            lock = starter.take_sender_lock(env)
             if lock is None:
                 return 0
     except GiveUp as pause:
@@ -85,18 +89,6 @@ def note_pid(lock) -> None:
     except OSError:
         pass
 
-
-def running_sender(env):
-    """The psutil.Process of the sender holding the lock, if the pid in the lock file is really ours."""
-    import psutil
-
-    try:
-        with open(os.path.join(own_dir(env), spool.SENDER_LOCK), "rb") as stream:
-            pid = int(stream.read(32).split()[0])
-        process = psutil.Process(pid)
-        return process if "chefwrap.sender" in process.cmdline() else None
-    except (OSError, ValueError, IndexError, psutil.Error):
-        return None
 
 
 def tuning(env, name, default) -> float:
@@ -158,7 +150,7 @@ class Sender:
         if event is None:
             self.discard(name, f"skipped a damaged spool record ({len(data)} bytes)")
             return
-        if destination == spool.LOCAL:
+        if destination == spool.KEEP_LOCALLY:
             self.keep_locally(name, event)
             return
         decision = consent.recorded_decision(self.env)
@@ -201,8 +193,8 @@ class Sender:
                     self.failures = 0
                     return status
                 retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-            except Exception:  # requests' connection errors and time-outs, a garbage answer
-                pass
+            except (requests.RequestException, http.client.HTTPException, OSError):
+                pass  # no connection, a time-out, a garbage answer: worth another try
             self.failures += 1
             self.wait_before_retry(retry_after)
 
@@ -218,8 +210,6 @@ class Sender:
 def http_session():
     """A requests session that takes proxies and CA bundles from the environment but never credentials:
     requests would otherwise send ~/.netrc's login to the endpoint."""
-    import requests
-
     session = requests.Session()
     session.auth = lambda request: request
     return session
@@ -262,13 +252,13 @@ def retry_after_seconds(value):
 def write_pause(env, until, longest_pause=LONGEST_PAUSE) -> None:
     until = min(until, time.time() + longest_pause)
     try:
-        files.write_atomically(os.path.join(own_dir(env), spool.BACKOFF_FILE), f"{until:.3f}\n".encode(), mode=0o600, durable=False)
+        files.write_atomically(paths.backoff_file(env), f"{until:.3f}\n".encode(), mode=0o600, durable=False)
     except OSError:
         pass
 
 
 def clear_pause(env) -> None:
-    files.remove(os.path.join(own_dir(env), spool.BACKOFF_FILE))
+    files.remove(paths.backoff_file(env))
 
 
 def parse(data: bytes):
@@ -281,7 +271,7 @@ def parse(data: bytes):
 
 def remove_stale_temporary_files(env, older_than=60.0) -> None:
     """Temporary files of shims killed mid-write."""
-    folder = spool.folder(env)
+    folder = paths.spool_folder(env)
     try:
         entries = os.listdir(folder)
     except OSError:

@@ -14,9 +14,9 @@ Used on the shim's hot path before the tool runs: os only.
 
 import os
 
-from chefwrap import ci, config, package_parent
-from chefwrap.chef_dir import OPT_IN, OPT_OUT, chef_dir
-from chefwrap.folders import nearest, working_folder
+from chefwrap import package_parent, paths
+from chefwrap.shim import ci, settings
+from chefwrap.shim.folders import nearest, working_folder
 
 OFF = "off"
 SHARE = "share"
@@ -65,20 +65,19 @@ def decide(env, interactive=None) -> Decision:
 def recorded_decision(env):
     """Rules 5 to 7, the decision recorded for this user on this host; None when there is none yet.
     The sender asks this again before each post, so a change of mind holds for what is still waiting."""
-    home = chef_dir(env)
-    if os.path.exists(os.path.join(home, OPT_OUT)):
-        return Decision(OFF, "you opted out", os.path.join(home, OPT_OUT))
-    if config.mode(env) == config.LOCAL:
-        return Decision(LOCAL, "local mode: events are kept in the local ledger, never sent", config.path(env))
-    if os.path.exists(os.path.join(home, OPT_IN)):
-        return Decision(SHARE, "you opted in", os.path.join(home, OPT_IN))
+    if os.path.exists(paths.opt_out_file(env)):
+        return Decision(OFF, "you opted out", paths.opt_out_file(env))
+    if settings.mode(env) == settings.MODE_LOCAL:
+        return Decision(LOCAL, "local mode: events are kept in the local ledger, never sent", paths.settings_file(env))
+    if os.path.exists(paths.opt_in_file(env)):
+        return Decision(SHARE, "you opted in", paths.opt_in_file(env))
     return None
 
 
 def find_repository_opt_out(env):
     """The nearest .chef/telemetry_opt_out from the working directory up to /, or None."""
     folder = working_folder(env)
-    return nearest(folder, [os.path.join(".chef", OPT_OUT)]) if folder else None
+    return nearest(folder, [os.path.join(".chef", paths.OPT_OUT)]) if folder else None
 
 
 def in_the_foreground_of_a_terminal() -> bool:
@@ -99,12 +98,11 @@ def ask(env) -> Decision:
 
     The shim ignores Ctrl-C meanwhile: at the question it means "no answer", never "kill the shim".
     """
+    import _signal as signal
     import sys
 
-    import _signal as signal
-
     prompt_env = dict(env, PYTHONPATH=package_parent())
-    argv = [sys.executable, "-m", "chefwrap.prompt"]
+    argv = [sys.executable, "-m", "chefwrap.shim.prompt"]
     previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGQUIT)}
     previous[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # or there is nothing to wait for
     try:
@@ -121,9 +119,9 @@ def ask(env) -> Decision:
             signal.signal(signum, handler)
     answer = os.waitstatus_to_exitcode(status)
     if answer == AGREED:
-        return Decision(SHARE, "you agreed when asked", os.path.join(chef_dir(env), OPT_IN))
+        return Decision(SHARE, "you agreed when asked", paths.opt_in_file(env))
     if answer == DECLINED:
-        return Decision(OFF, "you declined when asked", os.path.join(chef_dir(env), OPT_OUT))
+        return Decision(OFF, "you declined when asked", paths.opt_out_file(env))
     return Decision(OFF, "no answer to the question: nothing is recorded this time", tell_gem=True)
 
 
@@ -131,14 +129,13 @@ def record_decision(env, share: bool) -> list:
     """Write the decision where every Chef tool reads it; returns what changed, in words."""
     from chefwrap import files
 
-    home = chef_dir(env)
-    keep, drop = (OPT_IN, OPT_OUT) if share else (OPT_OUT, OPT_IN)
+    keep, drop = (paths.opt_in_file(env), paths.opt_out_file(env))[:: 1 if share else -1]
     changes = []
-    if not os.path.exists(os.path.join(home, keep)):
-        files.write_atomically(os.path.join(home, keep), b"", mode=0o644)
-        changes.append(f"wrote {os.path.join(home, keep)}")
-    if files.remove(os.path.join(home, drop)):
-        changes.append(f"removed {os.path.join(home, drop)}")
+    if not os.path.exists(keep):
+        files.write_atomically(keep, b"", mode=0o644)
+        changes.append(f"wrote {keep}")
+    if files.remove(drop):
+        changes.append(f"removed {drop}")
     return changes
 
 
@@ -146,5 +143,4 @@ def forget_decision(env) -> list:
     """Remove both decision files (local mode: record, but neither this tool nor the gem sends)."""
     from chefwrap import files
 
-    home = chef_dir(env)
-    return [f"removed {os.path.join(home, name)}" for name in (OPT_IN, OPT_OUT) if files.remove(os.path.join(home, name))]
+    return [f"removed {path}" for path in (paths.opt_in_file(env), paths.opt_out_file(env)) if files.remove(path)]

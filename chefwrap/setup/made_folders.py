@@ -5,11 +5,7 @@ import os
 from pathlib import Path
 
 from chefwrap import files
-from chefwrap.locations import Locations
-
-
-def record(locations: Locations) -> Path:
-    return locations.chefwrap_home / "made-folders"
+from chefwrap.paths import Locations
 
 
 def remember(locations: Locations, folders: list) -> None:
@@ -19,12 +15,12 @@ def remember(locations: Locations, folders: list) -> None:
         return
     known = recalled(locations)
     lines = [os.fsencode(folder) for folder in known + [f for f in outside if f not in known]]
-    files.write_atomically(record(locations), b"\n".join(lines) + b"\n")
+    files.write_atomically(locations.made_folders_record, b"\n".join(lines) + b"\n")
 
 
 def recalled(locations: Locations) -> list:
     try:
-        content = record(locations).read_bytes()
+        content = locations.made_folders_record.read_bytes()
     except OSError:
         return []
     return [Path(os.fsdecode(line)) for line in content.splitlines() if line]
@@ -37,4 +33,4 @@ def remove_empty(locations: Locations) -> None:
             folder.rmdir()
         except OSError:
             pass  # not empty: something of the user's is in it
-    files.remove(record(locations))
+    files.remove(locations.made_folders_record)

@@ -1,6 +1,6 @@
 """The one question: share anonymous usage data? Asked once per host and user, on the terminal.
 
-Run by a shim as `python -m chefwrap.prompt`, with stdout on /dev/null: the question goes to the
+Run by a shim as `python -m chefwrap.shim.prompt`, with stdout on /dev/null: the question goes to the
 terminal through stderr. Exit 0: agreed, 1: declined (both recorded in ~/.chef, where every Chef tool
 reads them), 3: no answer (a time-out, Ctrl-C, no usable terminal): nothing is recorded, nothing is
 sent this time, and the next interactive run asks again.
@@ -10,7 +10,8 @@ import asyncio
 import os
 import sys
 
-from chefwrap import config, consent
+from chefwrap import paths
+from chefwrap.shim import consent, settings
 
 NO_ANSWER = 3
 TIMEOUT = 60.0
@@ -63,15 +64,15 @@ def main() -> int:
     except (KeyboardInterrupt, TimeoutError):
         print("\nchefwrap: no answer: nothing is recorded or sent this time; the next run asks again.", file=sys.stderr)
         return NO_ANSWER
-    except Exception as problem:
+    except Exception as problem:  # noqa: BLE001 - any terminal prompt_toolkit cannot drive means no answer; the tool runs
         print(f"chefwrap: could not ask about data sharing ({type(problem).__name__}); nothing is recorded or sent.", file=sys.stderr)
         return NO_ANSWER
     if share is None:
         return NO_ANSWER
     try:
         consent.record_decision(env, share)
-        if not os.path.exists(config.path(env)):
-            config.write(env)
+        if not os.path.exists(paths.settings_file(env)):
+            settings.write(env)
     except OSError as problem:
         print(f"chefwrap: could not record your answer ({problem.strerror}); you may be asked again.", file=sys.stderr)
     print(notice(share), file=sys.stderr)

@@ -5,17 +5,15 @@ Everything the tool can observe stays as the caller left it: argv bytes, the env
 passed to us, stdio and the terminal, the process group, signal dispositions, the exit status.
 """
 
+# `signal` imports enum (about 4 ms); its C core has everything used here.
+import _signal as signal
 import os
 import sys
 import time
 
-# `signal` imports enum (about 4 ms); its C core has everything used here.
-import _signal as signal
+from chefwrap.shim import ci, debug
+from chefwrap.shim.real_tool import HEAD_BYTES, find_real_tool, is_shim
 
-from chefwrap import ci
-
-SHIM_MARKER = b"# chefwrap-shim"
-HEAD_BYTES = 8192  # the marker sits in a shim's first lines, behind an interpreter path of any length
 NOT_FOUND = 127
 CANNOT_EXECUTE = 126
 
@@ -97,40 +95,6 @@ def caller_environment():
         if sep and name and name not in env:  # an entry with no name cannot be passed on by execve
             env[name] = value
     return env
-
-
-DEFAULT_PATH = b"/usr/bin:/bin"  # what execvp searches when PATH is unset
-
-
-def find_real_tool(tool_name, path_variable, skip_shims=True):
-    """The first `tool_name` on PATH that is not a chefwrap shim: what would run without chefwrap.
-
-    Shims are recognised by their marker, not by their folder, so a second copy of the shims folder,
-    a symlink to it or to one shim can never make a shim call itself. With skip_shims=False: the first
-    `tool_name` of all, what a shell runs.
-    """
-    for entry in (path_variable if path_variable is not None else DEFAULT_PATH).split(b":"):
-        candidate = os.path.join(entry or b".", tool_name)
-        if is_executable_file(candidate) and not (skip_shims and is_shim(candidate)):
-            return candidate
-    return None
-
-
-def is_executable_file(path):
-    try:
-        if not os.stat(path).st_mode & 0o170000 == 0o100000:  # S_ISREG without importing stat
-            return False
-    except OSError:
-        return False
-    return os.access(path, os.X_OK)
-
-
-def is_shim(path):
-    try:
-        with open(path, "rb") as f:
-            return SHIM_MARKER in f.read(HEAD_BYTES)
-    except OSError:
-        return False
 
 
 def called_by_another_shim():
@@ -256,10 +220,11 @@ def decide(env):
     the tool runs as if chefwrap were not there.
     """
     try:
-        from chefwrap import telemetry
+        from chefwrap.shim import recording
 
-        return telemetry.before_run(env)
-    except BaseException:
+        return recording.before_run(env)
+    except BaseException:  # noqa: BLE001 - the tool runs whatever happens; CHEF_TELEMETRY_DEBUG says what
+        debug.say_what_went_wrong(env, "deciding whether to record")
         return False, env
 
 
@@ -267,11 +232,11 @@ def hand_off(run):
     """The seam to the telemetry layer. Whatever happens there, the tool's exit status stands and
     nothing is printed."""
     try:
-        from chefwrap import telemetry
+        from chefwrap.shim import recording
 
-        telemetry.record(run)
-    except BaseException:
-        pass
+        recording.record(run)
+    except BaseException:  # noqa: BLE001 - the tool's exit status stands; CHEF_TELEMETRY_DEBUG says what
+        debug.say_what_went_wrong(run.env, "recording the run")
 
 
 def exit_like(status):

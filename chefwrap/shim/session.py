@@ -8,9 +8,8 @@ new one is only written under a lock, after looking again.
 import os
 import time
 
-from chefwrap import files
-from chefwrap.chef_dir import SESSION_FILE, chef_dir, own_dir
-from chefwrap.event import new_uuid
+from chefwrap import files, paths
+from chefwrap.shim.event import new_uuid
 
 IDLE_SECONDS = 600
 LOCK_PATIENCE = 0.2
@@ -19,7 +18,7 @@ LOCK_PATIENCE = 0.2
 def current(env, now=None) -> str:
     """The live session id, touched; or a new one. Where the session file cannot be written the id
     lives only in this event: an unusable home must not cost the event."""
-    path = os.path.join(chef_dir(env), SESSION_FILE)
+    path = paths.session_file(env)
     now = time.time() if now is None else now
     try:
         return _live(path, now) or _start(env, path, now)
@@ -31,8 +30,8 @@ def _start(env, path, now) -> str:
     """A new session, unless a concurrent shim started one meanwhile (looked at again under a lock)."""
     import fcntl
 
-    files.make_folders(own_dir(env))
-    with open(os.path.join(own_dir(env), "session.lock"), "ab") as lock:
+    files.make_folders(paths.own_dir(env))
+    with open(paths.session_lock(env), "ab") as lock:
         deadline = time.monotonic() + LOCK_PATIENCE
         while True:
             try:
@@ -80,9 +79,9 @@ def _is_uuid(text) -> bool:
 
 def peek(env, now=None):
     """The live session id without touching it (for `chefwrap telemetry status`), or None."""
-    return _read_live(os.path.join(chef_dir(env), SESSION_FILE), time.time() if now is None else now)
+    return _read_live(paths.session_file(env), time.time() if now is None else now)
 
 
 def end(env) -> None:
     """Forget the live session: the next command starts a new one."""
-    files.remove(os.path.join(chef_dir(env), SESSION_FILE))
+    files.remove(paths.session_file(env))

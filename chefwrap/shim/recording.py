@@ -6,7 +6,7 @@ event itself on stderr when CHEF_TELEMETRY_DEBUG asks for it.
 
 import os
 
-from chefwrap import consent
+from chefwrap.shim import consent
 
 OPT_OUT_FOR_THE_TOOL = {b"CHEF_TELEMETRY_OPT_OUT": b"1"}
 
@@ -16,7 +16,7 @@ def before_run(env_bytes):
 
     CHEF_TELEMETRY_DEBUG shows the event whatever the decision, and never asks: it sends nothing.
     """
-    from chefwrap import ci
+    from chefwrap.shim import ci
 
     env = text_environment(env_bytes)
     debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
@@ -31,8 +31,10 @@ def before_run(env_bytes):
 
 
 def record(run):
-    """Turn a finished run (chefwrap.launcher.Run) into an event, spool it and wake the sender."""
-    from chefwrap import ci, config, context, event, sanitizer, session, spool  # only recorded runs pay for these
+    """Turn a finished run (chefwrap.shim.launcher.Run) into an event, spool it and wake the sender."""
+    # Only recorded runs pay for these.
+    from chefwrap.delivery import spool, starter
+    from chefwrap.shim import ci, context, event, sanitizer, session, settings
 
     env = text_environment(run.env)
     debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
@@ -49,9 +51,9 @@ def record(run):
     if debug:  # shown, neither sent nor stored
         os.write(2, line.encode() + b"\n")
         return
-    destination = spool.LOCAL if decision.outcome == consent.LOCAL else config.endpoint(env)
+    destination = spool.KEEP_LOCALLY if decision.outcome == consent.LOCAL else settings.endpoint(env)
     spool.append(env, built["event_id"], destination, line)
-    spool.wake_sender(env)
+    starter.wake_sender(env)
 
 
 def text_environment(env):

@@ -22,7 +22,7 @@ commands that start with its words (cobra's persistent flags behave so; `push` a
 `push-archive`, harmlessly).
 """
 
-from chefwrap.grammars import SWITCH, VALUE
+from chefwrap.shim.grammars import SWITCH, VALUE
 
 GRAMMAR = {
     "tool": "chef",

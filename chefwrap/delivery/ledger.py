@@ -7,8 +7,7 @@ import json
 import os
 import time
 
-from chefwrap import files
-from chefwrap.chef_dir import own_dir
+from chefwrap import files, paths
 
 MAX_ENTRIES = 500  # kept when the ledger grows past MAX_BYTES
 MAX_BYTES = 1024 * 1024
@@ -16,24 +15,16 @@ MAX_NOTES = 200
 MAX_NOTES_BYTES = 64 * 1024
 
 
-def path(env) -> str:
-    return os.path.join(own_dir(env), "ledger.jsonl")
-
-
-def log_path(env) -> str:
-    return os.path.join(own_dir(env), "sender.log")
-
-
 def record(env, event: dict, endpoint, status) -> None:
     """One delivered event (`endpoint` None: kept locally, never sent)."""
     entry = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "endpoint": endpoint, "status": status, "event": event}
-    _append(path(env), json.dumps(entry, separators=(",", ":")), MAX_ENTRIES, MAX_BYTES)
+    _append(paths.ledger_file(env), json.dumps(entry, separators=(",", ":")), MAX_ENTRIES, MAX_BYTES)
 
 
 def entries(env) -> list:
     """Every readable entry, oldest first; damaged lines are skipped."""
     result = []
-    for line in _lines(path(env)):
+    for line in _lines(paths.ledger_file(env)):
         try:
             entry = json.loads(line)
         except ValueError:
@@ -46,15 +37,15 @@ def entries(env) -> list:
 def replace(env, kept: list) -> None:
     """Rewrite the ledger with only `kept` entries (for `telemetry forget`)."""
     data = "".join(json.dumps(entry, separators=(",", ":")) + "\n" for entry in kept)
-    files.write_atomically(path(env), data.encode(), mode=0o600)
+    files.write_atomically(paths.ledger_file(env), data.encode(), mode=0o600)
 
 
 def note(env, message: str) -> None:
-    _append(log_path(env), f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {message}", MAX_NOTES, MAX_NOTES_BYTES)
+    _append(paths.sender_log(env), f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {message}", MAX_NOTES, MAX_NOTES_BYTES)
 
 
 def notes(env) -> list:
-    return [line.decode("utf-8", "replace") for line in _lines(log_path(env))]
+    return [line.decode("utf-8", "replace") for line in _lines(paths.sender_log(env))]
 
 
 def _append(target, line: str, keep: int, max_bytes: int) -> None:

@@ -7,7 +7,7 @@ block says so, so that uninstall deletes the file when nothing else is left in i
 
 import re
 
-from chefwrap.locations import Locations
+from chefwrap.paths import Locations
 
 BEGIN = b"# >>> chefwrap >>>"
 END = b"# <<< chefwrap <<<"

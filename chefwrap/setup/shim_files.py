@@ -7,8 +7,8 @@ from pathlib import Path
 
 import chefwrap
 from chefwrap import files
-from chefwrap.launcher import is_shim
 from chefwrap.resources import read_text
+from chefwrap.shim.real_tool import is_shim
 
 # Linux reads at most this much of a `#!` line on older kernels, and nothing after a space is the path.
 LONGEST_SHEBANG = 127

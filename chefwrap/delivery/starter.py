@@ -1,0 +1,130 @@
+"""Starting the one detached sender: its lock, the pause after a sender gave up, and the spawn.
+
+The lock is a flock on ~/.chef/chefwrap/sender.lock: the kernel releases it when its holder dies, so it
+never goes stale. A shim takes it and hands it to the sender it starts as an inherited descriptor, so
+two shims can never both see no sender and start one each.
+
+Used on the shim's hot path: os, sys and fcntl only (psutil only in running_sender, for commands).
+"""
+
+import os
+import sys
+import time
+
+from chefwrap import package_parent, paths
+
+# What the detached sender may see of the caller's environment: where to send, and how to get there.
+SENDER_ENVIRONMENT = (
+    "HOME",
+    "CHEF_HOME",
+    "CHEFWRAP_SENDER_LIFETIME",
+    "CHEFWRAP_SENDER_FIRST_DELAY",
+    "CHEFWRAP_SENDER_TIMEOUT",
+    "CHEFWRAP_SENDER_LONGEST_PAUSE",
+    "LANG",
+    "LC_ALL",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "all_proxy",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
+
+
+def backing_off(env, now=None) -> bool:
+    """True while an earlier sender gave up and its pause has not run out: no new sender before then."""
+    try:
+        with open(paths.backoff_file(env), "rb") as stream:
+            next_attempt = float(stream.read(64).split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    return (time.time() if now is None else now) < next_attempt
+
+
+def wake_sender(env) -> None:
+    """Start a detached sender unless one is running or delivery is pausing after failures.
+
+    The lock is taken here and handed to the sender as an inherited descriptor, so there is never a
+    moment when two shims could both see no sender and start one each.
+    """
+    if backing_off(env):
+        return
+    descriptor = take_sender_lock(env)
+    if descriptor is None:
+        return  # a sender is running: it looks at the spool again before it exits
+    try:
+        _start_sender(env, descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def take_sender_lock(env):
+    """The sender lock's descriptor, locked; None when another process holds it or it cannot be had."""
+    import fcntl
+
+    try:
+        descriptor = os.open(paths.sender_lock(env), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def _start_sender(env, lock_descriptor) -> None:
+    """posix_spawn a new session with /dev/null for stdio and no descriptor of ours but the lock."""
+    _close_on_exec_all_but(lock_descriptor)
+    os.set_inheritable(lock_descriptor, True)
+    sender_env = {name: env[name] for name in SENDER_ENVIRONMENT if name in env}
+    sender_env["PYTHONPATH"] = package_parent()
+    python = sys.executable
+    argv = [python, "-m", "chefwrap.delivery.sender", "--lock-fd", str(lock_descriptor)]
+    null = os.devnull
+    os.posix_spawn(
+        python,
+        argv,
+        sender_env,
+        file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, null, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, null, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 2, null, os.O_WRONLY, 0),
+        ],
+        setsid=True,
+    )
+
+
+def _close_on_exec_all_but(keep) -> None:
+    """Descriptors the caller gave the shim (a `3>file`, a pipe) must not keep living in the sender."""
+    try:
+        descriptors = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        descriptors = range(3, 256)
+    for descriptor in descriptors:
+        if descriptor > 2 and descriptor != keep:
+            try:
+                os.set_inheritable(descriptor, False)
+            except OSError:
+                pass
+
+
+def running_sender(env):
+    """The psutil.Process of the sender holding the lock, if the pid in the lock file is really ours."""
+    import psutil
+
+    try:
+        with open(paths.sender_lock(env), "rb") as stream:
+            pid = int(stream.read(32).split()[0])
+        process = psutil.Process(pid)
+        return process if "chefwrap.delivery.sender" in process.cmdline() else None
+    except (OSError, ValueError, IndexError, psutil.Error):
+        return None

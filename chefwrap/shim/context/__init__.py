@@ -1,0 +1,84 @@
+"""The context the RFC asks for: community cookbooks and their versions, Test Kitchen plugins and
+platforms, and the versions of the Chef tools. Public names only: a name is reported only when its
+public origin is proven (chefwrap.public_names); everything else is counted, never named.
+
+- cookbooks: from the nearest Policyfile.lock.json or Berksfile.lock, walking up from the working
+  directory as the opt-out walk does. A Policyfile lock entry is public when its artifact server is the
+  public Supermarket's download URL for that cookbook and version. A Berksfile.lock cannot prove where a
+  cookbook came from (the sources live in the Berksfile), so only Berkshelf's old JSON locks, which name a
+  site per cookbook, can name one; everything else is a count.
+- kitchen: for kitchen commands, from the kitchen.yml in use and its local override: the driver,
+  provisioner, verifier and transport when they are public plugins, and platforms that are generic OS
+  names or public bento/dokken boxes. ERB is never evaluated; settings, suites and URLs are never read.
+- versions: from files next to the real tool (a Workstation version manifest, the gems' specifications),
+  never by running anything.
+
+It runs in the shim after the tool has exited, under a time budget, reads no file over 1 MiB, and keeps
+its results in a cache keyed by the files' identity (device, inode, size, modification time): no name
+or path is ever written down. A broken or unreadable file costs nothing and prints nothing.
+"""
+
+import os
+
+from chefwrap.shim import debug
+from chefwrap.shim.context.cookbook_locks import LOCK_FILES, read_cookbooks
+from chefwrap.shim.context.identity_cache import Cache
+from chefwrap.shim.context.kitchen_yaml import kitchen_configuration, read_kitchen
+from chefwrap.shim.context.limits import OutOfTime
+from chefwrap.shim.context.tool_versions import read_versions
+from chefwrap.shim.folders import nearest, working_folder
+
+BUDGET_SECONDS = 0.2
+
+
+def gather(tool, real, env, keep=True) -> dict:
+    """Extra event properties for a run of `tool` (real: the real tool's path), within the time budget.
+    keep=False leaves no trace on disk, not even in the cache (debug mode, preview)."""
+    import _signal as signal
+
+    def out_of_time(signum, frame):
+        raise OutOfTime()
+
+    found = {}
+    previous = signal.signal(signal.SIGALRM, out_of_time)
+    signal.setitimer(signal.ITIMER_REAL, BUDGET_SECONDS)
+    try:
+        cache = Cache(env)
+        folder = working_folder(env)
+        found["versions"] = cache.lookup("versions", [os.path.realpath(os.fsdecode(real))], read_versions)
+        if folder:
+            lock = nearest(folder, LOCK_FILES)
+            if lock:
+                found["cookbooks"] = cache.lookup("cookbooks", [lock], read_cookbooks)
+            if tool == "kitchen":
+                kitchen_files = kitchen_configuration(folder, env)
+                if kitchen_files:
+                    found["kitchen"] = cache.lookup("kitchen", kitchen_files, read_kitchen)
+        if keep:
+            cache.save()
+    except OutOfTime:
+        pass
+    except Exception:  # noqa: BLE001 - a damaged file or cache must cost the tool nothing
+        debug.say_what_went_wrong(env, "reading the context")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    return {name: value for name, value in found.items() if value}
+
+
+def as_properties(found: dict) -> dict:
+    """The gathered context as the event carries it."""
+    properties = {}
+    cookbooks = found.get("cookbooks")
+    if cookbooks:
+        named = [entry.split("@", 1) for entry in cookbooks.get("public", [])]
+        properties["cookbooks"] = {
+            "source": cookbooks.get("source"),
+            "public": [{"name": name, "version": version} for name, version in named],
+            "other": cookbooks.get("other", 0),
+        }
+    if found.get("kitchen"):
+        properties["kitchen"] = dict(found["kitchen"])
+    if found.get("versions"):
+        properties["versions"] = dict(found["versions"])
+    return properties

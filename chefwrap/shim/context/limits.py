@@ -1,0 +1,28 @@
+"""What context reading may take, and what counts as plain enough to be written or sent. os only."""
+
+import os
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NAMES = 100
+# A cached value must be plain text of these characters: no space, comma, colon or equals sign.
+SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/@+")
+
+
+class OutOfTime(Exception):
+    """The context's time budget ran out."""
+
+
+def read_small(path) -> bytes:
+    if os.path.getsize(path) > MAX_FILE_BYTES:
+        raise ValueError("too large to read")
+    with open(path, "rb") as stream:
+        return stream.read(MAX_FILE_BYTES + 1)
+
+
+def plain_version(text) -> bool:
+    parts = text.split(".") if isinstance(text, str) else []
+    return 1 <= len(parts) <= 4 and all(part.isdigit() and len(part) <= 10 for part in parts)
+
+
+def plain_name(text) -> bool:
+    return isinstance(text, str) and 0 < len(text) <= 64 and all(character in SAFE and character not in "/@+" for character in text)
