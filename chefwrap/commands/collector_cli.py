@@ -1,19 +1,22 @@
 """`chefwrap collector serve | report`: a collector teams can run with one command."""
 
 import json
+import os
 import socket
-
-MISSING = "the collector needs its extra libraries: pip install 'chefwrap[collector]'"
 
 
 def run(args, env) -> int:
     try:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from chefwrap.collector.store import Store
+        from chefwrap.collector.store import Store, database_url
     except ImportError:
-        env.error(MISSING)
+        env.error(f"the collector needs its extra libraries: {install_hint()}")
         return 2
+    missing = missing_sqlite_file(database_url(args.database)) if args.action == "report" else None
+    if missing:
+        env.error(f"no collector database at {missing}: name the one `chefwrap collector serve` writes with --database")
+        return 1
     try:
         store = Store(args.database)
     except (SQLAlchemyError, OSError, ValueError, ImportError) as problem:  # a bad URL, no server, an unwritable file, no driver
@@ -49,7 +52,7 @@ def serve(args, env, store) -> int:
         server_header=False,
         proxy_headers=False,
     )
-    env.error(f"collector listening on http://{args.host}:{port} (database: {store.url.split('://')[0]}, events kept {args.retain_days} days)")
+    env.error(f"collector listening on http://{args.host}:{port} (database: {shown_database(store.url)}, events kept {args.retain_days} days)")
     env.stderr.flush()
     uvicorn.Server(config).run(sockets=[listener])
     return 0
@@ -61,6 +64,39 @@ def report(args, env, store) -> int:
     data = store.report(args.days)
     env.say(json.dumps(data, indent=2) if args.json else report_format.as_text(data))
     return 0
+
+
+def install_hint() -> str:
+    """How to add the collector's libraries to this chefwrap: from the folder or URL it was installed
+    from (pip records it, PEP 610), else from the package index."""
+    from importlib import metadata
+    from urllib.parse import unquote
+
+    try:
+        origin = json.loads(metadata.distribution("chefwrap").read_text("direct_url.json") or "{}").get("url", "")
+    except (metadata.PackageNotFoundError, ValueError):
+        origin = ""
+    if origin.startswith("file://"):
+        folder = unquote(origin[len("file://") :])
+        return f"pip install '{folder}[collector]' (with pipx: pipx install --force '{folder}[collector]')"
+    return "pip install 'chefwrap[collector]'"
+
+
+def missing_sqlite_file(url: str):
+    """The path of an SQLite database file that does not exist (a report must not create one); else None."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not os.path.exists(url[len(prefix) :]):
+        return url[len(prefix) :]
+    return None
+
+
+def shown_database(url: str) -> str:
+    """The database as the operator named it: the SQLite file, or the URL without its password."""
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///") :]
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def first_line(problem: Exception) -> str:

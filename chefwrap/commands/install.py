@@ -3,12 +3,9 @@ and chefwrap's own completions."""
 
 from chefwrap.files import read_or_none
 from chefwrap.paths import Locations
-from chefwrap.resources import read_text
-from chefwrap.setup import made_folders, shells, shim_files, startup_files
+from chefwrap.setup import completions, made_folders, shells, shim_files, startup_files
 from chefwrap.setup.changes import FileChange, apply_all, describe, display, show
 from chefwrap.shim.real_tool import find_real_tool
-
-COMPLETION_SOURCES = {"bash": "completions/chefwrap.bash", "zsh": "completions/_chefwrap", "fish": "completions/chefwrap.fish"}
 
 
 def run(args, env) -> int:
@@ -52,21 +49,10 @@ def startup_file_changes(shell: str, locations: Locations) -> list:
     block = startup_files.render_block(shell, locations)
     changes = []
     for path in locations.startup_files(shell):
-        before = read_startup_file(path)
+        before = startup_files.read_checked(path)
         after = startup_files.with_block(before, block, before_non_interactive_return=path.name == ".bashrc")
         changes.append(FileChange(path, before, after, by_hand=by_hand(path, block, locations)))
     return changes
-
-
-def read_startup_file(path):
-    """The file's content, after checking that any chefwrap block in it can be edited safely."""
-    content = read_or_none(path)
-    if content is not None:
-        try:
-            startup_files.find_blocks(content)
-        except startup_files.BlockError as problem:
-            raise startup_files.BlockError(f"{path}: {problem}; mend or delete it by hand, then run chefwrap again") from None
-    return content
 
 
 def by_hand(path, block, locations) -> str:
@@ -78,7 +64,7 @@ def completion_changes(shell: str, locations: Locations) -> list:
     destination = locations.completion_file(shell)
     if destination is None:
         return []
-    content = read_text(COMPLETION_SOURCES[shell]).encode()
+    content = completions.render(shell).encode()
     return [FileChange(destination, read_or_none(destination), content, mode=0o644)]
 
 

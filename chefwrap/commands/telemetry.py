@@ -12,6 +12,7 @@ from chefwrap.shim import consent, context, event, sanitizer, session, settings
 from chefwrap.shim.real_tool import find_real_tool
 from chefwrap.shim.recording import head_of
 
+DEFAULT_ACTION = "status"  # `chefwrap telemetry` and `chef telemetry` alone
 STATES = {consent.SHARE: "on", consent.LOCAL: "local", consent.OFF: "off", consent.ASK: "not decided yet"}
 DESCRIPTIONS = {
     consent.SHARE: "on",
@@ -37,16 +38,23 @@ def status(args, env) -> int:
         "sent": len([entry for entry in ledger.entries(env.variables) if entry.get("endpoint")]),
         "change": HOW_TO_CHANGE,
     }
-    if args.json:
+    if getattr(args, "json", False):  # `chefwrap telemetry` alone has no --json
         env.say(json.dumps(report, indent=2))
         return 0
-    env.say(f"Data sharing: {report['sharing']} ({decision.rule}{f': {decision.source}' if decision.source else ''})")
-    env.say(f"Endpoint:     {report['endpoint']}/events")
+    env.say(f"Data sharing: {report['sharing']} ({describe_decision(decision)})")
+    env.say(f"Endpoint:     {report['endpoint']} (events are posted to {report['endpoint'].rstrip('/')}/events)")
     env.say(f"Session:      {report['session'] or 'none live (a new one starts with the next command)'}")
     env.say(f"Pending:      {report['pending']} event(s) waiting to be sent; {report['sent']} in the ledger of sent events")
     env.say(f"Change it:    {HOW_TO_CHANGE}")
     env.say("See it:       chefwrap telemetry show; chefwrap telemetry preview -- knife node list")
     return 0
+
+
+def describe_decision(decision) -> str:
+    """The rule, and the file that decided when the rule does not already name it (a variable does)."""
+    if decision.source and decision.source not in decision.rule:
+        return f"{decision.rule}: {decision.source}"
+    return decision.rule
 
 
 def enable(args, env) -> int:
@@ -81,7 +89,7 @@ def _tell(env, outcome, changes) -> int:
     env.say(f"Data sharing is {DESCRIPTIONS[outcome]}." + (f" ({'; '.join(changes)})" if changes else " (nothing needed changing)"))
     actual = consent.decide(env.variables, interactive=True)
     if actual.outcome != outcome:
-        env.say(f"Note: here it stays {STATES[actual.outcome]}, because {actual.rule}" + (f": {actual.source}" if actual.source else ""))
+        env.say(f"Note: here it stays {STATES[actual.outcome]}, because {describe_decision(actual)}")
     return 0
 
 
@@ -112,7 +120,7 @@ FILLED_IN_LATER = "filled in once the command has run"
 
 
 def run(args, env) -> int:
-    return ACTIONS[args.action](args, env)
+    return ACTIONS[args.action or DEFAULT_ACTION](args, env)
 
 
 def preview(args, env) -> int:

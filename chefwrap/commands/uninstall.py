@@ -10,14 +10,11 @@ import os
 import shutil
 
 from chefwrap import paths
-from chefwrap.commands.install import read_startup_file
 from chefwrap.delivery import ledger, starter
 from chefwrap.files import read_or_none
 from chefwrap.paths import Locations
-from chefwrap.setup import made_folders, shim_files, startup_files
+from chefwrap.setup import completions, made_folders, shim_files, startup_files
 from chefwrap.setup.changes import FileChange, apply_all, describe, display, show
-
-COMPLETION_MARKER = b"chefwrap-completion"
 
 
 def run(args, env) -> int:
@@ -44,7 +41,7 @@ def run(args, env) -> int:
         if keep_ledger:
             env.say(
                 f"Kept {paths.ledger_file(env.variables)}: it is the only record of the {keep_ledger} session(s) sent from here. "
-                "To have them erased, reinstall and run `chefwrap telemetry forget`; otherwise delete it."
+                "To have them erased, run `chefwrap telemetry forget` (it works without the shims); otherwise delete it."
             )
         env.say("Run `hash -r` (bash, zsh) or open a new shell so this one forgets the shims.")
     return 1 if failed else 0
@@ -87,14 +84,14 @@ def remove_telemetry_state(env, keep_ledger) -> list:
 def plan(locations: Locations) -> list:
     changes = [FileChange(path, path.read_bytes(), None) for path in shim_files.installed(locations.shims).values()]
     for path in locations.all_startup_files():
-        before = read_startup_file(path)
+        before = startup_files.read_checked(path)
         if before is None or not startup_files.find_blocks(before):
             continue
         after, created = startup_files.without_block(before)
         changes.append(FileChange(path, before, None if created and not after else after, by_hand=by_hand(path, locations)))
     for path in locations.all_completion_files():
         content = read_or_none(path)
-        if content is not None and COMPLETION_MARKER in content:
+        if content is not None and completions.MARKER.encode() in content:
             changes.append(FileChange(path, content, None))
     return changes
 

@@ -7,6 +7,7 @@ block says so, so that uninstall deletes the file when nothing else is left in i
 
 import re
 
+from chefwrap.files import read_or_none
 from chefwrap.paths import Locations
 
 BEGIN = b"# >>> chefwrap >>>"
@@ -138,3 +139,15 @@ def _replace_blocks(content: bytes, blocks: list, block: list) -> bytes:
         del lines[extra_first : extra_last + 1]
     lines[first : last + 1] = block
     return b"\n".join(lines)
+
+
+def read_checked(path):
+    """The file's content (None when missing), after checking that any chefwrap block in it can be
+    edited safely; BlockError naming the file otherwise."""
+    content = read_or_none(path)
+    if content is not None:
+        try:
+            find_blocks(content)
+        except BlockError as problem:
+            raise BlockError(f"{path}: {problem}; mend or delete it by hand, then run chefwrap again") from None
+    return content
