@@ -10,7 +10,7 @@ import sys
 import pytest
 from test_collector import Collector, an_event
 
-from chefwrap.main import parser
+from chefwrap.parser import parser
 from chefwrap.setup import completions
 
 from conftest import shell_path

@@ -1,4 +1,4 @@
-"""chefwrap's own shell completions, generated from its one argparse tree (chefwrap.main.parser).
+"""chefwrap's own shell completions, generated from its one argparse tree (chefwrap.parser).
 
 `chefwrap install` writes them where each shell loads completions from; nothing is written by hand, so
 every subcommand and option the parser knows completes in bash, zsh and fish, and nothing else does.
@@ -56,7 +56,7 @@ def levels(top: Level) -> list:
 
 def render(shell: str, parser: argparse.ArgumentParser = None) -> str:
     if parser is None:
-        from chefwrap.main import parser as chefwrap_parser
+        from chefwrap.parser import parser as chefwrap_parser
 
         parser = chefwrap_parser()
     top = tree(parser)

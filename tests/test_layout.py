@@ -1,0 +1,61 @@
+"""The package's shape: one name per module, and no import cycle, counting imports inside functions too."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "chefwrap"
+
+
+def modules() -> dict:
+    """{dotted name: path} of every module in the package."""
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def imports_of(path: Path, known: dict) -> set:
+    """The chefwrap modules a module names in its imports, wherever in it they stand, and in tables of
+    modules it imports by name (main's COMMAND_MODULES, for importlib.import_module)."""
+    targets = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Dict):
+            targets.update(value.value for value in node.values if isinstance(value, ast.Constant) and value.value in known)
+        elif isinstance(node, ast.Import):
+            targets.update(alias.name for alias in node.names if alias.name in known)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "chefwrap":
+            for alias in node.names:
+                submodule = f"{node.module}.{alias.name}"
+                targets.add(submodule if submodule in known else node.module)
+    return {target for target in targets if target in known}
+
+
+def test_no_module_name_is_used_twice():
+    names = {}
+    for dotted in modules():
+        short = dotted.rsplit(".", 1)[-1]
+        names.setdefault(short, []).append(dotted)
+    assert {short: where for short, where in names.items() if len(where) > 1} == {}
+
+
+def test_there_is_no_import_cycle():
+    known = modules()
+    graph = {name: imports_of(path, known) - {name} for name, path in known.items()}
+    cycles = []
+
+    def visit(name, trail):
+        if name in trail:
+            cycles.append(trail[trail.index(name) :] + [name])
+            return
+        if name in done:
+            return
+        for target in sorted(graph[name]):
+            visit(target, trail + [name])
+        done.add(name)
+
+    done = set()
+    for name in sorted(graph):
+        visit(name, [])
+    assert cycles == []
