@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import chefwrap
-from chefwrap import files
 from chefwrap.resources import read_text
 from chefwrap.shim.real_tool import is_shim
 
@@ -37,12 +36,6 @@ def render(tool: str, python: str = None, package_parent: str = None) -> bytes:
         tool=repr(tool),
     )
     return text.encode()
-
-
-def write(shims_folder: Path, tool: str) -> Path:
-    path = shims_folder / tool
-    files.write_atomically(path, render(tool), mode=0o755)
-    return path
 
 
 def installed(shims_folder: Path) -> dict:
