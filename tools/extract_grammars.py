@@ -38,7 +38,7 @@ from dataclasses import dataclass
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPOSITORY_ROOT = os.path.dirname(HERE)
 RUBY_READER = os.path.join(HERE, "ruby_declarations.rb")
-REGENERATE = "python3 tools/extract_grammars.py --sources DIR"
+REGENERATE = "python3 tools/extract_grammars.py --sources DIR [--release chef/chef=NEW_TAG]"
 
 SWITCH, VALUE, OPTIONAL, VALUES = "switch", "value", "optional", "values"
 CONSUMPTION = {SWITCH: 0, OPTIONAL: 1, VALUE: 2, VALUES: 3}
@@ -57,7 +57,8 @@ class Source:
 SOURCES = [
     Source("knife", "chef/chef", "v18.11.21", ["knife/lib/chef/application/knife.rb", "knife/lib/chef/knife.rb", "knife/lib/chef/knife/*.rb",
                                                 "knife/lib/chef/knife/core/*.rb", "knife/lib/chef/chef_fs/knife.rb"]),
-    Source("knife", "chef/license-acceptance", "2.2.1", ["components/ruby/lib/license_acceptance/cli_flags/mixlib_cli.rb"]),
+    Source("knife", "chef/license-acceptance", "2.2.1", ["components/ruby/lib/license_acceptance/cli_flags/mixlib_cli.rb"],
+           note="--chef-license, which knife bootstrap includes"),
     Source("knife", "chef/knife-ec2", "v2.2.0", ["lib/chef/knife/*.rb", "lib/chef/knife/*/*.rb"], plugin="knife-ec2"),
     Source("knife", "chef/knife-azure", "v4.0.1", ["lib/chef/knife/*.rb", "lib/chef/knife/*/*.rb"], plugin="knife-azure"),
     Source("knife", "chef/knife-cloud", "v4.0.20", ["lib/chef/knife/cloud/*.rb", "lib/chef/knife/cloud/*/*.rb"], plugin="knife-cloud",
@@ -67,6 +68,9 @@ SOURCES = [
     Source("knife", "chef/knife-windows", "v5.0.14", ["lib/chef/knife/*.rb", "lib/chef/knife/*/*.rb"], plugin="knife-windows"),
     Source("knife", "chef/chef-vault", "v4.2.12", ["lib/chef/knife/*.rb", "lib/chef/knife/*/*.rb"], plugin="chef-vault"),
     Source("knife", "chef/knife-tidy", "v2.3.2", ["lib/chef/knife/*.rb"], plugin="knife-tidy"),
+    Source("knife", "chef/knife-vcenter", "v5.0.8", ["lib/chef/knife/*.rb", "lib/chef/knife/*/*.rb"], plugin="knife-vcenter"),
+    Source("knife", "chef/knife-vrealize", "v7.0.1", ["lib/chef/knife/*.rb", "lib/chef/knife/*/*.rb"], plugin="knife-vrealize"),
+    Source("knife", "chef/knife-openstack", "v5.0.8", ["lib/chef/knife/*.rb", "lib/chef/knife/*/*.rb"], plugin="knife-openstack"),
     Source("kitchen", "test-kitchen/test-kitchen", "v4.1.0", ["lib/kitchen/cli.rb", "lib/kitchen/generator/init.rb"]),
     Source("kitchen", "rails/thor", "v1.5.0", ["lib/thor.rb", "lib/thor/base.rb"], note="Thor's built-in help command and its mappings"),
     Source("kitchen", "test-kitchen/kitchen-dokken", "v2.23.3", ["lib/*.rb", "lib/**/*.rb"], plugin="kitchen-dokken"),
@@ -75,7 +79,8 @@ SOURCES = [
     Source("kitchen", "test-kitchen/kitchen-azurerm", "v1.13.6", ["lib/*.rb", "lib/**/*.rb"], plugin="kitchen-azurerm"),
     Source("chef", "chef/chef-cli", "v6.1.36", ["lib/chef-cli/cli.rb", "lib/chef-cli/builtin_commands.rb", "lib/chef-cli/command/*.rb",
                                                 "lib/chef-cli/command/generator_commands/*.rb"]),
-    Source("chef", "chef/license-acceptance", "2.2.1", ["components/ruby/lib/license_acceptance/cli_flags/mixlib_cli.rb"]),
+    Source("chef", "chef/license-acceptance", "2.2.1", ["components/ruby/lib/license_acceptance/cli_flags/mixlib_cli.rb"],
+           note="--chef-license, which every chef-cli command includes"),
 ]
 
 # What each tool's sanitizer needs beyond the declarations: how its command is found, and the commands
@@ -534,18 +539,25 @@ def plugin_contribution(program, plugin_files):
 # Writing the modules
 
 
-def build(sources_dir, releases):
+BUILDERS = {"knife": knife_grammar, "kitchen": kitchen_grammar, "chef": chef_grammar}
+
+
+def grammar_from_files(tool, files, report=None):
+    """The grammar of `tool` that sources `files` ([{"path": "repository:path", "text"}]) declare."""
+    return BUILDERS[tool](Program(declarations(files)), [] if report is None else report)
+
+
+def build(sources_dir, releases, sources=SOURCES):
     report = []
     per_tool = {}
-    for source in SOURCES:
-        source.tag = releases.get(source.repository, source.tag)
+    for source in sources:
+        source = Source(source.tool, source.repository, releases.get(source.repository, source.tag), source.paths, source.plugin, source.note)
         files = declarations(read_files(sources_dir, source))
         per_tool.setdefault(source.tool, []).append((source, files))
     grammars = {}
     for tool, parts in per_tool.items():
         program = Program([file for _, files in parts for file in files])
-        builder = {"knife": knife_grammar, "kitchen": kitchen_grammar, "chef": chef_grammar}[tool]
-        grammar = builder(program, report)
+        grammar = BUILDERS[tool](program, report)
         contributions = {}
         for source, files in parts:
             if source.plugin:
@@ -591,9 +603,12 @@ def render(tool, grammar):
              f"Regenerate with: {REGENERATE}", "", "Sources (repository, release tag):"]
     for repository, tag, plugin, note in grammar["sources"]:
         what = grammar["contributions"].get(repository)
-        if plugin and what is not None:
-            detail = f"adds {len(what)} command(s)" if what and tool != "kitchen" else (
-                "adds no command and no option: its settings live in kitchen.yml" if not what else "adds " + "; ".join(what))
+        if plugin and what is not None and tool == "kitchen":
+            detail = "adds " + "; ".join(what) if what else "adds no command and no option (a driver is configured in kitchen.yml)"
+        elif plugin and what:
+            detail = f"adds {len(what)} commands"
+        elif plugin:
+            detail = f"adds no command of its own: {note}" if note else "adds no command"
         else:
             detail = note or "the tool itself"
         lines.append(f"- {repository} {tag}: {detail}")
@@ -610,6 +625,14 @@ def render(tool, grammar):
 
 def _table(table):
     return "{" + ", ".join(f"{spelling!r}: {kind!r}" for spelling, kind in sorted(table.items())) + "}"
+
+
+def write(grammars, output):
+    for tool, grammar in grammars.items():
+        path = os.path.join(output, f"{tool}.py")
+        with open(path, "w") as stream:
+            stream.write(render(tool, grammar))
+        print(f"{path}: {len(grammar['commands'])} commands, {len(grammar['scopes'])} command scopes")
 
 
 def main(argv=None):
@@ -630,11 +653,7 @@ def main(argv=None):
     except ExtractionError as problem:
         print(f"extract_grammars: {problem}", file=sys.stderr)
         return 1
-    for tool, grammar in grammars.items():
-        path = os.path.join(args.output, f"{tool}.py")
-        with open(path, "w") as stream:
-            stream.write(render(tool, grammar))
-        print(f"{path}: {len(grammar['commands'])} commands, {len(grammar['scopes'])} command scopes")
+    write(grammars, args.output)
     for line in report:
         print(line, file=sys.stderr)
     return 0

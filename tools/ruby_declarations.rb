@@ -313,11 +313,11 @@ class Declarations
     end
   end
 
+  # `{ create: "..." }`: a label is a symbol key, as Ruby reads it
   def hash_key(node, env)
-    return node[1].chomp(":") if node[0] == :@label
+    return { "sym" => node[1].chomp(":") } if node[0] == :@label
 
-    key = literal(node, env)
-    key.is_a?(Hash) && key["sym"] ? key["sym"] : key
+    literal(node, env)
   end
 
   def string_value(content, env)

@@ -1,10 +1,10 @@
 """chef's command grammar, extracted from the sources below by tools/extract_grammars.py: do not edit.
 
-Regenerate with: python3 tools/extract_grammars.py --sources DIR
+Regenerate with: python3 tools/extract_grammars.py --sources DIR [--release chef/chef=NEW_TAG]
 
 Sources (repository, release tag):
 - chef/chef-cli v6.1.36: the tool itself
-- chef/license-acceptance 2.2.1: the tool itself
+- chef/license-acceptance 2.2.1: --chef-license, which every chef-cli command includes
 """
 
 GRAMMAR = {

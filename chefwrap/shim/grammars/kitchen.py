@@ -1,14 +1,14 @@
 """kitchen's command grammar, extracted from the sources below by tools/extract_grammars.py: do not edit.
 
-Regenerate with: python3 tools/extract_grammars.py --sources DIR
+Regenerate with: python3 tools/extract_grammars.py --sources DIR [--release chef/chef=NEW_TAG]
 
 Sources (repository, release tag):
 - test-kitchen/test-kitchen v4.1.0: the tool itself
 - rails/thor v1.5.0: Thor's built-in help command and its mappings
-- test-kitchen/kitchen-dokken v2.23.3: adds no command and no option: its settings live in kitchen.yml
-- test-kitchen/kitchen-vagrant v2.2.1: adds no command and no option: its settings live in kitchen.yml
-- test-kitchen/kitchen-ec2 v3.22.3: adds no command and no option: its settings live in kitchen.yml
-- test-kitchen/kitchen-azurerm v1.13.6: adds no command and no option: its settings live in kitchen.yml
+- test-kitchen/kitchen-dokken v2.23.3: adds no command and no option (a driver is configured in kitchen.yml)
+- test-kitchen/kitchen-vagrant v2.2.1: adds no command and no option (a driver is configured in kitchen.yml)
+- test-kitchen/kitchen-ec2 v3.22.3: adds no command and no option (a driver is configured in kitchen.yml)
+- test-kitchen/kitchen-azurerm v1.13.6: adds no command and no option (a driver is configured in kitchen.yml)
 """
 
 GRAMMAR = {
@@ -38,11 +38,11 @@ GRAMMAR = {
         'verify',
         'version',
     ),
-    "bases": {'converge': 'login', 'create': 'converge', 'destroy': 'create', 'diagnose': 'login', 'doctor': 'login', 'exec': 'login', 'list': 'login', 'logs': 'login', 'package': 'login', 'setup': 'create', 'test': 'login', 'verify': 'create'},
+    "bases": {'converge': 'create', 'create': 'login', 'destroy': 'create', 'diagnose': 'login', 'doctor': 'login', 'exec': 'login', 'list': 'login', 'logs': 'login', 'package': 'login', 'setup': 'create', 'test': 'login', 'verify': 'converge'},
     "options": {
         '': {'--help': 'switch', '--tree': 'switch', '--version': 'switch', '-?': 'switch', '-D': 'switch', '-h': 'switch', '-t': 'switch', '-v': 'switch'},
-        'converge': {'--concurrency': 'optional', '--fail-fast': 'switch', '--no-fail-fast': 'switch', '--no-parallel': 'switch', '--parallel': 'switch', '--skip-fail-fast': 'switch', '--skip-parallel': 'switch', '--test-base-path': 'value', '-c': 'optional', '-f': 'switch', '-p': 'switch', '-t': 'value'},
-        'create': {},
+        'converge': {'--debug': 'switch', '--no-debug': 'switch', '--skip-debug': 'switch', '-D': 'switch'},
+        'create': {'--concurrency': 'optional', '--fail-fast': 'switch', '--no-fail-fast': 'switch', '--no-parallel': 'switch', '--parallel': 'switch', '--skip-fail-fast': 'switch', '--skip-parallel': 'switch', '--test-base-path': 'value', '-c': 'optional', '-f': 'switch', '-p': 'switch', '-t': 'value'},
         'destroy': {},
         'diagnose': {'--all': 'switch', '--instances': 'switch', '--loader': 'switch', '--no-all': 'switch', '--no-instances': 'switch', '--no-loader': 'switch', '--no-plugins': 'switch', '--plugins': 'switch', '--skip-all': 'switch', '--skip-instances': 'switch', '--skip-loader': 'switch', '--skip-plugins': 'switch', '--test-base-path': 'value', '-t': 'value'},
         'doctor': {'--all': 'value', '-a': 'value'},

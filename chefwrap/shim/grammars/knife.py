@@ -1,18 +1,21 @@
 """knife's command grammar, extracted from the sources below by tools/extract_grammars.py: do not edit.
 
-Regenerate with: python3 tools/extract_grammars.py --sources DIR
+Regenerate with: python3 tools/extract_grammars.py --sources DIR [--release chef/chef=NEW_TAG]
 
 Sources (repository, release tag):
 - chef/chef v18.11.21: the tool itself
-- chef/license-acceptance 2.2.1: the tool itself
-- chef/knife-ec2 v2.2.0: adds 9 command(s)
-- chef/knife-azure v4.0.1: adds 5 command(s)
-- chef/knife-cloud v4.0.20: adds no command and no option: its settings live in kitchen.yml
-- chef/knife-google v5.0.16: adds 12 command(s)
-- chef/knife-vsphere v5.2.1: adds 42 command(s)
-- chef/knife-windows v5.0.14: adds 8 command(s)
-- chef/chef-vault v4.2.12: adds 13 command(s)
-- chef/knife-tidy v2.3.2: adds 4 command(s)
+- chef/license-acceptance 2.2.1: --chef-license, which knife bootstrap includes
+- chef/knife-ec2 v2.2.0: adds 9 commands
+- chef/knife-azure v4.0.1: adds 5 commands
+- chef/knife-cloud v4.0.20: adds no command of its own: the base of knife-google's commands
+- chef/knife-google v5.0.16: adds 12 commands
+- chef/knife-vsphere v5.2.1: adds 42 commands
+- chef/knife-windows v5.0.14: adds 8 commands
+- chef/chef-vault v4.2.12: adds 13 commands
+- chef/knife-tidy v2.3.2: adds 4 commands
+- chef/knife-vcenter v5.0.8: adds 8 commands
+- chef/knife-vrealize v7.0.1: adds 6 commands
+- chef/knife-openstack v5.0.8: adds 14 commands
 """
 
 GRAMMAR = {
@@ -126,6 +129,20 @@ GRAMMAR = {
         'node run_list set',
         'node show',
         'null',
+        'openstack flavor list',
+        'openstack floating_ip allocate',
+        'openstack floating_ip associate',
+        'openstack floating_ip disassociate',
+        'openstack floating_ip list',
+        'openstack floating_ip release',
+        'openstack group list',
+        'openstack image list',
+        'openstack network list',
+        'openstack server create',
+        'openstack server delete',
+        'openstack server list',
+        'openstack server show',
+        'openstack volume list',
         'org create',
         'org delete',
         'org edit',
@@ -204,6 +221,20 @@ GRAMMAR = {
         'vault rotate keys',
         'vault show',
         'vault update',
+        'vcenter cluster list',
+        'vcenter datacenter list',
+        'vcenter host list',
+        'vcenter vm clone',
+        'vcenter vm create',
+        'vcenter vm delete',
+        'vcenter vm list',
+        'vcenter vm show',
+        'vra catalog list',
+        'vra server create',
+        'vra server delete',
+        'vra server list',
+        'vra server show',
+        'vro workflow execute',
         'vsphere cluster list',
         'vsphere cpu ratio',
         'vsphere customization list',
@@ -254,7 +285,7 @@ GRAMMAR = {
         'xargs',
         'yaml convert',
     ),
-    "bases": {'azurerm server create': 'bootstrap azurerm', 'bootstrap azurerm': 'bootstrap', 'bootstrap windows certstore': 'bootstrap windows winrm', 'bootstrap windows ssh': 'bootstrap windows winrm', 'client key edit': 'client key create', 'config show': 'config get', 'cookbook upload': 'cookbook metadata', 'delete': 'edit', 'ec2 ami list': 'ec2 eni list', 'ec2 flavor list': 'ec2 eni list', 'ec2 securitygroup list': 'ec2 eni list', 'ec2 server create': 'bootstrap', 'ec2 server delete': 'ec2 eni list', 'ec2 server list': 'ec2 eni list', 'ec2 subnet list': 'ec2 eni list', 'ec2 vpc list': 'ec2 eni list', 'environment show': 'client show', 'google disk create': 'google disk delete', 'google disk list': 'google disk delete', 'google image list': 'google disk delete', 'google project quotas': 'google disk delete', 'google region list': 'google disk delete', 'google region quotas': 'google disk delete', 'google server create': 'google disk delete', 'google server delete': 'google disk delete', 'google server list': 'google disk delete', 'google server show': 'google disk delete', 'google zone list': 'google disk delete', 'list': 'edit', 'node show': 'client show', 'role show': 'client show', 'search': 'client show', 'show': 'edit', 'user key create': 'client key create', 'user key edit': 'client key edit', 'user key list': 'client key list', 'user show': 'client show', 'vault update': 'vault create', 'vsphere cluster list': 'bootstrap', 'vsphere cpu ratio': 'vsphere cluster list', 'vsphere customization list': 'vsphere cluster list', 'vsphere datastore file': 'vsphere cluster list', 'vsphere datastore list': 'vsphere cluster list', 'vsphere datastore maxfree': 'vsphere datastorecluster maxfree', 'vsphere datastorecluster list': 'vsphere cluster list', 'vsphere datastorecluster maxfree': 'vsphere cluster list', 'vsphere folder list': 'vsphere cluster list', 'vsphere hosts list': 'vsphere cluster list', 'vsphere pool list': 'vsphere cluster list', 'vsphere pool query': 'vsphere cluster list', 'vsphere pool show': 'vsphere cluster list', 'vsphere template list': 'vsphere cluster list', 'vsphere vlan create': 'vsphere cluster list', 'vsphere vlan list': 'vsphere cluster list', 'vsphere vm cdrom': 'vsphere cluster list', 'vsphere vm clone': 'vsphere cluster list', 'vsphere vm config': 'vsphere cluster list', 'vsphere vm disk extend': 'vsphere cluster list', 'vsphere vm disk list': 'vsphere cluster list', 'vsphere vm execute': 'vsphere cluster list', 'vsphere vm find': 'vsphere hosts list', 'vsphere vm list': 'vsphere cluster list', 'vsphere vm markastemplate': 'vsphere cluster list', 'vsphere vm migrate': 'vsphere cluster list', 'vsphere vm move': 'vsphere cluster list', 'vsphere vm net': 'vsphere cluster list', 'vsphere vm network add': 'vsphere cluster list', 'vsphere vm network delete': 'vsphere cluster list', 'vsphere vm network list': 'vsphere cluster list', 'vsphere vm network set': 'vsphere cluster list', 'vsphere vm property get': 'vsphere cluster list', 'vsphere vm property set': 'vsphere cluster list', 'vsphere vm show': 'vsphere cluster list', 'vsphere vm snapshot': 'vsphere cluster list', 'vsphere vm state': 'vsphere cluster list', 'vsphere vm toolsconfig': 'vsphere cluster list', 'vsphere vm vmdk add': 'vsphere cluster list', 'vsphere vm vncset': 'vsphere cluster list', 'vsphere vm wait sysprep': 'vsphere cluster list', 'winrm': 'wsman test', 'xargs': 'edit'},
+    "bases": {'azurerm server create': 'bootstrap azurerm', 'bootstrap azurerm': 'bootstrap', 'bootstrap windows certstore': 'bootstrap windows winrm', 'bootstrap windows ssh': 'bootstrap windows winrm', 'client key edit': 'client key create', 'config show': 'config get', 'cookbook upload': 'cookbook metadata', 'delete': 'edit', 'ec2 ami list': 'ec2 eni list', 'ec2 flavor list': 'ec2 eni list', 'ec2 securitygroup list': 'ec2 eni list', 'ec2 server create': 'bootstrap', 'ec2 server delete': 'ec2 eni list', 'ec2 server list': 'ec2 eni list', 'ec2 subnet list': 'ec2 eni list', 'ec2 vpc list': 'ec2 eni list', 'environment show': 'client show', 'google disk create': 'google disk delete', 'google disk list': 'google disk delete', 'google image list': 'google disk delete', 'google project quotas': 'google disk delete', 'google region list': 'google disk delete', 'google region quotas': 'google disk delete', 'google server create': 'google disk delete', 'google server delete': 'google disk delete', 'google server list': 'google disk delete', 'google server show': 'google disk delete', 'google zone list': 'google disk delete', 'list': 'edit', 'node show': 'client show', 'openstack floating_ip allocate': 'openstack flavor list', 'openstack floating_ip associate': 'openstack flavor list', 'openstack floating_ip disassociate': 'openstack floating_ip associate', 'openstack floating_ip list': 'openstack flavor list', 'openstack floating_ip release': 'openstack flavor list', 'openstack group list': 'openstack flavor list', 'openstack image list': 'openstack flavor list', 'openstack network list': 'openstack flavor list', 'openstack server create': 'bootstrap', 'openstack server delete': 'openstack flavor list', 'openstack server list': 'openstack flavor list', 'openstack server show': 'openstack floating_ip associate', 'openstack volume list': 'openstack flavor list', 'role show': 'client show', 'search': 'client show', 'show': 'edit', 'user key create': 'client key create', 'user key edit': 'client key edit', 'user key list': 'client key list', 'user show': 'client show', 'vault update': 'vault create', 'vcenter datacenter list': 'vcenter cluster list', 'vcenter host list': 'vcenter cluster list', 'vcenter vm clone': 'bootstrap', 'vcenter vm create': 'bootstrap', 'vcenter vm delete': 'vcenter cluster list', 'vcenter vm list': 'vcenter cluster list', 'vcenter vm show': 'vcenter cluster list', 'vra catalog list': 'vra server list', 'vra server create': 'bootstrap', 'vra server delete': 'vra server list', 'vra server show': 'vra server list', 'vsphere cluster list': 'bootstrap', 'vsphere cpu ratio': 'vsphere cluster list', 'vsphere customization list': 'vsphere cluster list', 'vsphere datastore file': 'vsphere cluster list', 'vsphere datastore list': 'vsphere cluster list', 'vsphere datastore maxfree': 'vsphere datastorecluster maxfree', 'vsphere datastorecluster list': 'vsphere cluster list', 'vsphere datastorecluster maxfree': 'vsphere cluster list', 'vsphere folder list': 'vsphere cluster list', 'vsphere hosts list': 'vsphere cluster list', 'vsphere pool list': 'vsphere cluster list', 'vsphere pool query': 'vsphere cluster list', 'vsphere pool show': 'vsphere cluster list', 'vsphere template list': 'vsphere cluster list', 'vsphere vlan create': 'vsphere cluster list', 'vsphere vlan list': 'vsphere cluster list', 'vsphere vm cdrom': 'vsphere cluster list', 'vsphere vm clone': 'vsphere cluster list', 'vsphere vm config': 'vsphere cluster list', 'vsphere vm disk extend': 'vsphere cluster list', 'vsphere vm disk list': 'vsphere cluster list', 'vsphere vm execute': 'vsphere cluster list', 'vsphere vm find': 'vsphere hosts list', 'vsphere vm list': 'vsphere cluster list', 'vsphere vm markastemplate': 'vsphere cluster list', 'vsphere vm migrate': 'vsphere cluster list', 'vsphere vm move': 'vsphere cluster list', 'vsphere vm net': 'vsphere cluster list', 'vsphere vm network add': 'vsphere cluster list', 'vsphere vm network delete': 'vsphere cluster list', 'vsphere vm network list': 'vsphere cluster list', 'vsphere vm network set': 'vsphere cluster list', 'vsphere vm property get': 'vsphere cluster list', 'vsphere vm property set': 'vsphere cluster list', 'vsphere vm show': 'vsphere cluster list', 'vsphere vm snapshot': 'vsphere cluster list', 'vsphere vm state': 'vsphere cluster list', 'vsphere vm toolsconfig': 'vsphere cluster list', 'vsphere vm vmdk add': 'vsphere cluster list', 'vsphere vm vncset': 'vsphere cluster list', 'vsphere vm wait sysprep': 'vsphere cluster list', 'winrm': 'wsman test', 'xargs': 'edit'},
     "options": {
         '': {'--chef-zero-host': 'value', '--chef-zero-port': 'value', '--color': 'switch', '--config': 'value', '--config-option': 'value', '--defaults': 'switch', '--disable-editing': 'switch', '--editor': 'value', '--environment': 'value', '--fips': 'switch', '--format': 'value', '--help': 'switch', '--key': 'value', '--listen': 'switch', '--local-mode': 'switch', '--no-color': 'switch', '--no-fips': 'switch', '--no-listen': 'switch', '--print-after': 'switch', '--profile': 'value', '--server-url': 'value', '--user': 'value', '--verbose': 'switch', '--version': 'switch', '--yes': 'switch', '-E': 'value', '-F': 'value', '-V': 'switch', '-c': 'value', '-d': 'switch', '-e': 'value', '-h': 'switch', '-k': 'value', '-s': 'value', '-u': 'value', '-v': 'switch', '-y': 'switch', '-z': 'switch'},
         'azurerm server create': {'--azure-image-os-type': 'value', '--azure-image-reference-offer': 'value', '--azure-image-reference-publisher': 'value', '--azure-image-reference-sku': 'value', '--azure-image-reference-version': 'value', '--azure-storage-account-type': 'value', '--azure-vnet-name': 'value', '--azure-vnet-subnet-name': 'value', '--ohai-hints': 'value', '--server-count': 'value', '--ssh-public-key': 'value'},
@@ -330,6 +361,20 @@ GRAMMAR = {
         'node list': {'--with-uri': 'switch', '-w': 'switch'},
         'node run_list add': {'--after': 'value', '--before': 'value', '-a': 'value', '-b': 'value'},
         'node show': {'--environment': 'switch', '--long': 'switch', '--medium': 'switch', '--run-list': 'switch', '-E': 'switch', '-l': 'switch', '-m': 'switch', '-r': 'switch'},
+        'openstack flavor list': {'--api-endpoint': 'value', '--fog-version': 'value', '--insecure': 'switch', '--openstack-api-endpoint': 'value', '--openstack-endpoint-type': 'value', '--openstack-password': 'value', '--openstack-tenant': 'value', '--openstack-username': 'value', '-A': 'value', '-K': 'value', '-T': 'value'},
+        'openstack floating_ip allocate': {'--pool': 'value', '-p': 'value'},
+        'openstack floating_ip associate': {'--instance-id': 'value'},
+        'openstack floating_ip disassociate': {},
+        'openstack floating_ip list': {},
+        'openstack floating_ip release': {},
+        'openstack group list': {},
+        'openstack image list': {'--disable-filter': 'switch'},
+        'openstack network list': {},
+        'openstack server create': {'--api-endpoint': 'value', '--availability-zone': 'value', '--bootstrap-network': 'value', '--bootstrap-protocol': 'value', '--chef-node-name-prefix': 'value', '--custom-attributes': 'value', '--delete-server-on-failure': 'switch', '--flavor': 'value', '--fog-version': 'value', '--image': 'value', '--image-os-type': 'value', '--insecure': 'switch', '--metadata': 'value', '--network-ids': 'value', '--no-network': 'switch', '--openstack-api-endpoint': 'value', '--openstack-endpoint-type': 'value', '--openstack-floating-ip': 'optional', '--openstack-groups': 'value', '--openstack-password': 'value', '--openstack-private-network': 'switch', '--openstack-ssh-key-id': 'value', '--openstack-tenant': 'value', '--openstack-username': 'value', '--openstack-volumes': 'value', '--scheduler-hints': 'value', '--server-create-timeout': 'value', '--user-data': 'value', '-I': 'value', '-K': 'value', '-M': 'value', '-T': 'value', '-Z': 'value', '-a': 'optional'},
+        'openstack server delete': {'--custom-attributes': 'value', '--node-name': 'value', '--purge': 'switch', '-N': 'value', '-P': 'switch'},
+        'openstack server list': {'--chef-data': 'switch', '--chef-node-attribute': 'value'},
+        'openstack server show': {},
+        'openstack volume list': {},
         'org create': {'--association-user': 'value', '--filename': 'value', '-a': 'value', '-f': 'value'},
         'org list': {'--all-orgs': 'switch', '--with-uri': 'switch', '-a': 'switch', '-w': 'switch'},
         'org user add': {'--admin': 'switch', '-a': 'switch'},
@@ -381,6 +426,20 @@ GRAMMAR = {
         'vault rotate keys': {'--clean-unknown-clients': 'switch', '--mode': 'value', '-M': 'value'},
         'vault show': {'--mode': 'value', '--print': 'value', '-M': 'value', '-p': 'value'},
         'vault update': {'--clean': 'switch'},
+        'vcenter cluster list': {'--vcenter-disable-ssl-verify': 'switch', '--vcenter-host': 'value', '--vcenter-logs': 'switch', '--vcenter-password': 'value', '--vcenter-username': 'value'},
+        'vcenter datacenter list': {},
+        'vcenter host list': {},
+        'vcenter vm clone': {'--bootstrap-protocol': 'value', '--chef-node-name-prefix': 'value', '--custom-attributes': 'value', '--datacenter': 'value', '--delete-server-on-failure': 'switch', '--disable-power-on': 'switch', '--flavor': 'value', '--folder': 'value', '--image': 'value', '--image-os-type': 'value', '--pool': 'value', '--server-create-timeout': 'value', '--targethost': 'value', '--template': 'value', '--vcenter-disable-ssl-verify': 'switch', '--vcenter-host': 'value', '--vcenter-logs': 'switch', '--vcenter-password': 'value', '--vcenter-username': 'value', '-I': 'value', '-T': 'value'},
+        'vcenter vm create': {'--bootstrap-protocol': 'value', '--chef-node-name-prefix': 'value', '--custom-attributes': 'value', '--datastore': 'value', '--delete-server-on-failure': 'switch', '--flavor': 'value', '--folder': 'value', '--image': 'value', '--image-os-type': 'value', '--resource-pool': 'value', '--server-create-timeout': 'value', '--targethost': 'value', '--vcenter-disable-ssl-verify': 'switch', '--vcenter-host': 'value', '--vcenter-logs': 'switch', '--vcenter-password': 'value', '--vcenter-username': 'value', '-I': 'value', '-T': 'value'},
+        'vcenter vm delete': {'--custom-attributes': 'value', '--node-name': 'value', '--purge': 'switch', '-N': 'value', '-P': 'switch'},
+        'vcenter vm list': {},
+        'vcenter vm show': {'--instance-id': 'value'},
+        'vra catalog list': {'--entitled-only': 'switch', '--project-id': 'switch'},
+        'vra server create': {'--bootstrap-protocol': 'value', '--chef-node-name-prefix': 'value', '--custom-attributes': 'value', '--delete-server-on-failure': 'switch', '--extra-param': 'value', '--flavor': 'value', '--flavor-mapping': 'value', '--image': 'value', '--image-mapping': 'value', '--image-os-type': 'value', '--name': 'value', '--page-size': 'value', '--project-id': 'value', '--request-refresh-rate': 'value', '--server-create-timeout': 'value', '--version': 'value', '--vra-base-url': 'value', '--vra-disable-ssl-verify': 'switch', '--vra-password': 'value', '--vra-tenant': 'value', '--vra-username': 'value', '-I': 'value', '-T': 'value'},
+        'vra server delete': {'--custom-attributes': 'value', '--node-name': 'value', '--purge': 'switch', '-N': 'value', '-P': 'switch'},
+        'vra server list': {'--page-size': 'value', '--request-refresh-rate': 'value', '--vra-base-url': 'value', '--vra-disable-ssl-verify': 'switch', '--vra-password': 'value', '--vra-tenant': 'value', '--vra-username': 'value'},
+        'vra server show': {'--instance-id': 'value'},
+        'vro workflow execute': {'--request-timeout': 'value', '--vro-base-url': 'value', '--vro-disable-ssl-verify': 'switch', '--vro-password': 'value', '--vro-username': 'value', '--vro-workflow-id': 'value'},
         'vsphere cluster list': {'--folder': 'value', '--proxyhost': 'value', '--proxyport': 'value', '--vsdc': 'value', '--vshost': 'value', '--vsinsecure': 'switch', '--vsnossl': 'switch', '--vspass': 'value', '--vspath': 'value', '--vsport': 'value', '--vsuser': 'value', '-D': 'value'},
         'vsphere cpu ratio': {},
         'vsphere customization list': {},
