@@ -1,11 +1,13 @@
 """What sanitizing a command line and building its event cost a shim.
 
-    .venv/bin/python benchmarks/sanitizer_cost.py [--runs 50]
+    .venv/bin/python benchmarks/sanitizer_cost.py [--runs 50] [--compare-with DIR]
 
 Each run is a fresh `python -IS` process, as a shim is: it times importing the sanitizer, the tool's
 grammar and the event builder, then the first sanitize + build + serialise (what a shim pays, once),
 and lists any module it imported beyond the standard library's small core. A steady-state figure
-over 1,000 calls in one process follows.
+over 1,000 calls in one process follows. --compare-with DIR (another chefwrap, e.g. unpacked with
+`git archive COMMIT chefwrap | tar -x -C DIR`) alternates a process of each and prints the medians of
+the paired differences (this one minus DIR's), which cancels the load of a busy machine.
 """
 
 import argparse
@@ -55,10 +57,27 @@ def measure(code):
     return eval(result.stdout)  # our own probe's repr
 
 
+def compare(other, runs):
+    print(f"paired: {runs} pairs of fresh `python -IS` processes per tool, this chefwrap minus {other}")
+    print(f"{'tool':<8} {'import + first call, this':>26} {'other':>10} {'difference (median)':>20}")
+    for tool, argv in COMMAND_LINES.items():
+        pairs = []
+        for _ in range(runs):
+            mine = measure(PROBE.format(repo=str(REPO), tool=tool, argv=argv, heavy=HEAVY))
+            theirs = measure(PROBE.format(repo=str(other), tool=tool, argv=argv, heavy=HEAVY))
+            pairs.append((mine[0] + mine[1], theirs[0] + theirs[1]))
+        print(f"{tool:<8} {statistics.median(p[0] for p in pairs):24.2f}ms {statistics.median(p[1] for p in pairs):8.2f}ms "
+              f"{statistics.median(p[0] - p[1] for p in pairs):+18.3f}ms")
+
+
 def main():
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--runs", type=int, default=50)
+    options.add_argument("--compare-with", metavar="DIR", help="folder holding another chefwrap package")
     args = options.parse_args()
+    if args.compare_with:
+        compare(args.compare_with, args.runs)
+        return
     print(f"{args.runs} fresh `python -IS` processes per tool, Python {sys.version.split()[0]}")
     print(f"{'tool':<8} {'import (median)':>16} {'first call (median)':>20} {'steady call p50 / p99':>22}  heavy modules")
     for tool, argv in COMMAND_LINES.items():

@@ -2,9 +2,13 @@
 
 import json
 import os
+import re
 import subprocess
+from pathlib import Path
 
 import pytest
+
+from chefwrap.shim import disclosure
 
 from conftest import shell_path, wait_for
 from terminal import Terminal
@@ -39,6 +43,11 @@ def decision_files(world):
 def test_yes_records_the_decision_says_so_and_the_run_is_sent(undecided, bash):
     bash.send(b"knife echo hello; echo status=$?\n")
     bash.expect(QUESTION)
+    # the question names where data goes (the test's endpoint, by its host), all it carries, the wait
+    asked = " ".join(re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", bash.output.decode("utf-8", "replace")).split())
+    host = undecided.endpoint.url.split("://", 1)[1]
+    assert f"with {host} (the configured endpoint)?" in asked and "60 seconds" in asked
+    assert all(item in asked for item in disclosure.CARRIED)
     (prompt,) = wait_for(lambda: prompt_processes(undecided), what="the prompt process")
     assert os.readlink(f"/proc/{prompt.pid}/fd/1") == "/dev/null"  # the question never goes to stdout
     bash.send(b"y")
@@ -203,7 +212,7 @@ def test_status_names_the_rule_and_the_file_or_variable_that_decided(installed):
     code, out, _ = telemetry(installed, "status", "--json", env=installed.env(CHEF_TELEMETRY_OPT_OUT="0"))
     report = json.loads(out)
     assert (report["sharing"], report["decided_by"], report["endpoint"]) == ("off", "CHEF_TELEMETRY_OPT_OUT", installed.endpoint.url)
-    assert set(report) == {"sharing", "rule", "decided_by", "endpoint", "session", "pending", "sent", "change"}
+    assert set(report) == {"sharing", "rule", "decided_by", "endpoint", "session", "pending", "sent", "change", "sent_to", "carried", "never"}
 
 
 def test_status_before_any_decision(undecided):
@@ -295,3 +304,36 @@ def test_chef_telemetry_forget_through_the_shim(installed):
     result = installed.run([installed.shims / "chef", "telemetry", "forget"])
     assert (result.returncode, result.stdout.strip()) == (0, b"Nothing to forget: no session was recorded here.")
     assert installed.take_reports() == []
+
+
+def test_the_question_status_and_readme_say_the_same_things(installed):
+    """One source (chefwrap.shim.disclosure) for what an event can carry, what it never carries and
+    where it goes; the question, `chefwrap telemetry status` and the README all say it."""
+    question = disclosure.question(installed.endpoint.url)
+    assert max(len(line) for line in question.splitlines()) <= disclosure.WIDTH  # a terminal cuts longer lines off
+    question = " ".join(question.split())
+    _, status, _ = telemetry(installed, "status")
+    readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text().split())
+    collected = readme.split("## What is collected", 1)[1].split(" ## ", 1)[0]
+    for text, where in ((question, "question"), (status, "status"), (collected, "README")):
+        for item in disclosure.CARRIED:
+            assert item in text, (where, item)
+        assert disclosure.NEVER in text, where
+    assert disclosure.destination(installed.endpoint.url) in question and disclosure.destination(installed.endpoint.url) in status
+    assert disclosure.NO_ANSWER in question and disclosure.NO_ANSWER in readme
+    assert disclosure.CHEF in collected
+
+
+@pytest.mark.parametrize(
+    "endpoint, said",
+    [
+        ("https://telemetry.chef.io", "Chef (telemetry.chef.io)"),
+        ("https://telemetry.chef.io/", "Chef (telemetry.chef.io)"),
+        ("https://collector.example.com/chef/v1?team=infra", "collector.example.com (the configured endpoint)"),
+        ("http://alice:s3cret@collector.internal:8080/x", "collector.internal:8080 (the configured endpoint)"),
+    ],
+)
+def test_the_destination_is_chef_or_the_configured_host_never_its_path_or_credentials(endpoint, said):
+    assert disclosure.destination(endpoint) == said
+    question = " ".join(disclosure.question(endpoint).split())
+    assert said in question and "/chef/v1" not in question and "s3cret" not in question and "alice" not in question

@@ -8,7 +8,7 @@ import os
 
 from chefwrap import TOOLS, paths
 from chefwrap.delivery import erasure, ledger, spool
-from chefwrap.shim import consent, context, event, sanitizer, session, settings
+from chefwrap.shim import consent, context, disclosure, event, sanitizer, session, settings
 from chefwrap.shim.real_tool import find_real_tool
 from chefwrap.shim.recording import head_of
 
@@ -37,12 +37,18 @@ def status(args, env) -> int:
         "pending": len(spool.names(env.variables)),
         "sent": len([entry for entry in ledger.entries(env.variables) if entry.get("endpoint")]),
         "change": HOW_TO_CHANGE,
+        "sent_to": disclosure.destination(settings.endpoint(env.variables)),
+        "carried": list(disclosure.CARRIED),
+        "never": disclosure.NEVER,
     }
     if getattr(args, "json", False):  # `chefwrap telemetry` alone has no --json
         env.say(json.dumps(report, indent=2))
         return 0
     env.say(f"Data sharing: {report['sharing']} ({describe_decision(decision)})")
     env.say(f"Endpoint:     {report['endpoint']} (events are posted to {report['endpoint'].rstrip('/')}/events)")
+    env.say(f"Sent to:      {report['sent_to']}")
+    env.say(f"What is sent: {disclosure.carried()}")
+    env.say(f"Never sent:   {disclosure.NEVER}")
     env.say(f"Session:      {report['session'] or 'none live (a new one starts with the next command)'}")
     env.say(f"Pending:      {report['pending']} event(s) waiting to be sent; {report['sent']} in the ledger of sent events")
     env.say(f"Change it:    {HOW_TO_CHANGE}")

@@ -11,27 +11,19 @@ import os
 import sys
 
 from chefwrap import paths
-from chefwrap.shim import consent, settings
+from chefwrap.shim import consent, disclosure, settings
 
 NO_ANSWER = 3
-TIMEOUT = 60.0
-
-QUESTION = (
-    "Share anonymous usage data with the makers of knife, kitchen and chef?\n"
-    "  Sent:  the commands and option names you use, exit codes, durations, OS.\n"
-    "  Never: option values, arguments, host/user/file names, your environment.\n"
-    "  Change it any time: chefwrap telemetry enable | disable | status\n"
-    "Share usage data?"
-)
+TIMEOUT = float(disclosure.WAIT_SECONDS)
 
 
-def ask(timeout: float):
+def ask(timeout: float, text: str):
     """True or False; raises on a time-out, Ctrl-C, or a terminal prompt_toolkit cannot use."""
     import questionary
     from prompt_toolkit.input import create_input
     from prompt_toolkit.output import create_output
 
-    question = questionary.confirm(QUESTION, default=True, output=create_output(stdout=sys.stderr), input=create_input(sys.stdin))
+    question = questionary.confirm(text, default=True, output=create_output(stdout=sys.stderr), input=create_input(sys.stdin))
     application = question.application
 
     def give_up_after_timeout():
@@ -60,7 +52,7 @@ def main() -> int:
     except ValueError:
         timeout = TIMEOUT
     try:
-        share = ask(timeout)
+        share = ask(timeout, disclosure.question(settings.endpoint(env)))
     except (KeyboardInterrupt, TimeoutError):
         print("\nchefwrap: no answer: nothing is recorded or sent this time; the next run asks again.", file=sys.stderr)
         return NO_ANSWER

@@ -1,11 +1,13 @@
 """From a command line to what may be reported of it: the command's words and the option names.
 
-A pure function of argv and the tool's grammar (chefwrap/grammars/): it never sees the environment,
-the working directory or the output. Values never come out of it: every positional that does not
-extend a known command, every option value (glued, after `=`, or in the next token), everything after
-`--` and everything after a pass-through command (`chef exec`) is dropped and only counted. Option
-names come out only when the grammar knows them, or when an unknown one has the shape of a plain
-option name; any other unknown option becomes a placeholder.
+A pure function of argv and the tool's grammar (chefwrap/shim/grammars/, extracted from the tools'
+sources): it never sees the environment, the working directory or the output. Only names the grammar
+defines come out. The command is found first, the way the tool finds it (knife's subcommand loader,
+chef-cli's leading words, Thor's first word), so every option is read with the table the tool itself
+uses for that command. Then every positional that is not a command word, every option value (glued,
+after `=`, or in the next token), everything after `--` and everything after a pass-through command
+(`chef exec`) is dropped and only counted. An option the grammar does not define becomes
+`<other-option>`, and the token after it is dropped too: it may be that option's value.
 
 Imported on the shim's hot path: builtins only.
 """
@@ -13,7 +15,6 @@ Imported on the shim's hot path: builtins only.
 from chefwrap.shim.grammars import OPTIONAL, SWITCH, VALUE, VALUES
 
 UNKNOWN_OPTION = "<other-option>"
-LONGEST_UNKNOWN_OPTION = 32
 # Of several long options an abbreviation could mean, the one that would take the most tokens is
 # assumed, so an ambiguous abbreviation can only ever drop more.
 CONSUMPTION = {SWITCH: 0, OPTIONAL: 1, VALUE: 2, VALUES: 3}
@@ -25,33 +26,34 @@ class Sanitized:
     def __init__(self, tool, command, options, dropped):
         self.tool = tool
         self.command = command  # "knife node show": the tool and the known command words
-        self.options = options  # option names, in the order given
+        self.options = options  # option names the grammar defines, or UNKNOWN_OPTION, in the order given
         self.dropped = dropped  # {"arguments": n, "values": n, "options": n}
 
     def __repr__(self):
         return f"Sanitized({self.command!r}, {self.options!r}, {self.dropped!r})"
 
 
-def sanitize(tool, argv):
-    """What may be reported of `tool argv...`; argv items may be bytes (as the shim has them) or str."""
-    grammar = compiled(tool)
-    parse = _Parse(grammar)
+def sanitize(tool, argv, grammar=None):
+    """What may be reported of `tool argv...`; argv items may be bytes (as the shim has them) or str.
+    `grammar`: a Grammar to use instead of the tool's own (tests)."""
+    grammar = compiled(tool) if grammar is None else grammar
     tokens = [_text(token) for token in argv]
+    end = tokens.index("--") if "--" in tokens else len(tokens)
+    command, used = grammar.find_command(tokens, end)
+    stop = end
+    if used and " ".join(command) in grammar.passthrough:
+        stop = max(used) + 1  # the rest belongs to another program: unread
+    parse = _Parse(grammar, grammar.options_for(command), tokens, stop)
     index = 0
-    while index < len(tokens):
+    while index < stop:
         token = tokens[index]
         index += 1
-        if token == "--":
-            parse.dropped["arguments"] += len(tokens) - index
-            break
         if token.startswith("-") and token != "-":
-            index = parse.option(token, tokens, index)
-        elif not parse.word(token):
+            index = parse.option(token, index)
+        elif index - 1 not in used:
             parse.dropped["arguments"] += 1
-        if parse.passing_through:
-            parse.dropped["arguments"] += len(tokens) - index
-            break
-    return parse.result()
+    parse.dropped["arguments"] += len(tokens) - stop - (stop == end < len(tokens))
+    return Sanitized(grammar.tool, " ".join((grammar.tool,) + command), parse.options, parse.dropped)
 
 
 def _text(token):
@@ -61,199 +63,208 @@ def _text(token):
 
 
 class _Parse:
-    def __init__(self, grammar):
+    """Reads the options of one command line with one option table."""
+
+    def __init__(self, grammar, table, tokens, stop):
         self.grammar = grammar
-        self.words = []  # normalized words taken as command words so far
-        self.command = ()  # the words of the longest complete command matched so far
-        self.plugin = ()
-        self.extending = True
-        self.passing_through = False
+        self.table = table
+        self.tokens = tokens
+        self.stop = stop
         self.options = []
         self.dropped = {"arguments": 0, "values": 0, "options": 0}
-        self._table = None
 
-    # Command words
-
-    def word(self, token):
-        """Take `token` as the next command word if it extends a known command; False otherwise."""
-        if not self.extending:
-            return False
-        found = self.grammar.extend(self.words, token)
-        if found is None:
-            self.extending = False
-            if not self.words and token in self.grammar.plugins:
-                self.plugin = (token,)  # a public plugin's name stands for the command: `knife ec2 ...`
-                return True
-            return False
-        self.words.append(found)
-        self._table = None
-        complete = self.grammar.complete(self.words)
-        if complete is not None:
-            self.command = complete
-            self.passing_through = " ".join(complete) in self.grammar.passthrough
-        if self.grammar.single_word:
-            self.extending = False
-        return True
-
-    def result(self):
-        self.dropped["arguments"] += len(self.words) - len(self.command)  # words that led nowhere
-        command = " ".join((self.grammar.tool,) + tuple(self.command or self.plugin))
-        return Sanitized(self.grammar.tool, command, self.options, self.dropped)
-
-    # Options
-
-    def table(self):
-        if self._table is None:
-            self._table = self.grammar.options_for(self.words)
-        return self._table
-
-    def option(self, token, tokens, index):
+    def option(self, token, index):
         """Record the option in `token`, drop its value; returns the index of the next unread token."""
         if token.startswith("--"):
-            return self._long(token, tokens, index)
-        return self._short_cluster(token, tokens, index)
+            return self._long(token, index)
+        return self._short_cluster(token, index)
 
-    def _long(self, token, tokens, index):
+    def _long(self, token, index):
         name, has_value, _ = token.partition("=")
-        name, kind = self.grammar.resolve_long(name, self.table())
-        if kind is None:
-            self._unknown(name)
-            self.dropped["values"] += bool(has_value)
-            return index
+        name, kind = self.grammar.resolve_long(name, self.table)
+        if name is None:
+            self._unknown()
+            if has_value:
+                self.dropped["values"] += 1
+                return self._more_values(index) if kind == VALUES else index
+            return self._following_value(kind or VALUE, index)
         self.options.append(name)
         if has_value:
             self.dropped["values"] += 1
-            return self._more_values(kind, tokens, index) if kind == VALUES else index
-        return self._following_value(kind, tokens, index)
+            return self._more_values(index) if kind == VALUES else index
+        return self._following_value(kind, index)
 
-    def _short_cluster(self, token, tokens, index):
-        table = self.table()
+    def _short_cluster(self, token, index):
         for position in range(1, len(token)):
             name = "-" + token[position]
             glued = token[position + 1 :]
-            kind = table.get(name)
+            kind = self.table.get(name)
             if kind is None:
-                self._unknown(name)
-                self.dropped["values"] += bool(glued)  # the rest may be this option's glued value
-                return index
+                self._unknown()
+                if glued:  # the rest may be this option's glued value
+                    self.dropped["values"] += 1
+                    return index
+                return self._following_value(VALUE, index)
             self.options.append(name)
             if kind == SWITCH:
                 continue
             if glued:
                 self.dropped["values"] += 1
-                return self._more_values(kind, tokens, index) if kind == VALUES else index
-            return self._following_value(kind, tokens, index)
+                return self._more_values(index) if kind == VALUES else index
+            return self._following_value(kind, index)
         return index
 
-    def _following_value(self, kind, tokens, index):
+    def _following_value(self, kind, index):
         """Drop the value an option takes from the tokens after it."""
-        if kind == SWITCH or index >= len(tokens):
+        if kind == SWITCH or index >= self.stop:
             return index
-        if kind == VALUE or not tokens[index].startswith("-"):
+        if kind == VALUE or not self.tokens[index].startswith("-"):
             self.dropped["values"] += 1
             index += 1
-        return self._more_values(kind, tokens, index) if kind == VALUES else index
+        return self._more_values(index) if kind == VALUES else index
 
-    def _more_values(self, kind, tokens, index):
-        while index < len(tokens) and not tokens[index].startswith("-"):
+    def _more_values(self, index):
+        while index < self.stop and not self.tokens[index].startswith("-"):
             self.dropped["values"] += 1
             index += 1
         return index
 
-    def _unknown(self, name):
-        if _plain_option_name(name):
-            self.options.append(name)
-        else:
-            self.options.append(UNKNOWN_OPTION)
-            self.dropped["options"] += 1
+    def _unknown(self):
+        self.options.append(UNKNOWN_OPTION)
+        self.dropped["options"] += 1
 
 
-def _plain_option_name(name):
-    """An unknown option is kept only if it cannot be carrying data: `-x`, or `--words-like-this`."""
-    if len(name) == 2:
-        return name[0] == "-" and name[1].isascii() and name[1].isalpha()
-    if not name.startswith("--") or len(name) > LONGEST_UNKNOWN_OPTION:
-        return False
-    parts = name[2:].split("-")
-    return len(parts) <= 4 and all(len(part) >= 2 and part.isascii() and part.isalpha() and part.islower() for part in parts)
-
-
-class _Grammar:
+class Grammar:
     """A GRAMMAR table made ready for lookups."""
 
     def __init__(self, table):
         self.tool = table["tool"]
-        self.single_word = table["matching"] == "thor"
+        self.matching = table["matching"]
         self.abbreviations = table.get("abbreviations", False)
         self.passthrough = set(table.get("passthrough", ()))
-        self.plugins = set(table.get("plugins", ()))
         self.aliases = table.get("aliases", {})
-        self.commands = {}  # normalized key -> the command's words as reported
-        self.prefixes = set()  # normalized keys of every command and every leading part of one
+        self.bases = table.get("bases", {})
+        self.scopes = table["options"]
+        self.commands = {}  # lookup key -> the command's words as reported
+        self.depth = 1
         for command in table["commands"]:
             words = tuple(command.split())
-            key = _key(words)
-            self.commands[key] = words
-            parts = key.split("_")
-            for length in range(1, len(parts) + 1):
-                self.prefixes.add("_".join(parts[:length]))
-        self.scopes = [(_key(scope.split()) if scope else "", options) for scope, options in table["options"].items()]
-        self.scopes.sort(key=lambda scope: len(scope[0]))  # global first, longer scopes override shorter
+            self.commands[_key(words) if self.matching == "knife" else command] = words
+            self.depth = max(self.depth, len(words))
 
-    def extend(self, words, token):
-        """The normalized word `token` adds to the command, or None if no known command goes on so."""
-        if self.single_word:
-            return None if words else self._thor_command(token)
-        word = token.replace("-", "_")
-        return word if _key(words + [word]) in self.prefixes else None
+    def find_command(self, tokens, end):
+        """(the command's words, the indexes of the tokens that spell them), the way the tool finds it."""
+        if self.matching == "knife":
+            return self._knife_command(tokens, end)
+        if self.matching == "thor":
+            return self._thor_command(tokens[0]) if end and not tokens[0].startswith("-") else ((), ())
+        return self._leading_command(tokens, end)
+
+    def _knife_command(self, tokens, end):
+        """knife's subcommand loader: the longest known command the word-shaped arguments spell, in order,
+        wherever they stand; `-` and `_` are the same and words may be joined by `_`."""
+        words = []
+        for index in range(end):
+            if _word_shaped(tokens[index]):
+                words.append(index)
+                if len(words) == self.depth:
+                    break
+        for count in range(len(words), 0, -1):
+            found = self.commands.get(_key(tokens[index] for index in words[:count]))
+            if found is not None:
+                return found, words[:count]
+        return (), ()
+
+    def _leading_command(self, tokens, end):
+        """chef-cli: the command is the first words, before any option."""
+        leading = 0
+        while leading < min(end, self.depth) and not tokens[leading].startswith("-"):
+            leading += 1
+        for count in range(leading, 0, -1):
+            found = self.commands.get(" ".join(tokens[:count]))
+            if found is not None:
+                return found, tuple(range(count))
+        return (), ()
 
     def _thor_command(self, token):
+        """Thor: the first word is a command, an alias (`map`), or an unambiguous prefix of one of them."""
         if token in self.aliases:
-            return self.aliases[token]
+            target = self.aliases[token]
+            return self.commands.get(target, (target,)), (0,)
         if token in self.commands:
-            return token
-        matches = [key for key in self.commands if key.startswith(token)]
-        return matches[0] if len(matches) == 1 and token else None
+            return self.commands[token], (0,)
+        matches = [key for key in list(self.commands) + list(self.aliases) if key.startswith(token)]
+        if len(matches) == 1:
+            return self._thor_command(matches[0])
+        return (), ()
 
-    def complete(self, words):
-        return self.commands.get(_key(words))
-
-    def options_for(self, words):
-        key = _key(words)
-        table = {}
-        for scope, options in self.scopes:
-            if scope == "" or key == scope or key.startswith(scope + "_"):
-                table.update(options)
+    def options_for(self, command):
+        """The option table of a command: the global options, then its base's, then its own."""
+        chain = []
+        scope = " ".join(command)
+        while scope and scope not in chain:
+            chain.append(scope)
+            scope = self.bases.get(scope)
+        table = dict(self.scopes[""])
+        for scope in reversed(chain):
+            table.update(self.scopes.get(scope, {}))
         return table
 
     def resolve_long(self, name, table):
-        """(name to report, kind) of a long option; kind None when it is unknown.
+        """(name to report, kind) of a long option; (None, kind to assume) when it is not one of the table's.
 
         Both Ruby's OptionParser and Thor read `_` as `-` in long option names. OptionParser also
-        takes any unambiguous abbreviation, word by word and in any case (`--con-PASS` is
-        --connection-password); where several options could be meant, it fails, and the one that
-        would take the most tokens is assumed here, so that a doubt can only ever drop more.
+        completes an abbreviation word by word, in any case (`--con-PASS` is --connection-password);
+        where several options match it takes the shortest if it begins every other, and refuses the
+        rest. A refused abbreviation is reported as unknown, assumed to take the most tokens any of
+        its candidates would.
         """
         name = "--" + name[2:].replace("_", "-")
         if name in table:
             return name, table[name]
         if not self.abbreviations or len(name) < 3:
-            return name, None
-        typed = name[2:].lower().split("-")
-        candidates = [option for option in table if option.startswith("--") and _abbreviates(typed, option)]
-        if len(candidates) == 1:
+            return None, None
+        typed = name[2:].lower()
+        # every typed character stands for at least one of the option's: a longer name completes nothing
+        candidates = sorted((option for option in table if len(option) >= len(name) and option.startswith("--") and _completes(typed, option[2:])), key=len)
+        if not candidates:
+            return None, None
+        if all(other.startswith(candidates[0]) for other in candidates[1:]):
             return candidates[0], table[candidates[0]]
-        if candidates:
-            return name, max((table[option] for option in candidates), key=CONSUMPTION.get)
-        return name, None
+        return None, max((table[option] for option in candidates), key=CONSUMPTION.get)
 
 
-def _abbreviates(typed_words, option) -> bool:
-    """OptionParser's completion: each typed word begins the option's word in the same place."""
-    option_words = option[2:].lower().split("-")
-    if len(typed_words) > len(option_words):
-        return False
-    return all(word == whole if not word else whole.startswith(word) for word, whole in zip(typed_words, option_words))
+def _completes(typed, option):
+    """OptionParser's completion pattern: each run of word characters typed begins a run in the option
+    at the same place, every other character typed is there as typed; the option may go on after."""
+    at = 0
+    index = 0
+    while index < len(typed):
+        if _word_character(typed[index]):
+            start = index
+            while index < len(typed) and _word_character(typed[index]):
+                index += 1
+            run = typed[start:index]
+            if not option.startswith(run, at):
+                return False
+            at += len(run)
+            while at < len(option) and _word_character(option[at]):
+                at += 1
+        else:
+            if at >= len(option) or option[at] != typed[index]:
+                return False
+            at += 1
+            index += 1
+    return True
+
+
+def _word_character(character):
+    return character.isascii() and (character.isalnum() or character == "_")
+
+
+def _word_shaped(token):
+    """knife's positional_arguments: /^(([[:alnum:]])[[:alnum:]\\_\\-]+)$/."""
+    return len(token) > 1 and token[0].isalnum() and all(character.isalnum() or character in "_-" for character in token)
 
 
 def _key(words):
@@ -266,5 +277,5 @@ _compiled = {}
 def compiled(tool):
     if tool not in _compiled:
         module = __import__(f"chefwrap.shim.grammars.{tool}", fromlist=["GRAMMAR"])
-        _compiled[tool] = _Grammar(module.GRAMMAR)
+        _compiled[tool] = Grammar(module.GRAMMAR)
     return _compiled[tool]

@@ -1,211 +1,59 @@
-"""Command grammar of Test Kitchen (`kitchen`), a Thor application.
+"""kitchen's command grammar, extracted from the sources below by tools/extract_grammars.py: do not edit.
 
-Sources (public repositories, read for this table):
-- test-kitchen/test-kitchen `lib/kitchen/cli.rb` (the Thor class: `desc`, `method_option`, `map`,
-  `register`), `lib/kitchen/generator/init.rb` (the `init` options), `lib/kitchen/command/logs.rb`,
-  `lib/kitchen/command/license.rb`;
-- chef/chef-test-kitchen-enterprise `lib/kitchen/cli.rb` (Chef's distribution of kitchen, which adds
-  the `license` command) and its `lib/kitchen/command/license.rb`;
-- rails/thor `lib/thor.rb` (HELP_MAPPINGS `-h -? --help -D` are mapped to the built-in `help` command).
+Regenerate with: python3 tools/extract_grammars.py --sources DIR [--release chef/chef=NEW_TAG]
 
-Thor semantics recorded here: `type: :boolean` is a switch and Thor also accepts `--no-NAME` for it
-(both spellings listed); `:string` (Thor's default when no type is given) and `:numeric` take a value;
-`:array` takes every following value; `--concurrency` is numeric with a `lazy_default`, so its value
-may be omitted. kitchen declares no `class_option`: the log options are `method_option`s repeated on
-nearly every command (all but version, sink, console, init, license and help), so they are global here.
+Sources (repository, release tag):
+- test-kitchen/test-kitchen v4.1.0: the tool itself
+- rails/thor v1.5.0: Thor's built-in help command and its mappings
+- test-kitchen/kitchen-dokken v2.23.3: adds no command and no option (a driver is configured in kitchen.yml)
+- test-kitchen/kitchen-vagrant v2.2.1: adds no command and no option (a driver is configured in kitchen.yml)
+- test-kitchen/kitchen-ec2 v3.22.3: adds no command and no option (a driver is configured in kitchen.yml)
+- test-kitchen/kitchen-azurerm v1.13.6: adds no command and no option (a driver is configured in kitchen.yml)
 """
 
-from chefwrap.shim.grammars import OPTIONAL, SWITCH, VALUE, VALUES
-
 GRAMMAR = {
-    "tool": "kitchen",
-    "matching": "thor",
+    "tool": 'kitchen',
+    "matching": 'thor',
     "abbreviations": False,
-    "commands": [
-        "list",
-        "diagnose",
-        "create",
-        "converge",
-        "setup",
-        "verify",
-        "destroy",
-        "test",
-        "login",
-        "logs",
-        "package",
-        "doctor",
-        "exec",
-        "version",
-        "sink",  # hidden easter egg
-        "console",
-        "license",  # chef-test-kitchen-enterprise only
-        "init",
-        "help",  # Thor's built-in
-    ],
-    "aliases": {
-        "status": "list",  # map status: :list
-    },
+    "passthrough": (),
+    "aliases": {'status': 'list'},
+    "commands": (
+        'console',
+        'converge',
+        'create',
+        'destroy',
+        'diagnose',
+        'doctor',
+        'exec',
+        'help',
+        'init',
+        'list',
+        'login',
+        'logs',
+        'package',
+        'setup',
+        'sink',
+        'test',
+        'tree',
+        'verify',
+        'version',
+    ),
+    "bases": {'converge': 'create', 'create': 'login', 'destroy': 'create', 'diagnose': 'login', 'doctor': 'login', 'exec': 'login', 'list': 'login', 'logs': 'login', 'package': 'login', 'setup': 'create', 'test': 'login', 'verify': 'converge'},
     "options": {
-        "": {
-            # Thor's HELP_MAPPINGS, mapped to `help` in command position
-            "-h": SWITCH,
-            "-?": SWITCH,
-            "--help": SWITCH,
-            "-D": SWITCH,
-            # map %w{-v --version} => :version
-            "-v": SWITCH,
-            "--version": SWITCH,
-            # log_options
-            "-l": VALUE,
-            "--log-level": VALUE,
-            "--log-overwrite": SWITCH,
-            "--no-log-overwrite": SWITCH,
-            "--color": SWITCH,  # boolean with a lazy_default: still a switch
-            "--no-color": SWITCH,
-            # read from ARGV by chef-licensing (enterprise builds); a license key is a secret
-            "--chef-license-key": VALUE,
-        },
-        "list": {
-            "-b": SWITCH,
-            "--bare": SWITCH,
-            "--no-bare": SWITCH,
-            "-j": SWITCH,
-            "--json": SWITCH,
-            "--no-json": SWITCH,
-            "--live": SWITCH,
-            "--no-live": SWITCH,
-            "--probe": SWITCH,
-            "--no-probe": SWITCH,
-            "-d": SWITCH,  # deprecated --debug
-            "--debug": SWITCH,
-            "--no-debug": SWITCH,
-        },
-        "diagnose": {
-            "--loader": SWITCH,
-            "--no-loader": SWITCH,
-            "--plugins": SWITCH,
-            "--no-plugins": SWITCH,
-            "--instances": SWITCH,
-            "--no-instances": SWITCH,
-            "--all": SWITCH,
-            "--no-all": SWITCH,
-            "-t": VALUE,
-            "--test-base-path": VALUE,
-        },
-        "create": {
-            "-c": OPTIONAL,
-            "--concurrency": OPTIONAL,
-            "-p": SWITCH,
-            "--parallel": SWITCH,
-            "--no-parallel": SWITCH,
-            "-f": SWITCH,
-            "--fail-fast": SWITCH,
-            "--no-fail-fast": SWITCH,
-            "-t": VALUE,
-            "--test-base-path": VALUE,
-        },
-        "converge": {
-            "-c": OPTIONAL,
-            "--concurrency": OPTIONAL,
-            "-p": SWITCH,
-            "--parallel": SWITCH,
-            "--no-parallel": SWITCH,
-            "-D": SWITCH,
-            "--debug": SWITCH,
-            "--no-debug": SWITCH,
-            "-f": SWITCH,
-            "--fail-fast": SWITCH,
-            "--no-fail-fast": SWITCH,
-            "-t": VALUE,
-            "--test-base-path": VALUE,
-        },
-        "setup": {
-            "-c": OPTIONAL,
-            "--concurrency": OPTIONAL,
-            "-p": SWITCH,
-            "--parallel": SWITCH,
-            "--no-parallel": SWITCH,
-            "-f": SWITCH,
-            "--fail-fast": SWITCH,
-            "--no-fail-fast": SWITCH,
-            "-t": VALUE,
-            "--test-base-path": VALUE,
-        },
-        "verify": {
-            "-c": OPTIONAL,
-            "--concurrency": OPTIONAL,
-            "-p": SWITCH,
-            "--parallel": SWITCH,
-            "--no-parallel": SWITCH,
-            "-D": SWITCH,
-            "--debug": SWITCH,
-            "--no-debug": SWITCH,
-            "-f": SWITCH,
-            "--fail-fast": SWITCH,
-            "--no-fail-fast": SWITCH,
-            "-t": VALUE,
-            "--test-base-path": VALUE,
-        },
-        "destroy": {
-            "-c": OPTIONAL,
-            "--concurrency": OPTIONAL,
-            "-p": SWITCH,
-            "--parallel": SWITCH,
-            "--no-parallel": SWITCH,
-            "-f": SWITCH,
-            "--fail-fast": SWITCH,
-            "--no-fail-fast": SWITCH,
-            "-t": VALUE,
-            "--test-base-path": VALUE,
-        },
-        "test": {
-            "-c": OPTIONAL,
-            "--concurrency": OPTIONAL,
-            "-p": SWITCH,
-            "--parallel": SWITCH,
-            "--no-parallel": SWITCH,
-            "-d": VALUE,  # destroy strategy: passing, always, never
-            "--destroy": VALUE,
-            "--auto-init": SWITCH,
-            "--no-auto-init": SWITCH,
-            "-D": SWITCH,
-            "--debug": SWITCH,
-            "--no-debug": SWITCH,
-            "-t": VALUE,
-            "--test-base-path": VALUE,
-        },
-        "login": {},
-        "logs": {
-            "--level": VALUE,
-            "--session-id": VALUE,
-            "--all-sessions": SWITCH,
-            "--no-all-sessions": SWITCH,
-            "--format": VALUE,
-            "-f": SWITCH,
-            "--follow": SWITCH,
-            "--no-follow": SWITCH,
-        },
-        "package": {},
-        "doctor": {
-            # declared without a type, so Thor makes it a string option
-            "-a": VALUE,
-            "--all": VALUE,
-        },
-        "exec": {
-            "-c": VALUE,  # the remote command
-            "--command": VALUE,
-        },
-        "license": {
-            # parsed by the command itself: `kitchen license [add|list] [--chef-license-key KEY]`
-            "--chef-license-key": VALUE,
-        },
-        "init": {
-            "-D": VALUES,  # driver gems, an array
-            "--driver": VALUES,
-            "-P": VALUE,
-            "--provisioner": VALUE,
-            "--create-gemfile": SWITCH,
-            "--no-create-gemfile": SWITCH,
-        },
+        '': {'--help': 'switch', '--tree': 'switch', '--version': 'switch', '-?': 'switch', '-D': 'switch', '-h': 'switch', '-t': 'switch', '-v': 'switch'},
+        'converge': {'--debug': 'switch', '--no-debug': 'switch', '--skip-debug': 'switch', '-D': 'switch'},
+        'create': {'--concurrency': 'optional', '--fail-fast': 'switch', '--no-fail-fast': 'switch', '--no-parallel': 'switch', '--parallel': 'switch', '--skip-fail-fast': 'switch', '--skip-parallel': 'switch', '--test-base-path': 'value', '-c': 'optional', '-f': 'switch', '-p': 'switch', '-t': 'value'},
+        'destroy': {},
+        'diagnose': {'--all': 'switch', '--instances': 'switch', '--loader': 'switch', '--no-all': 'switch', '--no-instances': 'switch', '--no-loader': 'switch', '--no-plugins': 'switch', '--plugins': 'switch', '--skip-all': 'switch', '--skip-instances': 'switch', '--skip-loader': 'switch', '--skip-plugins': 'switch', '--test-base-path': 'value', '-t': 'value'},
+        'doctor': {'--all': 'value', '-a': 'value'},
+        'exec': {'--command': 'value', '-c': 'value'},
+        'init': {'--create-gemfile': 'switch', '--driver': 'values', '--no-create-gemfile': 'switch', '--provisioner': 'value', '--skip-create-gemfile': 'switch', '-D': 'values', '-P': 'value'},
+        'list': {'--bare': 'switch', '--debug': 'switch', '--json': 'switch', '--live': 'switch', '--no-bare': 'switch', '--no-debug': 'switch', '--no-json': 'switch', '--no-live': 'switch', '--no-probe': 'switch', '--probe': 'switch', '--skip-bare': 'switch', '--skip-debug': 'switch', '--skip-json': 'switch', '--skip-live': 'switch', '--skip-probe': 'switch', '-b': 'switch', '-d': 'switch', '-j': 'switch'},
+        'login': {'--color': 'switch', '--log-level': 'value', '--log-overwrite': 'switch', '--no-color': 'switch', '--no-log-overwrite': 'switch', '--skip-color': 'switch', '--skip-log-overwrite': 'switch', '-l': 'value'},
+        'logs': {'--all-sessions': 'switch', '--follow': 'switch', '--format': 'value', '--level': 'value', '--no-all-sessions': 'switch', '--no-follow': 'switch', '--session-id': 'value', '--skip-all-sessions': 'switch', '--skip-follow': 'switch', '-f': 'switch'},
+        'package': {},
+        'setup': {},
+        'test': {'--auto-init': 'switch', '--concurrency': 'optional', '--debug': 'switch', '--destroy': 'value', '--no-auto-init': 'switch', '--no-debug': 'switch', '--no-parallel': 'switch', '--parallel': 'switch', '--skip-auto-init': 'switch', '--skip-debug': 'switch', '--skip-parallel': 'switch', '--test-base-path': 'value', '-D': 'switch', '-c': 'optional', '-d': 'value', '-p': 'switch', '-t': 'value'},
+        'verify': {},
     },
 }
