@@ -25,13 +25,24 @@ HOW_TO_CHANGE = (
 )
 
 
+def endpoint_refusal(variables):
+    """Why the configured endpoint is refused, in one sentence naming where it was set; None when it is fine."""
+    url, source = settings.configured_endpoint(variables)
+    problem = settings.endpoint_problem(url)
+    if problem is None:
+        return None
+    return f"{url} (from {source}) is not a valid http(s) URL: {problem}"
+
+
 def status(args, env) -> int:
     decision = consent.decide(env.variables, interactive=True)
+    refusal = endpoint_refusal(env.variables)
     report = {
         "sharing": STATES[decision.outcome],
         "rule": decision.rule,
         "decided_by": decision.source,
         "endpoint": settings.endpoint(env.variables),
+        "endpoint_problem": refusal,
         "session": session.peek(env.variables),
         "pending": len(spool.names(env.variables)),
         "sent": len([entry for entry in ledger.entries(env.variables) if entry.get("endpoint")]),
@@ -41,7 +52,7 @@ def status(args, env) -> int:
         env.say(json.dumps(report, indent=2))
         return 0
     env.say(f"Data sharing: {report['sharing']} ({decision.rule}{f': {decision.source}' if decision.source else ''})")
-    env.say(f"Endpoint:     {report['endpoint']}/events")
+    env.say(f"Endpoint:     {refusal}; nothing is recorded until it is fixed" if refusal else f"Endpoint:     {report['endpoint']}/events")
     env.say(f"Session:      {report['session'] or 'none live (a new one starts with the next command)'}")
     env.say(f"Pending:      {report['pending']} event(s) waiting to be sent; {report['sent']} in the ledger of sent events")
     env.say(f"Change it:    {HOW_TO_CHANGE}")
@@ -50,6 +61,10 @@ def status(args, env) -> int:
 
 
 def enable(args, env) -> int:
+    refusal = endpoint_refusal(env.variables)
+    if refusal:
+        env.error(f"not enabled: the endpoint {refusal}. Set CHEF_TELEMETRY_ENDPOINT or `endpoint` in {paths.settings_file(env.variables)} to an http:// or https:// URL.")
+        return 2
     changes = consent.record_decision(env.variables, share=True)
     if settings.mode(env.variables) == settings.MODE_LOCAL or not _config_exists(env):
         settings.write(env.variables, mode=settings.MODE_SHARE)
