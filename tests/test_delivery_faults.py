@@ -243,7 +243,7 @@ STATE_FILES = {
     "context-cache": "chefwrap/context-cache",
     "spool-record": "chefwrap/spool/00000000000000000001-00000000-0000-4000-8000-000000000000.json",
 }
-DAMAGES = ("directory", "fifo", "huge")
+DAMAGES = {"directory": "a directory (not empty)", "fifo": "a FIFO", "huge": "a 12 MiB binary file"}
 
 
 def damage(path, kind):
@@ -420,8 +420,8 @@ def test_status_and_enable_say_the_destination_is_refused(installed):
 SCENARIOS = (
     [(f"dead destination ({kind})", dead_destination_scenario(kind), False) for kind in DEAD_KINDS]
     + [("another destination paused", paused_destination_scenario, False), ("sudo -E, then the user", sudo_scenario, True)]
-    + [(f"pause deadline {value}", deadline_scenario(value), False) for value in ("a-day-ahead", "9e99", "inf", "nan")]
-    + [(f"{state_file} is a {kind}", damaged_state_scenario(state_file, kind), False) for state_file in STATE_FILES for kind in DAMAGES]
+    + [(f"pause deadline {value.replace('-', ' ')}", deadline_scenario(value), False) for value in ("a-day-ahead", "9e99", "inf", "nan")]
+    + [(f"{STATE_FILES[name]} is {DAMAGES[kind]}", damaged_state_scenario(name, kind), False) for name in STATE_FILES for kind in DAMAGES]
     + [
         ("oversized damaged spool record", oversized_record_scenario, False),
         ("relative HOME", relative_home_scenario, False),
