@@ -153,13 +153,13 @@ def test_a_destination_failing_for_longer_than_the_retention_is_dropped_with_a_n
 
 def test_a_destination_that_gave_up_is_paused_and_the_pause_ends(installed):
     url = closed_port_url()
-    env = installed.env(CHEF_TELEMETRY_ENDPOINT=url, CHEFWRAP_SENDER_FIRST_DELAY="0.05", CHEFWRAP_SENDER_LONGEST_PAUSE="2")
+    env = installed.env(CHEF_TELEMETRY_ENDPOINT=url, CHEFWRAP_SENDER_FIRST_DELAY="0.05", CHEFWRAP_SENDER_LONGEST_PAUSE="10")
     knife(installed, "node", "list", env=env)
     installed.wait_for_senders_to_finish()
-    assert pauses.paused(env, url)
+    assert pauses.paused(env, url)  # for 5 to 10 s
     knife(installed, "role", "list", env=env)
     assert not installed.senders()  # paused: no sender started
-    wait_for(lambda: not pauses.paused(env, url), timeout=5, what="the pause to end")
+    wait_for(lambda: not pauses.paused(env, url), timeout=15, what="the pause to end")
     back = Endpoint(port=int(url.rsplit(":", 1)[1]))
     try:
         knife(installed, "client", "list", env=env)
@@ -169,6 +169,17 @@ def test_a_destination_that_gave_up_is_paused_and_the_pause_ends(installed):
         back.close()
     assert installed.spooled() == []
     assert not os.path.exists(paths.backoff_file(env))  # nothing failing: no pause left behind
+
+
+def test_a_temporary_file_dated_in_the_future_is_still_cleared(installed):
+    installed.spool.mkdir(parents=True)
+    left = installed.spool / ".00000000000000000001-x.json.123.abcd.chefwrap"
+    left.write_bytes(b"half")
+    ahead = time.time() + DAY
+    os.utime(left, (ahead, ahead))
+    knife(installed, "node", "list")
+    check_delivered(installed, Outcome(made=1))
+    assert not left.exists()
 
 
 # 2. A run as root in a user's home (sudo -E) leaves nothing of root's behind, and the user's next run records.

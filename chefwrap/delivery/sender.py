@@ -419,7 +419,8 @@ def parse(data: bytes):
 
 
 def remove_stale_temporary_files(env, older_than=60.0) -> None:
-    """Temporary files of shims killed mid-write."""
+    """Temporary files of shims killed mid-write; one dated in the future (the clock went back) is not
+    trusted to be fresh."""
     folder = paths.spool_folder(env)
     try:
         entries = os.listdir(folder)
@@ -428,7 +429,7 @@ def remove_stale_temporary_files(env, older_than=60.0) -> None:
     for name in entries:
         path = os.path.join(folder, name)
         try:
-            if name.startswith(".") and time.time() - os.stat(path).st_mtime > older_than:
+            if name.startswith(".") and abs(time.time() - os.stat(path).st_mtime) > older_than:
                 os.unlink(path)
         except OSError:
             pass

@@ -44,17 +44,17 @@ _resolved = None  # (the caller's environment, its telemetry environment): compu
 
 
 def telemetry_environment(env_bytes) -> dict:
-    """The caller's environment as text, with HOME and CHEF_HOME made absolute (see above); one that
-    cannot be resolved is dropped, so the run records nothing."""
+    """The caller's environment as text, with HOME and CHEF_HOME made absolute (see above). When one
+    cannot be resolved (the working folder is gone) both are emptied, so the run records nothing."""
     global _resolved
     if _resolved is None or _resolved[0] is not env_bytes:
         env = text_environment(env_bytes)
-        for name in ("HOME", "CHEF_HOME"):
-            if env.get(name) and not os.path.isabs(env[name]):
-                try:
+        try:
+            for name in ("HOME", "CHEF_HOME"):
+                if env.get(name) and not os.path.isabs(env[name]):
                     env[name] = os.path.abspath(env[name])
-                except OSError:  # the working folder is gone
-                    env[name] = ""
+        except OSError:
+            env["HOME"] = env["CHEF_HOME"] = ""
         _resolved = (env_bytes, env)
     return _resolved[1]
 
