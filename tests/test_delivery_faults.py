@@ -208,13 +208,15 @@ def world_for_nobody(root) -> World:
 @pytest.fixture
 def home_of_nobody():
     root = tempfile.mkdtemp(prefix="chefwrap-sudo-")
-    world = world_for_nobody(root)
-    yield world
     try:
-        world.wait_for_senders_to_finish(timeout=15)
+        world = world_for_nobody(root)
+        yield world
+        try:
+            world.wait_for_senders_to_finish(timeout=15)
+        finally:
+            stop_senders(world)
+            world.endpoint.close()
     finally:
-        stop_senders(world)
-        world.endpoint.close()
         shutil.rmtree(root)
 
 
