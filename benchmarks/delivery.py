@@ -1,6 +1,7 @@
-"""Delivery figures: how fast a full spool drains on loopback, and how many telemetry processes run at once.
+"""Delivery figures: how fast a full spool drains on loopback, how many telemetry processes run at once,
+and how long a working endpoint's events wait while a dead one's are spooled.
 
-    .venv/bin/python benchmarks/delivery.py [--events 1000] [--commands 20]
+    .venv/bin/python benchmarks/delivery.py [--events 1000] [--commands 20] [--dead-commands 30 --interval 2]
 
 1. 1,000 events are spooled into a throw-away HOME and one sender is started against a loopback
    endpoint that answers 201 at once: the time until the spool is empty, and events per second.
@@ -10,6 +11,12 @@
 3. 20 shimmed commands (a /bin/sh knife that sleeps 0.2 s) start at once against a slow endpoint
    (50 ms an answer); the processes running chefwrap's sender are sampled every 5 ms, and the most
    seen at one moment is reported (aim: 1).
+4. For each kind of dead destination (a port that refuses, a server that hangs, one that answers
+   garbage, a URL without a scheme): three events are spooled for it, then a shimmed knife runs every
+   `--interval` seconds against a working endpoint. Each run exits with its own number, which its event
+   carries, so each event's delay (the shim's exit to its arrival at the working endpoint) is measured
+   exactly; median, p90 and worst, and how many of the working endpoint's events are still spooled
+   10 s after the last command (aim: p90 at most 1 s, none left).
 """
 
 import argparse
@@ -32,7 +39,7 @@ from chefwrap.environment import Environment  # noqa: E402
 from chefwrap.main import main  # noqa: E402
 from chefwrap.shim import event, sanitizer  # noqa: E402
 
-from endpoint import Behaviour, Endpoint  # noqa: E402
+from endpoint import DEAD_KINDS, Behaviour, Endpoint, dead_destination  # noqa: E402
 
 
 def senders(home):
@@ -134,12 +141,60 @@ def concurrent_commands(commands: int) -> None:
     print(f"{commands} commands at once: at most {most} sender process(es) alive; {len(endpoint.requests)} events delivered")
 
 
+def dead_destinations(commands: int, interval: float) -> None:
+    for kind in DEAD_KINDS:
+        working = Endpoint()
+        with dead_destination(kind) as (dead_url, _), tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as root:
+            home, tools = Path(root) / "home", Path(root) / "tools"
+            home.mkdir()
+            tools.mkdir()
+            (tools / "knife").write_text('#!/bin/sh\nexit "$KNIFE_EXIT"\n')
+            (tools / "knife").chmod(0o755)
+            env = {"HOME": str(home), "PATH": f"{home}/.chefwrap/shims:{tools}:/usr/bin:/bin", "CHEF_TELEMETRY_ENDPOINT": working.url}
+            main(["install", "--shell", "bash", "--tools", "knife"], Environment(env, open(os.devnull, "w"), sys.stderr))
+            (home / ".chef").mkdir()
+            (home / ".chef" / "telemetry_opt_in").write_bytes(b"")
+            sanitized = sanitizer.sanitize("knife", ["node", "list"])
+            for _ in range(3):
+                built = event.build(sanitized, 0, 1.0, event.new_uuid(), {})
+                spool.append(env, built["event_id"], dead_url, event.to_json(built))
+            exits = {}
+            for number in range(1, commands + 1):
+                started = time.monotonic()
+                subprocess.run([str(home / ".chefwrap/shims/knife"), "node", "list"], env=dict(env, KNIFE_EXIT=str(number)))
+                exits[number] = time.monotonic()
+                time.sleep(max(0.0, interval - (time.monotonic() - started)))
+            deadline = time.monotonic() + 10
+            while len(working.requests) < commands and time.monotonic() < deadline:
+                time.sleep(0.05)
+            left = sum(1 for name in spool.names(env) if spool.read_or_none(env, name) and spool.read_or_none(env, name)[0] == working.url)
+            arrivals = {request.event["payload"]["properties"]["exit_code"]: request.at for request in working.requests}
+            for process in senders(home):
+                process.kill()
+        working.close()
+        delays = sorted(arrivals[number] - exits[number] if number in arrivals else float("inf") for number in exits)
+        p90 = delays[min(len(delays) - 1, int(len(delays) * 0.9))]
+        print(
+            f"dead destination ({kind}), {commands} commands every {interval:g} s: delay median {seconds(delays[len(delays) // 2])}, "
+            f"p90 {seconds(p90)}, worst {seconds(delays[-1])}; {len(arrivals)} of {commands} arrived, {left} still spooled 10 s after the last"
+        )
+
+
+def seconds(delay) -> str:
+    return "never (not arrived)" if delay == float("inf") else f"{delay:.2f} s"
+
+
 if __name__ == "__main__":
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--events", type=int, default=1000)
     options.add_argument("--commands", type=int, default=20)
     options.add_argument("--runs", type=int, default=100)
+    options.add_argument("--dead-commands", type=int, default=30)
+    options.add_argument("--interval", type=float, default=2.0)
+    options.add_argument("--only-dead", action="store_true", help="only the dead-destination figures")
     args = options.parse_args()
-    drain(args.events)
-    exit_latency(args.runs)
-    concurrent_commands(args.commands)
+    if not args.only_dead:
+        drain(args.events)
+        exit_latency(args.runs)
+        concurrent_commands(args.commands)
+    dead_destinations(args.dead_commands, args.interval)

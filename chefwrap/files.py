@@ -1,9 +1,13 @@
-"""Writing files so that a reader never sees half of one, and symlinks stay symlinks.
+"""Writing files so that a reader never sees half of one, and symlinks stay symlinks; reading and
+replacing state files that may have been damaged (a directory, a FIFO, a huge or binary file).
 
-Also used on the shim's hot path (session, spool), so it needs nothing beyond os.
+Also used on the shim's hot path (session, spool), so it needs nothing beyond os (and stat, which os
+imports anyway).
 """
 
+import errno
 import os
+import stat
 
 
 def read_or_none(path):
@@ -13,6 +17,60 @@ def read_or_none(path):
             return stream.read()
     except FileNotFoundError:
         return None
+
+
+def read_state(path, limit: int, tail: bool = False):
+    """At most `limit` bytes of a state file (its last ones with `tail`); None when it is missing, not a
+    plain file (a directory, a FIFO, a device) or unreadable. Never blocks, whatever is at `path`."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        if tail and status.st_size > limit:
+            os.lseek(descriptor, status.st_size - limit, os.SEEK_SET)
+        chunks, wanted = [], limit
+        while wanted > 0:
+            chunk = os.read(descriptor, wanted)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            wanted -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def clear_damaged(path) -> None:
+    """Make room for a state file: whatever stands at `path` that is not a plain file (or a link to one)
+    goes. An empty directory is removed; one with something in it is moved aside to a hidden name, so
+    nothing in it is lost. Failures are left for the write that follows to meet."""
+    try:
+        if stat.S_ISREG(os.stat(path).st_mode):
+            return
+    except OSError:
+        pass  # missing, or a link to nothing: lstat below says which
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return
+    try:
+        if not stat.S_ISDIR(status.st_mode):
+            os.unlink(path)
+            return
+        try:
+            os.rmdir(path)
+        except OSError as problem:
+            if problem.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                folder, name = os.path.split(path)
+                os.rename(path, os.path.join(folder, f".{name}.damaged.{os.urandom(4).hex()}"))
+    except OSError:
+        pass
 
 
 def write_atomically(path, data: bytes, mode: int = None, durable: bool = True) -> list:
@@ -78,9 +136,10 @@ def remove(path) -> bool:
 
 
 def _existing_status(target):
-    """os.stat of an existing file, after proving we may write it (open for writing, without truncating)."""
+    """os.stat of an existing file, after proving we may write it (open for writing, without truncating;
+    without blocking, should it be a FIFO)."""
     try:
-        descriptor = os.open(target, os.O_WRONLY | os.O_CLOEXEC)
+        descriptor = os.open(target, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         return None
     try:

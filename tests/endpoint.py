@@ -2,8 +2,11 @@
 
 Each request takes the next behaviour from a script (then the default): answer with a status (and
 headers), answer after a delay, hang until released, reset the connection, or answer with garbage.
+`dead_destination` gives the destinations that never take an event: a port that refuses connections,
+a server that hangs or answers garbage, and a URL without a scheme.
 """
 
+import contextlib
 import json
 import socket
 import struct
@@ -130,6 +133,25 @@ class Endpoint:
         self.released.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+DEAD_KINDS = ("refused", "hang", "garbage", "no-scheme")
+
+
+@contextlib.contextmanager
+def dead_destination(kind):
+    """(url, the Endpoint behind it or None) for a destination that never takes an event."""
+    if kind == "refused":
+        yield closed_port_url(), None
+    elif kind == "no-scheme":
+        yield closed_port_url()[len("http://") :], None
+    else:
+        server = Endpoint()
+        server.default = Behaviour(kind=kind)
+        try:
+            yield server.url, server
+        finally:
+            server.close()
 
 
 def closed_port_url():

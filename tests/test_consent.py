@@ -212,7 +212,10 @@ def test_status_names_the_rule_and_the_file_or_variable_that_decided(installed):
     code, out, _ = telemetry(installed, "status", "--json", env=installed.env(CHEF_TELEMETRY_OPT_OUT="0"))
     report = json.loads(out)
     assert (report["sharing"], report["decided_by"], report["endpoint"]) == ("off", "CHEF_TELEMETRY_OPT_OUT", installed.endpoint.url)
-    assert set(report) == {"sharing", "rule", "decided_by", "endpoint", "session", "pending", "sent", "change", "sent_to", "carried", "never"}
+    assert set(report) == {
+        "sharing", "rule", "decided_by", "endpoint", "endpoint_problem", "session", "pending", "sent", "change", "sent_to", "carried", "never"
+    }
+    assert report["endpoint_problem"] is None
 
 
 def test_status_before_any_decision(undecided):

@@ -3,6 +3,9 @@
 import json
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +13,7 @@ from chefwrap.shim import context
 
 from conftest import World
 
+REPO = Path(__file__).resolve().parent.parent
 PRIVATE = ["acme", "internal", "hunter2", "golden", "secret-suite"]
 
 POLICYFILE_LOCK = {
@@ -149,6 +153,13 @@ def repository(tmp_path):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def patient_budget(monkeypatch):
+    """In this process, next to a busy test suite, a quick parse can still miss 200 ms of CPU: the tests
+    that are not about the budget get a second. The shims' own runs keep the real budget."""
+    monkeypatch.setattr(context, "BUDGET_SECONDS", 1.0)
+
+
 def gathered(world, tool, folder, env=None):
     variables = dict(env or world.env(), PWD=str(folder))
     return context.as_properties(context.gather(tool, str(world.tools / tool).encode(), variables))
@@ -266,6 +277,45 @@ def test_results_are_cached_by_file_identity(world, repository):
     assert gathered(world, "knife", repository) == first
     os.utime(lock, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))
     assert {"name": "xnign", "version": "12.2.7"} in gathered(world, "knife", repository)["cookbooks"]["public"]
+
+
+def slow_kitchen_yml() -> bytes:
+    """A kitchen.yml under the 1 MiB cap whose loading takes seconds (PyYAML builds some 34,000 entries
+    in Python): far past the 200 ms budget on any machine."""
+    entries = "".join(f"k{number}: {{a: [1, 2, {{b: c}}]}}\n" for number in range(34000))
+    data = f"driver:\n  name: vagrant\n{entries}".encode()
+    assert len(data) < 1024 * 1024
+    return data
+
+
+def test_a_kitchen_yml_that_ran_out_of_budget_is_not_read_again(world, repository, monkeypatch):
+    gathered(world, "kitchen", repository)  # the versions are cached: the budget goes to kitchen.yml
+    kitchen = repository / "kitchen.yml"
+    slow = slow_kitchen_yml()
+    kitchen.write_bytes(slow)
+    monkeypatch.setattr(context, "BUDGET_SECONDS", 0.2)
+    assert "kitchen" not in gathered(world, "kitchen", repository)  # out of time
+    monkeypatch.setattr(context, "BUDGET_SECONDS", 1.0)
+    # Same file, same size, same modification time, now quick to read: remembered, so not read again.
+    status = kitchen.stat()
+    quick = b"driver:\n  name: vagrant\n"
+    with open(kitchen, "r+b") as stream:
+        stream.write(quick + b"#" * (len(slow) - len(quick) - 1) + b"\n")
+    os.utime(kitchen, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert "kitchen" not in gathered(world, "kitchen", repository)
+    os.utime(kitchen, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))  # changed: read again
+    assert gathered(world, "kitchen", repository)["kitchen"]["driver"] == "vagrant"
+
+
+def test_erb_blanking_takes_linear_time():
+    """300,000 unclosed `<%` took a regular expression hours; a single pass takes milliseconds."""
+    data = b"driver:\n  name: vagrant\n# " + b"<% " * 300_000
+    probe = (
+        f"import sys; sys.path.insert(0, {str(REPO)!r}); from chefwrap.shim.context.kitchen_yaml import load_yaml;"
+        "print(load_yaml(sys.stdin.buffer.read()))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], input=data, capture_output=True, timeout=30)
+    assert result.stdout.strip() == b"{'driver': {'name': 'vagrant'}}", result.stderr
 
 
 def test_no_private_name_or_path_is_written_anywhere(installed, repository):

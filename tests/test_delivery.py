@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from chefwrap import paths
-from chefwrap.delivery import ledger, sender, spool, starter
+from chefwrap.delivery import ledger, pauses, spool
 
 from conftest import wait_for
 from endpoint import Behaviour, Endpoint, closed_port_url
@@ -109,14 +109,12 @@ def test_an_event_the_endpoint_refuses_is_dropped_and_noted(installed):
 
 
 def test_an_unreachable_endpoint_keeps_the_events_and_pauses_delivery(installed):
-    env = installed.env(CHEF_TELEMETRY_ENDPOINT=closed_port_url(), CHEFWRAP_SENDER_FIRST_DELAY="0.05", CHEFWRAP_SENDER_LONGEST_PAUSE="60")
+    url = closed_port_url()
+    env = installed.env(CHEF_TELEMETRY_ENDPOINT=url, CHEFWRAP_SENDER_FIRST_DELAY="0.05", CHEFWRAP_SENDER_LONGEST_PAUSE="60")
     knife(installed, "node", "list", env=env)
     installed.wait_for_senders_to_finish()
     assert len(installed.spooled()) == 1
-    assert starter.backing_off(env)
-    # The pause the sender wrote lasts its last back-off delay (0.4 to 0.8 s with these settings): make it
-    # outlast the five commands below however loaded the machine is, so only the rule is tested.
-    sender.write_pause(env, time.time() + 60, 60)
+    assert pauses.paused(env, url)  # for half the longest pause at least: the five runs below fit in it
 
     # While the pause lasts, more commands spool their events but start no sender: a trickle, not a storm.
     for _ in range(5):
@@ -133,7 +131,7 @@ def test_delivery_resumes_when_the_endpoint_comes_back(installed):
     installed.wait_for_senders_to_finish()
     assert len(installed.spooled()) == 3
     pause_file = Path(paths.backoff_file(env))
-    wait_for(lambda: not starter.backing_off(env), timeout=5, what="the pause to end")
+    wait_for(lambda: not pauses.paused(env, url), timeout=5, what="the pause to end")
 
     back = Endpoint(port=int(url.rsplit(":", 1)[1]))  # the same endpoint, answering again
     try:
@@ -391,7 +389,8 @@ def test_an_unreadable_spool_entry_never_stops_delivery(installed):
         knife(installed, "node", "list")
     installed.endpoint.wait_for(3)
     installed.wait_for_senders_to_finish()
-    assert installed.spooled() == ["00000000000000000001-folder.json"]
+    assert installed.spooled() == []  # cleared away, with a note
+    assert any("not a plain file" in line for line in ledger.notes(installed.env()))
 
 
 def test_an_unwritable_ledger_never_makes_an_event_be_sent_twice(installed):

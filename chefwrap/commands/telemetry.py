@@ -26,13 +26,24 @@ HOW_TO_CHANGE = (
 )
 
 
+def endpoint_refusal(variables):
+    """Why the configured endpoint is refused, in one sentence naming where it was set; None when it is fine."""
+    url, source = settings.configured_endpoint(variables)
+    problem = settings.endpoint_problem(url)
+    if problem is None:
+        return None
+    return f"{url} (from {source}) is not a valid http(s) URL: {problem}"
+
+
 def status(args, env) -> int:
     decision = consent.decide(env.variables, interactive=True)
+    refusal = endpoint_refusal(env.variables)
     report = {
         "sharing": STATES[decision.outcome],
         "rule": decision.rule,
         "decided_by": decision.source,
         "endpoint": settings.endpoint(env.variables),
+        "endpoint_problem": refusal,
         "session": session.peek(env.variables),
         "pending": len(spool.names(env.variables)),
         "sent": len([entry for entry in ledger.entries(env.variables) if entry.get("endpoint")]),
@@ -45,7 +56,10 @@ def status(args, env) -> int:
         env.say(json.dumps(report, indent=2))
         return 0
     env.say(f"Data sharing: {report['sharing']} ({describe_decision(decision)})")
-    env.say(f"Endpoint:     {report['endpoint']} (events are posted to {report['endpoint'].rstrip('/')}/events)")
+    if refusal:
+        env.say(f"Endpoint:     {refusal}; nothing is recorded until it is fixed")
+    else:
+        env.say(f"Endpoint:     {report['endpoint']} (events are posted to {report['endpoint'].rstrip('/')}/events)")
     env.say(f"Sent to:      {report['sent_to']}")
     env.say(f"What is sent: {disclosure.carried()}")
     env.say(f"Never sent:   {disclosure.NEVER}")
@@ -64,6 +78,10 @@ def describe_decision(decision) -> str:
 
 
 def enable(args, env) -> int:
+    refusal = endpoint_refusal(env.variables)
+    if refusal:
+        env.error(f"not enabled: the endpoint {refusal}. Set CHEF_TELEMETRY_ENDPOINT or `endpoint` in {paths.settings_file(env.variables)} to an http:// or https:// URL.")
+        return 2
     changes = consent.record_decision(env.variables, share=True)
     if settings.mode(env.variables) == settings.MODE_LOCAL or not _config_exists(env):
         settings.write(env.variables, mode=settings.MODE_SHARE)

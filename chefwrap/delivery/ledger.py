@@ -1,10 +1,13 @@
 """What was sent, exactly, and where: the ledger `chefwrap telemetry show --sent` reads, and the local log.
 
-Written by the sender only (it holds the sender lock); bounded, the oldest entries roll off.
+Written by the sender only (it holds the sender lock); bounded, the oldest entries roll off. Whatever
+damaged thing stands in place of either file (a directory, a FIFO) is cleared away before a write; a
+huge file is read from its end, never whole.
 """
 
 import json
 import os
+import stat
 import time
 
 from chefwrap import files, paths
@@ -13,6 +16,7 @@ MAX_ENTRIES = 500  # kept when the ledger grows past MAX_BYTES
 MAX_BYTES = 1024 * 1024
 MAX_NOTES = 200
 MAX_NOTES_BYTES = 64 * 1024
+READ_AT_MOST = 4  # times the bound: what is read of a file that grew past it (the newest lines)
 
 
 def record(env, event: dict, endpoint, status) -> None:
@@ -24,7 +28,7 @@ def record(env, event: dict, endpoint, status) -> None:
 def entries(env) -> list:
     """Every readable entry, oldest first; damaged lines are skipped."""
     result = []
-    for line in _lines(paths.ledger_file(env)):
+    for line in _lines(paths.ledger_file(env), MAX_BYTES):
         try:
             entry = json.loads(line)
         except ValueError:
@@ -45,23 +49,31 @@ def note(env, message: str) -> None:
 
 
 def notes(env) -> list:
-    return [line.decode("utf-8", "replace") for line in _lines(paths.sender_log(env))]
+    return [line.decode("utf-8", "replace") for line in _lines(paths.sender_log(env), MAX_NOTES_BYTES)]
 
 
 def _append(target, line: str, keep: int, max_bytes: int) -> None:
     """Append a line; past `max_bytes`, only the last `keep` lines stay."""
     files.make_folders(os.path.dirname(target))
-    descriptor = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    files.clear_damaged(target)
+    descriptor = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
     try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(f"{target} is not a plain file")
         os.write(descriptor, line.encode() + b"\n")
         size = os.fstat(descriptor).st_size
     finally:
         os.close(descriptor)
     if size > max_bytes:
-        lines = _lines(target)[-keep:]
+        lines = _lines(target, max_bytes)[-keep:]
         files.write_atomically(target, b"".join(line + b"\n" for line in lines), mode=0o600)
 
 
-def _lines(target) -> list:
-    content = files.read_or_none(target) or b""
-    return [line for line in content.split(b"\n") if line.strip()]
+def _lines(target, max_bytes) -> list:
+    """The file's complete lines, of its last READ_AT_MOST * max_bytes bytes."""
+    limit = READ_AT_MOST * max_bytes
+    content = files.read_state(target, limit, tail=True) or b""
+    lines = content.split(b"\n")
+    if len(content) == limit:
+        lines = lines[1:]  # read from the middle of a line
+    return [line for line in lines if line.strip()]

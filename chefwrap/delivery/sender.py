@@ -4,16 +4,27 @@ Started by a shim with the sender lock already held (`--lock-fd N`), or by hand 
 lock itself, or leaves if another sender has it). It never learns an event from its argv or its
 environment: it reads the spool.
 
-- One requests.Session (one kept-alive connection), connect and read time-outs.
+- Each destination (the endpoint an event was recorded for) on its own: at most one request in flight
+  to it, in a thread of its own, over its own kept-alive connection (3 s connect, 5 s read time-outs),
+  with its own failures, back-off and give-up. The spool is looked at again every POLL seconds while
+  anything is under way, so a destination that is gone (refusing, hanging, answering garbage) never
+  holds up another's events.
 - 2xx: the event is sent; it goes to the ledger with where it went, and leaves the spool.
 - Connection errors, 408, 429 and 5xx: retried with exponential back-off and jitter (Retry-After is
-  honoured), at most MAX_ATTEMPTS times in a row; then the sender gives up for the rest of its life,
-  leaves the events in the spool and writes when the next sender may try (at most a minute away),
-  so a firewalled machine sends a trickle, never a storm.
-- Any other 4xx: the endpoint will never take that event; it is dropped and noted in the local log.
+  honoured), at most MAX_ATTEMPTS times in a row; then the sender gives up on that destination for the
+  rest of its life, leaves its events in the spool and writes when it may be tried again (chefwrap.
+  delivery.pauses: at most a minute away), so a firewalled machine sends a trickle, never a storm. A
+  destination that has failed for longer than the retention (30 days) has its events dropped, with a
+  note: nothing is kept forever.
+- Any other 4xx, or a destination that is not an http(s) URL: the event is dropped and noted in the
+  local log (~/.chef/chefwrap/sender.log).
 - Before each post it asks again whether this user still shares (chefwrap.consent.recorded_decision):
   after `chefwrap telemetry disable` nothing more leaves, after `local` events stay in the ledger.
-- A hard lifetime cap (an alarm ends it even inside a request); it exits as soon as the spool is empty.
+- At least once: an event leaves the spool only once its endpoint has taken it, so a sender killed
+  mid-post leaves it to the next sender, which sends it again with the same event_id (the collector
+  keeps one). That is the only duplicate: one per interrupted post.
+- A hard lifetime cap (an alarm ends it even inside a request); it exits as soon as nothing is left that
+  it may send.
 - The lock file holds its pid, so `chefwrap telemetry forget` can stop it (psutil checks it is ours).
 """
 
@@ -21,33 +32,30 @@ import argparse
 import http.client
 import json
 import os
+import queue
 import random
 import signal
 import sys
+import threading
 import time
 from email.utils import parsedate_to_datetime
 
 import requests
 
-from chefwrap import files, paths
-from chefwrap.delivery import ledger, spool, starter
-from chefwrap.shim import consent
+from chefwrap import paths
+from chefwrap.delivery import ledger, pauses, spool, starter
+from chefwrap.delivery.pauses import tuning
+from chefwrap.shim import consent, settings
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
 MAX_ATTEMPTS = 5
 FIRST_DELAY = 1.0
 LONGEST_DELAY = 30.0
-LONGEST_PAUSE = 60.0  # between a sender giving up and the next one trying: delivery resumes within a minute
 LIFETIME = 300.0
+POLL = 0.1  # how often the spool is looked at while a request is in flight or a retry is due
+MOST_AT_ONCE = 8  # destinations posted to at the same time
 RETRYABLE = {408, 429}
-
-
-class GiveUp(Exception):
-    """Stop sending for the rest of this sender's life; `until` is when the next one may try."""
-
-    def __init__(self, until):
-        self.until = until
 
 
 def main(argv=None) -> int:
@@ -55,6 +63,8 @@ def main(argv=None) -> int:
     options.add_argument("--lock-fd", type=int, help="an inherited descriptor of the sender lock, already locked")
     args = options.parse_args(argv)
     env = dict(os.environ)
+    if any(env.get(name) and not os.path.isabs(env[name]) for name in ("HOME", "CHEF_HOME")):
+        return 0  # the shim makes them absolute; resolved against / they would name someone else's folder
     os.chdir("/")  # never keep the caller's folder busy
     lock = args.lock_fd if args.lock_fd is not None else starter.take_sender_lock(env)
     if lock is None:
@@ -62,7 +72,7 @@ def main(argv=None) -> int:
     sender = Sender(env)
     # The hard cap: requests' time-outs are per read, so a trickling endpoint could keep us forever.
     # Past the lifetime and one last request's time-outs, SIGALRM ends the process; the spool keeps all.
-    signal.alarm(int(tuning(env, "LIFETIME", LIFETIME) + 2 * sum(sender.timeout)) + 1)
+    signal.alarm(int(sender.lifetime + 2 * sum(sender.timeout)) + 1)
     try:
         while True:
             note_pid(lock)
@@ -70,14 +80,11 @@ def main(argv=None) -> int:
             # A shim that spooled an event while we held the lock did not start a sender: look again
             # once the lock is free, and carry on if there is more and nobody else took over.
             os.close(lock)
-            if not sender.pending() or time.monotonic() > sender.deadline:
+            if time.monotonic() > sender.deadline or not sender.has_work():
                 return 0
             lock = starter.take_sender_lock(env)
             if lock is None:
                 return 0
-    except GiveUp as pause:
-        write_pause(env, pause.until, sender.longest_pause)
-        return 0
     finally:
         sender.close()
 
@@ -90,84 +97,225 @@ def note_pid(lock) -> None:
         pass
 
 
+class Destination:
+    """One endpoint as this sender knows it: failures in a row, when it may be tried next, whether it gave up."""
 
-def tuning(env, name, default) -> float:
-    """A timing from CHEFWRAP_SENDER_<name> (tests shorten them), else the default."""
-    try:
-        value = float(env.get(f"CHEFWRAP_SENDER_{name}", default))
-    except ValueError:
-        return default
-    return value if value > 0 else default
+    def __init__(self, url, pause):
+        self.url = url
+        self.failures = 0
+        self.next_attempt = 0.0  # time.monotonic(): the back-off between two attempts
+        self.paused_until = pause.until if pause else 0.0  # time.time(): an earlier sender gave up on it
+        self.failing_since = pause.since if pause else None  # time.time()
+        self.gave_up = False
+        self.posting = None  # the spool record in flight
+        self.session = None
+
+    def open(self, wall_now) -> bool:
+        """Worth waiting for in this sender's life."""
+        return not self.gave_up and wall_now >= self.paused_until
+
+    def ready(self, now, wall_now) -> bool:
+        return self.posting is None and self.open(wall_now) and now >= self.next_attempt
 
 
 class Sender:
     def __init__(self, env):
         self.env = env
-        self.deadline = time.monotonic() + tuning(env, "LIFETIME", LIFETIME)
+        self.lifetime = tuning(env, "LIFETIME", LIFETIME)
+        self.deadline = time.monotonic() + self.lifetime
         self.first_delay = tuning(env, "FIRST_DELAY", FIRST_DELAY)
         self.timeout = (tuning(env, "TIMEOUT", CONNECT_TIMEOUT), tuning(env, "TIMEOUT", READ_TIMEOUT))
-        self.longest_pause = tuning(env, "LONGEST_PAUSE", LONGEST_PAUSE)
-        self.failures = 0
-        self.skipped = set()  # records that cannot be read or removed: never looked at twice
-        self._session = None
-
-    @property
-    def session(self):
-        if self._session is None:
-            self._session = http_session()
-            self._session.headers["Content-Type"] = "application/json"
-        return self._session
+        self.longest_pause = pauses.longest_pause(env)
+        self.retention = pauses.retention(env)
+        self.paused, damaged = pauses.load(env)
+        if damaged:
+            self.save_pauses()  # without what could not be trusted
+        self.destinations = {}
+        self.where = {}  # spool record -> its destination, for records read and still to be sent
+        self.done = set()  # records sent, dropped or kept locally (or that would not go): never looked at twice
+        self.results = queue.Queue()
 
     def close(self):
-        if self._session is not None:
-            self._session.close()
+        for destination in self.destinations.values():
+            if destination.session is not None:
+                destination.session.close()
 
-    def pending(self) -> list:
-        return [name for name in spool.names(self.env) if name not in self.skipped]
+    def destination(self, url) -> Destination:
+        if url not in self.destinations:
+            self.destinations[url] = Destination(url, self.paused.get(url))
+        return self.destinations[url]
 
     def send_all(self):
-        spool.trim(self.env, max_bytes=spool.MAX_TOTAL_BYTES)
+        """Until nothing is left that may be sent in this sender's life, or the lifetime is over."""
+        self.trim_to_size()
         remove_stale_temporary_files(self.env)
         while time.monotonic() < self.deadline:
-            pending = self.pending()
-            if not pending:
+            waiting = self.look()
+            self.start_posts(waiting)
+            if not self.busy(waiting):
                 return
-            for name in pending:
-                if time.monotonic() >= self.deadline:
-                    return
-                self.deliver(name)
+            try:
+                self.finish(*self.results.get(timeout=POLL))
+            except queue.Empty:
+                continue
 
-    def deliver(self, name):
+    def look(self) -> dict:
+        """{destination: its records still to be sent, freshest first}; new records are read and sorted out."""
+        waiting = {}
+        for name in spool.names(self.env):
+            if name in self.done:
+                continue
+            url = self.where.get(name) or self.sort_out(name)
+            if url is not None:
+                waiting.setdefault(url, []).append(name)
+        return waiting
+
+    def sort_out(self, name):
+        """A record seen for the first time: its destination, or None when it was dealt with here (damaged,
+        kept locally, for a destination that is not a URL) or has gone."""
         try:
             record = spool.read(self.env, name)
-        except (OSError, ValueError) as problem:
-            self.discard(name, f"skipped a damaged or unreadable spool record ({type(problem).__name__})")
-            return
+        except spool.Damaged as problem:
+            self.discard(name, f"skipped a damaged spool record: {problem}")
+            return None
+        except OSError as problem:
+            self.discard(name, f"skipped an unreadable spool record ({type(problem).__name__})")
+            return None
         if record is None:
-            return
+            return None
         destination, data = record
         event = parse(data)
         if event is None:
-            self.discard(name, f"skipped a damaged spool record ({len(data)} bytes)")
-            return
-        if destination == spool.KEEP_LOCALLY:
+            self.discard(name, f"skipped a damaged spool record: not a JSON object ({len(data)} bytes)")
+        elif destination == spool.KEEP_LOCALLY:
             self.keep_locally(name, event)
-            return
+        elif settings.endpoint_problem(destination):
+            why = settings.endpoint_problem(destination)
+            self.discard(name, f"dropped event {label(event)}: its destination is not a valid http(s) URL ({why})")
+        else:
+            self.where[name] = destination
+            return destination
+        return None
+
+    def start_posts(self, waiting):
+        now, wall_now = time.monotonic(), time.time()
+        in_flight = sum(1 for destination in self.destinations.values() if destination.posting)
+        for url, names in waiting.items():
+            destination = self.destination(url)
+            if in_flight >= MOST_AT_ONCE:
+                return
+            if not destination.ready(now, wall_now):
+                continue
+            for name in names:
+                data = self.still_to_send(name)
+                if data is not None:
+                    self.start_post(destination, name, data)
+                    in_flight += 1
+                    break
+
+    def still_to_send(self, name):
+        """The record's event, if this user still shares; otherwise it goes where the decision says."""
+        record = spool.read_or_none(self.env, name)
+        if record is None:
+            self.done.add(name)
+            return None
         decision = consent.recorded_decision(self.env)
         if decision is None or decision.outcome == consent.OFF:
             self.discard(name, "dropped an event: data sharing was turned off before it was sent")
-            return
+            return None
         if decision.outcome == consent.LOCAL:
-            self.keep_locally(name, event)
-            return
-        url = destination.rstrip("/") + "/events"
-        status = self.post_with_retries(url, data)
-        if 200 <= status < 300:
-            remember(self.env, event, url, status)
-            clear_pause(self.env)
+            self.keep_locally(name, parse(record[1]) or {})
+            return None
+        return record[1]
+
+    def start_post(self, destination, name, data):
+        if destination.session is None:
+            destination.session = http_session()
+            destination.session.headers["Content-Type"] = "application/json"
+        destination.posting = name
+        threading.Thread(target=self.post, args=(destination, name, data), daemon=True).start()
+
+    def post(self, destination, name, data):
+        """In the destination's thread: one request; the outcome goes back to the main thread, always."""
+        status = retry_after = None
+        try:
+            url = destination.url.rstrip("/") + "/events"
+            response = destination.session.post(url, data=data, timeout=self.timeout, allow_redirects=False)
+            status = response.status_code
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            response.close()
+        except (requests.RequestException, http.client.HTTPException, OSError, ValueError):
+            pass  # no connection, a time-out, a garbage answer: worth another try
+        finally:
+            self.results.put((destination, name, data, status, retry_after))
+
+    def finish(self, destination, name, data, status, retry_after):
+        destination.posting = None
+        if status is not None and 200 <= status < 300:
+            remember(self.env, parse(data), destination.url.rstrip("/") + "/events", status)
+            self.discard(name)
+            self.recovered(destination)
+        elif status is not None and status < 500 and status not in RETRYABLE:
+            self.discard(name, f"dropped event {label(parse(data))}: the endpoint answered HTTP {status}")
+            self.recovered(destination)
         else:
-            note(self.env, f"dropped event {event.get('event_id')}: the endpoint answered HTTP {status}")
-        self.discard(name)
+            self.failed(destination, retry_after)
+
+    def recovered(self, destination):
+        destination.failures = 0
+        destination.failing_since = None
+        if self.paused.pop(destination.url, None) is not None:
+            self.save_pauses()
+
+    def failed(self, destination, retry_after):
+        destination.failures += 1
+        if destination.failing_since is None:
+            destination.failing_since = time.time()
+        if time.time() - destination.failing_since > self.retention:
+            self.drop_everything_for(destination)
+            return
+        delay = backoff_delay(destination.failures, self.first_delay)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        if destination.failures >= MAX_ATTEMPTS or time.monotonic() + delay > self.deadline:
+            self.give_up(destination, delay)
+        else:
+            destination.next_attempt = time.monotonic() + delay
+
+    def give_up(self, destination, delay):
+        """No more attempts in this sender's life; the next sender may try after a pause of up to a minute."""
+        destination.gave_up = True
+        pause = min(self.longest_pause, max(delay, random.uniform(self.longest_pause / 2, self.longest_pause)))
+        self.paused[destination.url] = pauses.Pause(time.time() + pause, destination.failing_since)
+        self.save_pauses()
+
+    def drop_everything_for(self, destination):
+        """A destination that has failed for longer than the retention: its events go, with a note."""
+        names = [name for name, url in self.where.items() if url == destination.url]
+        for name in names:
+            self.discard(name)
+        note(self.env, f"dropped {len(names)} event(s) for a destination that has failed for more than {self.retention / 86400:g} days")
+        destination.gave_up = True
+        if self.paused.pop(destination.url, None) is not None:
+            self.save_pauses()
+
+    def busy(self, waiting) -> bool:
+        """A request in flight, or records for a destination this sender may still try."""
+        if any(destination.posting for destination in self.destinations.values()):
+            return True
+        wall_now = time.time()
+        return any(self.destination(url).open(wall_now) for url in waiting)
+
+    def has_work(self) -> bool:
+        """After the lock was let go: records this sender has not seen, or may still send (nothing is read)."""
+        wall_now = time.time()
+        for name in spool.names(self.env):
+            if name in self.done:
+                continue
+            url = self.where.get(name)
+            if url is None or self.destination(url).open(wall_now):
+                return True
+        return False
 
     def keep_locally(self, name, event):
         remember(self.env, event, None, None)
@@ -176,35 +324,42 @@ class Sender:
     def discard(self, name, why=None):
         if why:
             note(self.env, why)
+        self.done.add(name)
+        self.where.pop(name, None)
         try:
             spool.remove(self.env, name)
         except OSError:
-            self.skipped.add(name)
+            pass
 
-    def post_with_retries(self, url, data) -> int:
-        """The final HTTP status for this event, or GiveUp."""
-        while True:
-            retry_after = None
+    def save_pauses(self):
+        try:
+            pauses.save(self.env, self.paused)
+        except OSError:
+            pass
+
+    def trim_to_size(self):
+        """Past MAX_TOTAL_BYTES the oldest events go. A record too large or that cannot be parsed is not
+        counted: it is dropped on its own, with a note, and takes nothing else with it."""
+        folder = paths.spool_folder(self.env)
+        sizes = []
+        for name in spool.names(self.env):
             try:
-                response = self.session.post(url, data=data, timeout=self.timeout, allow_redirects=False)
-                status = response.status_code
-                response.close()
-                if status < 500 and status not in RETRYABLE:
-                    self.failures = 0
-                    return status
-                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-            except (requests.RequestException, http.client.HTTPException, OSError):
-                pass  # no connection, a time-out, a garbage answer: worth another try
-            self.failures += 1
-            self.wait_before_retry(retry_after)
-
-    def wait_before_retry(self, retry_after):
-        delay = backoff_delay(self.failures, self.first_delay)
-        if retry_after is not None:
-            delay = max(delay, retry_after)
-        if self.failures >= MAX_ATTEMPTS or time.monotonic() + delay > self.deadline:
-            raise GiveUp(time.time() + delay)
-        time.sleep(delay)
+                sizes.append((name, os.stat(os.path.join(folder, name)).st_size))
+            except OSError:
+                continue
+        if sum(size for _, size in sizes) <= spool.MAX_TOTAL_BYTES:
+            return
+        total = 0
+        for index, (name, size) in enumerate(sizes):
+            if self.sort_out(name) is None:
+                continue  # damaged (dropped with a note), kept locally, or gone
+            total += size
+            if total > spool.MAX_TOTAL_BYTES:
+                oldest = [name for name, _ in sizes[index:] if name not in self.done]
+                for each in oldest:
+                    self.discard(each)
+                note(self.env, f"dropped the {len(oldest)} oldest event(s): the spool holds {spool.MAX_TOTAL_BYTES // 1024 // 1024} MiB at most")
+                return
 
 
 def http_session():
@@ -218,7 +373,7 @@ def http_session():
 def remember(env, event, url, status) -> None:
     """The ledger entry; a ledger that cannot be written must not make an event be sent twice."""
     try:
-        ledger.record(env, event, endpoint=url, status=status)
+        ledger.record(env, event or {}, endpoint=url, status=status)
     except OSError:
         pass
 
@@ -228,6 +383,12 @@ def note(env, message) -> None:
         ledger.note(env, message)
     except OSError:
         pass
+
+
+def label(event) -> str:
+    """The event's id for a note, when it is one."""
+    event_id = event.get("event_id") if isinstance(event, dict) else None
+    return event_id if isinstance(event_id, str) and len(event_id) == 36 and event_id.count("-") == 4 else "(no id)"
 
 
 def backoff_delay(failures: int, first_delay: float = FIRST_DELAY) -> float:
@@ -249,18 +410,6 @@ def retry_after_seconds(value):
         return None
 
 
-def write_pause(env, until, longest_pause=LONGEST_PAUSE) -> None:
-    until = min(until, time.time() + longest_pause)
-    try:
-        files.write_atomically(paths.backoff_file(env), f"{until:.3f}\n".encode(), mode=0o600, durable=False)
-    except OSError:
-        pass
-
-
-def clear_pause(env) -> None:
-    files.remove(paths.backoff_file(env))
-
-
 def parse(data: bytes):
     try:
         event = json.loads(data)
@@ -270,7 +419,8 @@ def parse(data: bytes):
 
 
 def remove_stale_temporary_files(env, older_than=60.0) -> None:
-    """Temporary files of shims killed mid-write."""
+    """Temporary files of shims killed mid-write; one dated in the future (the clock went back) is not
+    trusted to be fresh."""
     folder = paths.spool_folder(env)
     try:
         entries = os.listdir(folder)
@@ -279,7 +429,7 @@ def remove_stale_temporary_files(env, older_than=60.0) -> None:
     for name in entries:
         path = os.path.join(folder, name)
         try:
-            if name.startswith(".") and time.time() - os.stat(path).st_mtime > older_than:
+            if name.startswith(".") and abs(time.time() - os.stat(path).st_mtime) > older_than:
                 os.unlink(path)
         except OSError:
             pass

@@ -1,17 +1,19 @@
-"""Starting the one detached sender: its lock, the pause after a sender gave up, and the spawn.
+"""Starting the one detached sender: its lock, the pause of the event's destination, and the spawn.
 
 The lock is a flock on ~/.chef/chefwrap/sender.lock: the kernel releases it when its holder dies, so it
 never goes stale. A shim takes it and hands it to the sender it starts as an inherited descriptor, so
-two shims can never both see no sender and start one each.
+two shims can never both see no sender and start one each. Whatever damaged thing stands where the
+lock file should be (a directory, a FIFO) is cleared away first.
 
 Used on the shim's hot path: os, sys and fcntl only (psutil only in running_sender, for commands).
 """
 
 import os
+import stat
 import sys
-import time
 
-from chefwrap import package_parent, paths
+from chefwrap import files, package_parent, paths
+from chefwrap.delivery import pauses, spool
 
 # What the detached sender may see of the caller's environment: where to send, and how to get there.
 SENDER_ENVIRONMENT = (
@@ -21,6 +23,7 @@ SENDER_ENVIRONMENT = (
     "CHEFWRAP_SENDER_FIRST_DELAY",
     "CHEFWRAP_SENDER_TIMEOUT",
     "CHEFWRAP_SENDER_LONGEST_PAUSE",
+    "CHEFWRAP_SENDER_RETENTION",
     "LANG",
     "LC_ALL",
     "HTTP_PROXY",
@@ -38,23 +41,14 @@ SENDER_ENVIRONMENT = (
 )
 
 
-def backing_off(env, now=None) -> bool:
-    """True while an earlier sender gave up and its pause has not run out: no new sender before then."""
-    try:
-        with open(paths.backoff_file(env), "rb") as stream:
-            next_attempt = float(stream.read(64).split()[0])
-    except (OSError, ValueError, IndexError):
-        return False
-    return (time.time() if now is None else now) < next_attempt
-
-
-def wake_sender(env) -> None:
-    """Start a detached sender unless one is running or delivery is pausing after failures.
+def wake_sender(env, destination) -> None:
+    """Start a detached sender for an event just spooled for `destination`, unless one is running or that
+    destination is pausing after a sender gave up on it (other destinations' pauses do not matter).
 
     The lock is taken here and handed to the sender as an inherited descriptor, so there is never a
     moment when two shims could both see no sender and start one each.
     """
-    if backing_off(env):
+    if destination != spool.KEEP_LOCALLY and pauses.paused(env, destination):
         return
     descriptor = take_sender_lock(env)
     if descriptor is None:
@@ -69,16 +63,31 @@ def take_sender_lock(env):
     """The sender lock's descriptor, locked; None when another process holds it or it cannot be had."""
     import fcntl
 
-    try:
-        descriptor = os.open(paths.sender_lock(env), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    except OSError:
-        return None
+    path = paths.sender_lock(env)
+    descriptor = _open_lock_file(path)
+    if descriptor is None:
+        files.clear_damaged(path)
+        descriptor = _open_lock_file(path)
+        if descriptor is None:
+            return None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         os.close(descriptor)
         return None
     return descriptor
+
+
+def _open_lock_file(path):
+    """A descriptor of the lock file, made if missing; None when it cannot be opened or is not a plain file."""
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+    if stat.S_ISREG(os.fstat(descriptor).st_mode):
+        return descriptor
+    os.close(descriptor)
+    return None
 
 
 def _start_sender(env, lock_descriptor) -> None:
@@ -122,8 +131,7 @@ def running_sender(env):
     import psutil
 
     try:
-        with open(paths.sender_lock(env), "rb") as stream:
-            pid = int(stream.read(32).split()[0])
+        pid = int((files.read_state(paths.sender_lock(env), 32) or b"").split()[0])
         process = psutil.Process(pid)
         return process if "chefwrap.delivery.sender" in process.cmdline() else None
     except (OSError, ValueError, IndexError, psutil.Error):

@@ -2,6 +2,12 @@
 
 Both run on the shim's hot path, so this imports only light modules and never prints, except the
 event itself on stderr when CHEF_TELEMETRY_DEBUG asks for it.
+
+The home is settled here, once: HOME and CHEF_HOME are made absolute against the folder the tool was
+started in, and everything after (paths, the sender, which works from /) gets them so. A run records
+nothing when there is no such home, or when its effective user does not own it (`sudo -E knife`: root
+with the user's HOME): files under a home belong to its owner, and root-owned state there would lock
+the owner out of telemetry for good.
 """
 
 import os
@@ -14,12 +20,15 @@ OPT_OUT_FOR_THE_TOOL = {b"CHEF_TELEMETRY_OPT_OUT": b"1"}
 def before_run(env_bytes):
     """(record this run?, the environment for the tool), from the user's decision.
 
-    CHEF_TELEMETRY_DEBUG shows the event whatever the decision, and never asks: it sends nothing.
+    CHEF_TELEMETRY_DEBUG shows the event whatever the decision, and never asks: it sends nothing and
+    writes nothing, so it works in a home that is not ours too.
     """
-    from chefwrap.shim import ci
+    from chefwrap.shim import ci, settings
 
-    env = text_environment(env_bytes)
+    env = telemetry_environment(env_bytes)
     debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
+    if not (debug or home_is_ours(env)):
+        return False, env_bytes
     decision = consent.decide(env)
     if decision.outcome == consent.ASK and not debug:
         decision = consent.ask(env)
@@ -27,7 +36,38 @@ def before_run(env_bytes):
     if decision.tell_gem:
         tool_env = dict(env_bytes)
         tool_env.update(OPT_OUT_FOR_THE_TOOL)
-    return decision.outcome in (consent.SHARE, consent.LOCAL) or debug, tool_env
+    sending = decision.outcome == consent.SHARE and settings.usable_endpoint(env) is not None
+    return sending or decision.outcome == consent.LOCAL or debug, tool_env
+
+
+_resolved = None  # (the caller's environment, its telemetry environment): computed once per run
+
+
+def telemetry_environment(env_bytes) -> dict:
+    """The caller's environment as text, with HOME and CHEF_HOME made absolute (see above). When one
+    cannot be resolved (the working folder is gone) both are emptied, so the run records nothing."""
+    global _resolved
+    if _resolved is None or _resolved[0] is not env_bytes:
+        env = text_environment(env_bytes)
+        try:
+            for name in ("HOME", "CHEF_HOME"):
+                if env.get(name) and not os.path.isabs(env[name]):
+                    env[name] = os.path.abspath(env[name])
+        except OSError:
+            env["HOME"] = env["CHEF_HOME"] = ""
+        _resolved = (env_bytes, env)
+    return _resolved[1]
+
+
+def home_is_ours(env) -> bool:
+    """The home chefwrap would write into exists, is absolute, and belongs to this run's effective user."""
+    home = env.get("CHEF_HOME") or env.get("HOME")  # as chefwrap.paths.chef_dir picks it
+    if not home or not os.path.isabs(home):
+        return False
+    try:
+        return os.stat(home).st_uid == os.geteuid()
+    except OSError:
+        return False
 
 
 def record(run):
@@ -36,7 +76,7 @@ def record(run):
     from chefwrap.delivery import spool, starter
     from chefwrap.shim import ci, context, event, sanitizer, session, settings
 
-    env = text_environment(run.env)
+    env = telemetry_environment(run.env)
     debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
     # The user may have changed their mind while the tool ran (`chefwrap telemetry disable`).
     decision = consent.decide(env, interactive=False)
@@ -51,9 +91,11 @@ def record(run):
     if debug:  # shown, neither sent nor stored
         os.write(2, line.encode() + b"\n")
         return
-    destination = spool.KEEP_LOCALLY if decision.outcome == consent.LOCAL else settings.endpoint(env)
+    destination = spool.KEEP_LOCALLY if decision.outcome == consent.LOCAL else settings.usable_endpoint(env)
+    if destination is None:  # not an http(s) URL: `chefwrap telemetry status` says so, the shim stays silent
+        return
     spool.append(env, built["event_id"], destination, line)
-    starter.wake_sender(env)
+    starter.wake_sender(env, destination)
 
 
 def text_environment(env):

@@ -2,10 +2,12 @@
 
 Kept in ~/.chef/TELEMETRY_SESSION_ID like the chef-telemetry gem does: the id is live while the file
 was touched in the last 600 seconds, and every use touches it. Concurrent shims agree on one id: a
-new one is only written under a lock, after looking again.
+new one is only written under a lock, after looking again. A damaged session or lock file (a directory,
+a FIFO) is never waited on, and is replaced by the next new session.
 """
 
 import os
+import stat
 import time
 
 from chefwrap import files, paths
@@ -31,11 +33,12 @@ def _start(env, path, now) -> str:
     import fcntl
 
     files.make_folders(paths.own_dir(env))
-    with open(paths.session_lock(env), "ab") as lock:
+    lock = _open_lock(paths.session_lock(env))
+    try:
         deadline = time.monotonic() + LOCK_PATIENCE
-        while True:
+        while lock is not None:
             try:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
@@ -45,9 +48,29 @@ def _start(env, path, now) -> str:
         if live:
             return live
         new = new_uuid()
+        files.clear_damaged(path)
         files.write_atomically(path, new.encode() + b"\n", mode=0o600, durable=False)
         os.utime(path, (now, now))
         return new
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+def _open_lock(path):
+    """The session lock's descriptor (a damaged one is replaced); None when it cannot be had: the
+    session is then started without it."""
+    for _ in range(2):
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
+        except OSError:
+            descriptor = None
+        if descriptor is not None:
+            if stat.S_ISREG(os.fstat(descriptor).st_mode):
+                return descriptor
+            os.close(descriptor)
+        files.clear_damaged(path)
+    return None
 
 
 def _live(path, now):
@@ -65,8 +88,7 @@ def _read_live(path, now):
     try:
         if now - os.stat(path).st_mtime >= IDLE_SECONDS:
             return None
-        with open(path, "rb") as stream:
-            text = stream.read(64).decode("ascii").strip()
+        text = (files.read_state(path, 64) or b"").decode("ascii").strip()
     except (OSError, UnicodeDecodeError):
         return None
     return text if _is_uuid(text) else None

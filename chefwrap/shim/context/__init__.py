@@ -15,10 +15,12 @@ public origin is proven (chefwrap.public_names); everything else is counted, nev
 
 It runs in the shim after the tool has exited, under a time budget, reads no file over 1 MiB, and keeps
 its results in a cache keyed by the files' identity (device, inode, size, modification time): no name
-or path is ever written down. A broken or unreadable file costs nothing and prints nothing.
+or path is ever written down. A broken or unreadable file costs nothing and prints nothing; one whose
+reading ran out of the budget is remembered by its identity, so the next run does not pay again.
 """
 
 import os
+import sys
 
 from chefwrap.shim import debug
 from chefwrap.shim.context.cookbook_locks import LOCK_FILES, read_cookbooks
@@ -29,6 +31,10 @@ from chefwrap.shim.context.tool_versions import read_versions
 from chefwrap.shim.folders import nearest, working_folder
 
 BUDGET_SECONDS = 0.2
+# Past the budget the alarm comes again, a few times: an OutOfTime raised where Python swallows
+# exceptions (a weakref callback, a __del__ running at that moment) is raised once more.
+REPEAT_SECONDS = 0.02
+MOST_ALARMS = 3
 
 
 def gather(tool, real, env, keep=True) -> dict:
@@ -36,34 +42,66 @@ def gather(tool, real, env, keep=True) -> dict:
     keep=False leaves no trace on disk, not even in the cache (debug mode, preview)."""
     import _signal as signal
 
-    def out_of_time(signum, frame):
-        raise OutOfTime()
+    alarms = [0]
 
-    found = {}
+    def out_of_time(signum, frame):
+        alarms[0] += 1
+        if alarms[0] <= MOST_ALARMS:
+            raise OutOfTime()
+
+    found, caches = {}, []
     previous = signal.signal(signal.SIGALRM, out_of_time)
-    signal.setitimer(signal.ITIMER_REAL, BUDGET_SECONDS)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = say_nothing  # a swallowed OutOfTime would print "Exception ignored in ..." on stderr
+    signal.setitimer(signal.ITIMER_REAL, BUDGET_SECONDS, REPEAT_SECONDS)
     try:
-        cache = Cache(env)
-        folder = working_folder(env)
-        found["versions"] = cache.lookup("versions", [os.path.realpath(os.fsdecode(real))], read_versions)
-        if folder:
-            lock = nearest(folder, LOCK_FILES)
-            if lock:
-                found["cookbooks"] = cache.lookup("cookbooks", [lock], read_cookbooks)
-            if tool == "kitchen":
-                kitchen_files = kitchen_configuration(folder, env)
-                if kitchen_files:
-                    found["kitchen"] = cache.lookup("kitchen", kitchen_files, read_kitchen)
-        if keep:
-            cache.save()
+        try:
+            read_everything(tool, real, env, keep, found, caches)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
     except OutOfTime:
-        pass
+        if caches and keep:
+            remember_out_of_time(caches[0], env)
     except Exception:  # noqa: BLE001 - a damaged file or cache must cost the tool nothing
         debug.say_what_went_wrong(env, "reading the context")
     finally:
+        alarms[0] = MOST_ALARMS
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        sys.unraisablehook = previous_hook
     return {name: value for name, value in found.items() if value}
+
+
+def say_nothing(unraisable) -> None:
+    pass
+
+
+def read_everything(tool, real, env, keep, found, caches) -> None:
+    """Fills `found` as it goes, so what was read before the budget ran out is kept."""
+    cache = Cache(env)
+    caches.append(cache)
+    folder = working_folder(env)
+    found["versions"] = cache.lookup("versions", [os.path.realpath(os.fsdecode(real))], read_versions)
+    if folder:
+        lock = nearest(folder, LOCK_FILES)
+        if lock:
+            found["cookbooks"] = cache.lookup("cookbooks", [lock], read_cookbooks)
+        if tool == "kitchen":
+            kitchen_files = kitchen_configuration(folder, env)
+            if kitchen_files:
+                found["kitchen"] = cache.lookup("kitchen", kitchen_files, read_kitchen)
+    if keep:
+        cache.save()
+
+
+def remember_out_of_time(cache, env) -> None:
+    """Past the budget: one small write, so the next run skips that file. A late alarm here is an
+    OutOfTime like any other exception: caught, and the tool is not disturbed."""
+    try:
+        cache.remember_out_of_time()
+        cache.save()
+    except Exception:  # noqa: BLE001 - a cache that cannot be written must cost the tool nothing
+        debug.say_what_went_wrong(env, "remembering a file that ran out of time")
 
 
 def as_properties(found: dict) -> dict:

@@ -1,5 +1,8 @@
 """Context results cached by the identity of the files they came from (device, inode, size, modification
-time), so a name or a path is never written down: `kind signature key:type=value ...`, a line each."""
+time), so a name or a path is never written down: `kind signature key:type=value ...`, a line each.
+
+A file whose reading ran out of the time budget is remembered too (`kind signature !`): until it
+changes, the next runs skip it at once instead of paying the whole budget again."""
 
 import os
 
@@ -8,6 +11,7 @@ from chefwrap.shim import debug
 from chefwrap.shim.context.limits import SAFE, OutOfTime
 
 CACHE_ENTRIES = 64
+OUT_OF_TIME = "!"
 
 
 class Cache:
@@ -18,17 +22,19 @@ class Cache:
         self.path = paths.context_cache(env)
         self.lines = []
         self.changed = False
+        self.reading = None  # the key being read, should the budget run out meanwhile
         try:
-            with open(self.path, "rb") as stream:
-                self.lines = stream.read(256 * 1024).decode("ascii").splitlines()[-CACHE_ENTRIES:]
-        except (OSError, UnicodeDecodeError):
+            self.lines = (files.read_state(self.path, 256 * 1024) or b"").decode("ascii").splitlines()[-CACHE_ENTRIES:]
+        except UnicodeDecodeError:
             pass
 
     def lookup(self, kind, paths, read):
         key = f"{kind} {signature(paths)}"
         for line in reversed(self.lines):
             if line.startswith(key + " ") or line == key:
-                return decode(line[len(key) + 1 :])
+                cached = line[len(key) + 1 :]
+                return {} if cached == OUT_OF_TIME else decode(cached)
+        self.reading = key
         try:
             value = read(paths)
         except OutOfTime:
@@ -36,15 +42,24 @@ class Cache:
         except Exception:  # noqa: BLE001 - any damaged file (bad JSON, YAML, encoding, types) counts as empty
             debug.say_what_went_wrong(self.env, f"reading the {kind} context")
             value = {}
+        self.reading = None
         encoded = encode(value)
         if encoded is not None:
             self.lines.append(f"{key} {encoded}".rstrip())
             self.changed = True
         return value if encoded is not None else {}
 
+    def remember_out_of_time(self):
+        """The budget ran out while a file was read: its identity is remembered, so it is not read again."""
+        if self.reading is not None:
+            self.lines.append(f"{self.reading} {OUT_OF_TIME}")
+            self.reading = None
+            self.changed = True
+
     def save(self):
         if self.changed:
             data = "".join(line + "\n" for line in self.lines[-CACHE_ENTRIES:]).encode("ascii")
+            files.clear_damaged(self.path)
             files.write_atomically(self.path, data, mode=0o600, durable=False)
 
 

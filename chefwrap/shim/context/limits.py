@@ -1,6 +1,6 @@
 """What context reading may take, and what counts as plain enough to be written or sent. os only."""
 
-import os
+from chefwrap import files
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NAMES = 100
@@ -13,10 +13,13 @@ class OutOfTime(Exception):
 
 
 def read_small(path) -> bytes:
-    if os.path.getsize(path) > MAX_FILE_BYTES:
+    """A plain file of at most MAX_FILE_BYTES; ValueError for anything else (never waits on a FIFO)."""
+    data = files.read_state(path, MAX_FILE_BYTES + 1)
+    if data is None:
+        raise ValueError("missing, unreadable or not a plain file")
+    if len(data) > MAX_FILE_BYTES:
         raise ValueError("too large to read")
-    with open(path, "rb") as stream:
-        return stream.read(MAX_FILE_BYTES + 1)
+    return data
 
 
 def plain_version(text) -> bool:

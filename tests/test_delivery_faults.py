@@ -1,0 +1,444 @@
+"""Delivery under faults: no destination holds up another, no damaged file stops delivery, no run poisons a home.
+
+Each fault is a scenario: a function of a World (installed, opted in, its endpoint answering) that sets
+the fault up, runs commands through the shims and returns what must arrive. The tests check each one;
+benchmarks/faults.py runs the same scenarios and counts what arrived.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from chefwrap import paths
+from chefwrap.delivery import ledger, pauses, spool
+from chefwrap.shim import event, sanitizer, settings
+
+from conftest import World, wait_for
+from endpoint import DEAD_KINDS, Behaviour, Endpoint, closed_port_url, dead_destination
+
+DAY = 86400
+NOBODY = 65534
+
+
+class Outcome:
+    """What a scenario expects to arrive: `made` distinct events, resent at most once per interrupted post."""
+
+    def __init__(self, made, interrupted=0):
+        self.made = made
+        self.interrupted = interrupted
+
+
+def knife(world, *args, env=None, cwd=None, user=None):
+    """A shimmed knife that must behave exactly as the real one (the fake echoes, exits 0, says nothing)."""
+    argv = [str(world.shims / "knife"), "echo", *args]
+    if user is not None:
+        argv = [*as_user(user), *argv]
+    result = world.run(argv, env=env, cwd=cwd)
+    assert (result.returncode, result.stdout, result.stderr) == (0, (" ".join(args) + "\n").encode(), b""), result
+    return result
+
+
+def as_user(uid) -> list:
+    """Run as `uid`. The tests' Python may live where an unprivileged user cannot read it (/root/.pyenv):
+    the user keeps CAP_DAC_READ_SEARCH, which lets it read anything but write only what it may write,
+    and writing into a home is what these tests are about."""
+    caps = ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *caps, "--"]
+
+
+def spool_events(world, destination, count, env=None) -> list:
+    """`count` events spooled for `destination` as a shim would; their event ids."""
+    env = env or world.env()
+    sanitized = sanitizer.sanitize("knife", ["node", "list"])
+    event_ids = []
+    for _ in range(count):
+        built = event.build(sanitized, 0, 1.0, event.new_uuid(), {})
+        spool.append(env, built["event_id"], destination, event.to_json(built))
+        event_ids.append(built["event_id"])
+    return event_ids
+
+
+def stop_senders(world):
+    running = world.senders()
+    for process in running:
+        process.kill()
+    psutil.wait_procs(running, timeout=10)
+
+
+def write_pauses(world, text):
+    path = world.chef / "chefwrap" / "backoff"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def received(world) -> list:
+    return [each["event_id"] for each in world.endpoint.events()]
+
+
+def check_delivered(world, outcome, timeout=30.0):
+    """Every event made arrived; none twice beyond one per interrupted post; nothing left to send."""
+    world.endpoint.wait_for(outcome.made, timeout=timeout)
+    world.wait_for_senders_to_finish(timeout=timeout)
+    event_ids = received(world)
+    assert len(set(event_ids)) == outcome.made, event_ids
+    assert len(event_ids) - len(set(event_ids)) <= outcome.interrupted, event_ids
+
+
+# 1. One dead destination must not hold up another.
+
+def dead_destination_scenario(kind):
+    def scenario(world):
+        with dead_destination(kind) as (url, server):
+            spool_events(world, url, 3)
+            # Slow retries and a long read time-out: a sender that serves one destination at a time is stuck
+            # on the dead one for more than half a minute.
+            env = world.env(CHEFWRAP_SENDER_FIRST_DELAY="5", CHEFWRAP_SENDER_TIMEOUT="30")
+            knife(world, "node", "list", env=env)
+            world.endpoint.wait_for(1)
+            if server is not None:
+                server.wait_for(1)  # the dead destination has the sender's attention now
+            knife(world, "role", "list", env=env)
+            world.endpoint.wait_for(2, timeout=20)  # one look at the spool later, not after the dead one's retries
+            stop_senders(world)  # it would go on retrying the dead destination for a while
+        return Outcome(made=2)
+
+    return scenario
+
+
+@pytest.mark.parametrize("kind", DEAD_KINDS)
+def test_a_dead_destination_never_holds_up_another(installed, kind):
+    check_delivered(installed, dead_destination_scenario(kind)(installed))
+    dead_left = [name for name in installed.spooled() if spool.read(installed.env(), name)[0] != installed.endpoint.url]
+    if kind == "no-scheme":  # never retryable: dropped, and said so
+        assert dead_left == []
+        assert sum("not a valid http(s) URL" in line for line in ledger.notes(installed.env())) == 3
+    else:
+        assert len(dead_left) == 3  # kept for when it comes back
+
+
+def paused_destination_scenario(world):
+    """Another destination gave up a moment ago (its pause is on disk): this one's events go at once."""
+    with dead_destination("hang") as (url, server):
+        spool_events(world, url, 2)
+        write_pauses(world, f"{time.time() + 30:.3f} {time.time():.3f} {url}\n")
+        knife(world, "node", "list")
+        world.endpoint.wait_for(1)
+        world.wait_for_senders_to_finish()
+        assert server.requests == []  # still paused: not tried
+    return Outcome(made=1)
+
+
+def test_a_pause_belongs_to_its_destination(installed):
+    check_delivered(installed, paused_destination_scenario(installed))
+    assert len(installed.spooled()) == 2
+
+
+def test_a_destination_failing_for_longer_than_the_retention_is_dropped_with_a_note(installed):
+    url = closed_port_url()
+    spool_events(installed, url, 3)
+    now = time.time()
+    write_pauses(installed, f"{now - 1:.3f} {now - 31 * DAY:.3f} {url}\n")
+    knife(installed, "node", "list")
+    check_delivered(installed, Outcome(made=1))
+    wait_for(lambda: installed.spooled() == [], timeout=20, what="the dead destination's events to be dropped")
+    assert any("failed for more than 30 days" in line for line in ledger.notes(installed.env()))
+
+
+def test_a_destination_that_gave_up_is_paused_and_the_pause_ends(installed):
+    url = closed_port_url()
+    env = installed.env(CHEF_TELEMETRY_ENDPOINT=url, CHEFWRAP_SENDER_FIRST_DELAY="0.05", CHEFWRAP_SENDER_LONGEST_PAUSE="10")
+    knife(installed, "node", "list", env=env)
+    installed.wait_for_senders_to_finish()
+    assert pauses.paused(env, url)  # for 5 to 10 s
+    knife(installed, "role", "list", env=env)
+    assert not installed.senders()  # paused: no sender started
+    wait_for(lambda: not pauses.paused(env, url), timeout=15, what="the pause to end")
+    back = Endpoint(port=int(url.rsplit(":", 1)[1]))
+    try:
+        knife(installed, "client", "list", env=env)
+        back.wait_for(3)
+        installed.wait_for_senders_to_finish()
+    finally:
+        back.close()
+    assert installed.spooled() == []
+    assert not os.path.exists(paths.backoff_file(env))  # nothing failing: no pause left behind
+
+
+def test_a_temporary_file_dated_in_the_future_is_still_cleared(installed):
+    installed.spool.mkdir(parents=True)
+    left = installed.spool / ".00000000000000000001-x.json.123.abcd.chefwrap"
+    left.write_bytes(b"half")
+    ahead = time.time() + DAY
+    os.utime(left, (ahead, ahead))
+    knife(installed, "node", "list")
+    check_delivered(installed, Outcome(made=1))
+    assert not left.exists()
+
+
+# 2. A run as root in a user's home (sudo -E) leaves nothing of root's behind, and the user's next run records.
+
+def sudo_scenario(world):
+    """`world` must live where an unprivileged user can reach it (see home_of_nobody)."""
+    subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(world.root)], check=True)
+    knife(world, "node", "list")  # as root, with the user's HOME
+    owned_by_root = [str(path) for path in world.home.rglob("*") if path.lstat().st_uid != NOBODY]
+    assert owned_by_root == []
+    assert world.endpoint.requests == []  # recorded nothing
+    knife(world, "node", "list", user=NOBODY)
+    world.endpoint.wait_for(1)
+    return Outcome(made=1)
+
+
+def world_for_nobody(root) -> World:
+    """A world an unprivileged user can reach: tests' own temporary folders are root's alone."""
+    os.chmod(root, 0o755)
+    world = World(Path(root), Endpoint())
+    world.install("--shell", "bash")
+    world.opt_in()
+    return world
+
+
+@pytest.fixture
+def home_of_nobody():
+    root = tempfile.mkdtemp(prefix="chefwrap-sudo-")
+    try:
+        world = world_for_nobody(root)
+        yield world
+        try:
+            world.wait_for_senders_to_finish(timeout=15)
+        finally:
+            stop_senders(world)
+            world.endpoint.close()
+    finally:
+        shutil.rmtree(root)
+
+
+def test_a_run_as_root_in_a_users_home_records_nothing_and_leaves_nothing_of_roots(home_of_nobody):
+    check_delivered(home_of_nobody, sudo_scenario(home_of_nobody))
+
+
+# 3. A deadline read back from disk is never trusted beyond the longest pause.
+
+def deadline_scenario(value):
+    def scenario(world):
+        deadline = {"a-day-ahead": f"{time.time() + DAY:.3f}"}.get(value, value)
+        write_pauses(world, f"{deadline} {time.time():.3f} {world.endpoint.url}\n")
+        knife(world, "node", "list")
+        return Outcome(made=1)
+
+    return scenario
+
+
+@pytest.mark.parametrize("value", ["a-day-ahead", "9e99", "inf", "nan"])
+def test_a_deadline_out_of_range_is_ignored_and_replaced(installed, value):
+    check_delivered(installed, deadline_scenario(value)(installed))
+    backoff = installed.chef / "chefwrap" / "backoff"
+    assert not backoff.exists() or installed.endpoint.url not in backoff.read_text()
+
+
+# 4. No damaged state file stops delivery or makes an event be sent twice.
+
+STATE_FILES = {
+    "sender-lock": "chefwrap/sender.lock",
+    "backoff": "chefwrap/backoff",
+    "session-lock": "chefwrap/session.lock",
+    "session": "TELEMETRY_SESSION_ID",
+    "ledger": "chefwrap/ledger.jsonl",
+    "sender-log": "chefwrap/sender.log",
+    "settings": "chefwrap/config.toml",
+    "context-cache": "chefwrap/context-cache",
+    "spool-record": "chefwrap/spool/00000000000000000001-00000000-0000-4000-8000-000000000000.json",
+}
+DAMAGES = {"directory": "a directory (not empty)", "fifo": "a FIFO", "huge": "a 12 MiB binary file"}
+
+
+def damage(path, kind):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "directory":
+        path.mkdir()
+        (path / "inside").write_bytes(b"x")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.write_bytes(os.urandom(12 * 1024 * 1024))
+
+
+def damaged_state_scenario(state_file, kind):
+    def scenario(world):
+        damage(world.chef / STATE_FILES[state_file], kind)
+        knife(world, "node", "list")
+        world.endpoint.wait_for(1)
+        world.wait_for_senders_to_finish()
+        knife(world, "role", "list")  # a second sender, after the first one touched the damaged file
+        return Outcome(made=2)
+
+    return scenario
+
+
+@pytest.mark.parametrize("kind", DAMAGES)
+@pytest.mark.parametrize("state_file", STATE_FILES)
+def test_a_damaged_state_file_never_stops_delivery_nor_duplicates(installed, state_file, kind):
+    check_delivered(installed, damaged_state_scenario(state_file, kind)(installed))
+    assert installed.spooled() == []
+
+
+# 5. A damaged record too large for the spool is skipped on its own, with a note.
+
+def oversized_record_scenario(world):
+    spool_events(world, world.endpoint.url, 5)
+    (world.spool / f"{time.time_ns():020d}-00000000-0000-4000-8000-00000000000d.json").write_bytes(os.urandom(3 * 1024 * 1024))
+    knife(world, "node", "list")
+    return Outcome(made=6)
+
+
+def test_an_oversized_damaged_record_is_skipped_alone_with_a_note(installed):
+    check_delivered(installed, oversized_record_scenario(installed))
+    assert sum("too large" in line for line in ledger.notes(installed.env())) == 1
+    assert installed.spooled() == []
+
+
+# 6. A relative HOME is made absolute once, in the shim.
+
+def relative_home_scenario(world):
+    knife(world, "node", "list", env=world.env(HOME=world.home.name), cwd=world.root)
+    return Outcome(made=1)
+
+
+def test_a_relative_home_is_resolved_once_in_the_shim(installed):
+    check_delivered(installed, relative_home_scenario(installed))
+    assert installed.spooled() == []
+    (report,) = installed.take_reports()
+    assert b"HOME=home" in [bytes.fromhex(entry) for entry in report["environment"]]  # the tool sees it as given
+
+
+# 8. After the clock is set back, new events still sort as the freshest.
+
+def clock_set_back_scenario(world):
+    """A full spool written before the clock went back a day; then a command."""
+    world.spool.mkdir(parents=True)
+    sanitized = sanitizer.sanitize("knife", ["node", "list"])
+    ahead = time.time_ns() + DAY * 10**9
+    for number in range(spool.MAX_EVENTS):
+        built = event.build(sanitized, 0, 1.0, event.new_uuid(), {})
+        record = f"{world.endpoint.url}\n{event.to_json(built)}".encode()
+        (world.spool / f"{ahead + number:020d}-{built['event_id']}.json").write_bytes(record)
+    knife(world, "role", "list")
+    return Outcome(made=spool.MAX_EVENTS)  # the oldest record made room for the new event
+
+
+def test_after_the_clock_is_set_back_new_events_are_still_the_freshest(installed):
+    check_delivered(installed, clock_set_back_scenario(installed), timeout=60)
+    commands = [each["payload"]["properties"]["command"] for each in installed.endpoint.events()]
+    assert commands[0] == "knife"  # the new event (`knife echo ...`) went first and was not the one dropped
+    assert commands.count("knife") == 1
+
+
+def test_the_spool_order_is_a_sequence_not_the_clock(world):
+    env = world.env()
+    world.spool.mkdir(parents=True)
+    ahead = time.time_ns() + DAY * 10**9
+    for number in range(spool.MAX_EVENTS - 1):
+        (world.spool / f"{ahead + number:020d}-{number:08d}-0000-4000-8000-000000000000.json").write_bytes(b"x\n{}")
+    (world.spool / "99999999999999999999-damaged.json").write_bytes(b"x\n{}")  # a damaged name: not trusted
+    spool.append(env, "aaaaaaaa-0000-4000-8000-000000000000", world.endpoint.url, "{}")
+    spool.append(env, "bbbbbbbb-0000-4000-8000-000000000000", world.endpoint.url, "{}")
+    names = spool.names(env)
+    assert len(names) == spool.MAX_EVENTS
+    assert [name[21:29] for name in names[1:3]] == ["bbbbbbbb", "aaaaaaaa"]  # after every trusted record
+    assert not any(name.startswith(f"{ahead:020d}-") for name in names)  # the oldest made room
+
+
+# At-least-once: a sender killed mid-post resends that event, with the same event_id, once.
+
+def killed_mid_post_scenario(world):
+    world.endpoint.then(Behaviour(kind="hang"))
+    knife(world, "node", "list")
+    world.endpoint.wait_for(1)
+    stop_senders(world)
+    knife(world, "role", "list")
+    world.endpoint.wait_for(3)
+    world.wait_for_senders_to_finish()
+    knife(world, "client", "list")
+    return Outcome(made=3, interrupted=1)
+
+
+def test_a_sender_killed_mid_post_resends_that_event_once(installed):
+    check_delivered(installed, killed_mid_post_scenario(installed))
+    first = installed.endpoint.requests[0].event["event_id"]
+    assert received(installed).count(first) == 2
+    assert installed.spooled() == []
+
+
+# Destinations that are not http(s) URLs are refused where they are configured.
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://telemetry.chef.io", "http://127.0.0.1:8080", "HTTPS://Example.COM/base/path", "http://[::1]:9000/", "http://collector_1.internal"],
+)
+def test_an_http_url_is_a_valid_destination(url):
+    assert settings.endpoint_problem(url) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "", "127.0.0.1:8080", "telemetry.chef.io", "ftp://example.com", "http://", "http:///events", "https://a b.example",
+        "https://example.com/?x=1", "https://example.com/#top", "https://user:secret@example.com", "https://example.com:99999",
+        "https://example.com:port", "http://exa\nmple.com", "https://ex\u00e4mple.com", "http://[::1", "javascript:alert(1)",
+    ],
+)
+def test_anything_else_is_refused_with_a_reason(url):
+    assert settings.endpoint_problem(url)
+
+
+def test_a_shim_records_nothing_for_a_destination_that_is_not_a_url(installed):
+    knife(installed, "node", "list", env=installed.env(CHEF_TELEMETRY_ENDPOINT="127.0.0.1:8080"))
+    assert installed.spooled() == [] and not installed.senders()
+
+
+def test_a_settings_file_naming_no_url_records_nothing(installed):
+    settings.write(installed.env(), endpoint="telemetry.example.com")
+    env = installed.env()
+    del env["CHEF_TELEMETRY_ENDPOINT"]
+    knife(installed, "node", "list", env=env)
+    assert installed.spooled() == [] and not installed.senders()
+    code, out, _ = installed.chefwrap("telemetry", "status", env=env)
+    assert code == 0
+    assert "is not a valid http(s) URL" in out and "config.toml" in out
+
+
+def test_status_and_enable_say_the_destination_is_refused(installed):
+    env = installed.env(CHEF_TELEMETRY_ENDPOINT="127.0.0.1:8080")
+    code, out, _ = installed.chefwrap("telemetry", "status", env=env)
+    assert code == 0
+    assert "127.0.0.1:8080 (from CHEF_TELEMETRY_ENDPOINT) is not a valid http(s) URL" in out
+    code, out, _ = installed.chefwrap("telemetry", "status", "--json", env=env)
+    assert "http://" in json.loads(out)["endpoint_problem"]
+
+    (installed.chef / "telemetry_opt_in").unlink()
+    code, out, err = installed.chefwrap("telemetry", "enable", env=env)
+    assert code == 2
+    assert "not a valid http(s) URL" in err and "CHEF_TELEMETRY_ENDPOINT" in err
+    assert not (installed.chef / "telemetry_opt_in").exists()  # refused: nothing changed
+
+
+# The scenarios benchmarks/faults.py runs: (name, scenario, needs a world an unprivileged user can reach).
+SCENARIOS = (
+    [(f"dead destination ({kind})", dead_destination_scenario(kind), False) for kind in DEAD_KINDS]
+    + [("another destination paused", paused_destination_scenario, False), ("sudo -E, then the user", sudo_scenario, True)]
+    + [(f"pause deadline {value.replace('-', ' ')}", deadline_scenario(value), False) for value in ("a-day-ahead", "9e99", "inf", "nan")]
+    + [(f"{STATE_FILES[name]} is {DAMAGES[kind]}", damaged_state_scenario(name, kind), False) for name in STATE_FILES for kind in DAMAGES]
+    + [
+        ("oversized damaged spool record", oversized_record_scenario, False),
+        ("relative HOME", relative_home_scenario, False),
+        ("clock set back a day, spool full", clock_set_back_scenario, False),
+        ("sender killed mid-post", killed_mid_post_scenario, False),
+    ]
+)
