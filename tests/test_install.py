@@ -241,22 +241,24 @@ def test_chefwrap_home_moves_everything(world):
     assert world.run([elsewhere / "shims" / "knife", "exit", "3"], env=env).returncode == 3
 
 
-def test_the_shim_falls_back_to_sh_for_an_interpreter_path_too_long_for_a_shebang(world):
+def test_the_shim_runs_a_python_whose_path_is_long_and_strange(world):
     from chefwrap.setup import shim_files
 
-    long_folder = world.root / ("x" * 60) / ("y $dollar `tick` \\ 60")
+    long_folder = world.root / ("x" * 60) / ("y $dollar `tick` \\ 'quote' 60")
     long_folder.mkdir(parents=True)
     python = long_folder / "python3"
     python.symlink_to(PYTHON)
     shim = world.shims / "knife"
     shim.parent.mkdir(parents=True)
-    shim.write_bytes(shim_files.render("knife", python=str(python)))
+    shim.write_bytes(shim_files.render("knife", world.shims, python=str(python)))
     shim.chmod(0o755)
-    assert shim.read_bytes().startswith(b"#!/bin/sh\n")
+    world.opt_in()
     result = world.run([shim, "exit", "8"], env=world.env(PYTHONWARNINGS="error"))
     assert (result.returncode, result.stderr) == (8, b"")
     report = world.take_report()
     assert report["argv"] == [b"exit".hex(), b"8".hex()]
+    (request,) = world.endpoint.wait_for(1)  # recorded: that Python ran it
+    assert request.event["payload"]["properties"]["command"] == "knife"
 
 
 def test_shell_detection_finds_the_shell_that_runs_install(world):
@@ -314,10 +316,10 @@ def test_a_shim_whose_chefwrap_was_removed_still_runs_the_real_tool(world):
 
     world.shims.mkdir(parents=True)
     shim = world.shims / "knife"
-    shim.write_bytes(shim_files.render("knife", package_parent=str(world.root / "gone")))
+    shim.write_bytes(shim_files.render("knife", world.shims, package_parent=str(world.root / "gone")))
     shim.chmod(0o755)
     result = world.run([shim, "exit", "6"])
-    assert (result.returncode, result.stderr) == (6, b"")
+    assert (result.returncode, result.stdout, result.stderr) == (6, b"", b"")
     assert world.take_report()["argv"] == [b"exit".hex(), b"6".hex()]
 
 

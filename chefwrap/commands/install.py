@@ -41,7 +41,7 @@ def plan(shell: str, tools: list, locations: Locations) -> list:
 
 def shim_changes(tools: list, locations: Locations) -> list:
     folder = locations.shims
-    wanted = [FileChange(folder / tool, read_or_none(folder / tool), shim_files.render(tool), mode=0o755) for tool in tools]
+    wanted = [FileChange(folder / tool, read_or_none(folder / tool), shim_files.render(tool, folder), mode=0o755) for tool in tools]
     unwanted = [
         FileChange(path, read_or_none(path), None) for tool, path in shim_files.installed(folder).items() if tool not in tools
     ]
