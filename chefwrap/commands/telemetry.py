@@ -112,7 +112,27 @@ FILLED_IN_LATER = "filled in once the command has run"
 
 
 def run(args, env) -> int:
-    return ACTIONS[args.action](args, env)
+    try:
+        return ACTIONS[args.action](args, env)
+    except OSError as problem:
+        cannot_change(problem, env)
+        return 1
+
+
+def cannot_change(problem: OSError, env) -> None:
+    """One line naming the file and what to do, then where the decision stands now."""
+    from chefwrap.setup.changes import meant
+
+    where = meant(problem.filename) if problem.filename else paths.chef_dir(env.variables)
+    env.error(
+        f"cannot change {where}: {problem.strerror or problem}. Check that you own {os.path.dirname(where) or where} "
+        "and may write to it (a command run with sudo may have left it root's)"
+    )
+    try:
+        actual = consent.decide(env.variables, interactive=True)
+        env.error(f"data sharing here is {STATES[actual.outcome]} ({actual.rule}" + (f": {actual.source})" if actual.source else ")"))
+    except OSError:
+        pass
 
 
 def preview(args, env) -> int:
@@ -142,6 +162,10 @@ def describe_dropped(dropped) -> str:
 
 def forget(args, env) -> int:
     """Ask each endpoint to erase the sessions sent to it, then forget them here."""
+    try:  # a lock file that cannot be opened would look like a busy sender
+        os.close(os.open(paths.sender_lock(env.variables), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+    except FileNotFoundError:
+        pass  # no state folder: nothing was recorded here
     try:
         outcome = erasure.forget(env.variables)
     except erasure.SenderBusy as problem:

@@ -96,6 +96,9 @@ def plan(locations: Locations) -> list:
         content = read_or_none(path)
         if content is not None and COMPLETION_MARKER in content:
             changes.append(FileChange(path, content, None))
+    record = read_or_none(locations.tools_record)
+    if record is not None:
+        changes.append(FileChange(locations.tools_record, record, None))
     return changes
 
 
