@@ -60,6 +60,9 @@ class World:
         self.signals = root / "signals"
         for folder in (self.home, self.tools, self.reports):
             folder.mkdir(parents=True)
+        # As in the home of anyone who has used fish: else fish's first prompt starts generating these in
+        # the background, a process that would outlive the test.
+        (self.home / ".local" / "share" / "fish" / "generated_completions").mkdir(parents=True)
         for tool in TOOLS:
             self.add_fake_tool(self.tools, tool)
 

@@ -128,7 +128,7 @@ def test_a_file_install_created_is_gone_after_uninstall(world):
     world.install("--shell", "zsh")
     assert (world.home / ".zshenv").exists() and (world.home / ".zshrc").exists()
     world.chefwrap("uninstall")
-    assert sorted(os.listdir(world.home)) == ["bin"]
+    assert sorted(os.listdir(world.home)) == [".local", "bin"]
 
 
 def test_a_file_install_created_but_the_user_added_to_stays(world):
@@ -141,12 +141,13 @@ def test_a_file_install_created_but_the_user_added_to_stays(world):
 
 
 def test_folders_install_made_go_but_the_users_own_stay(world):
-    (world.home / ".local" / "share").mkdir(parents=True)
+    share = world.home / ".local" / "share"
+    before = sorted(os.listdir(share))
     world.install("--shell", "bash")
-    assert (world.home / ".local" / "share" / "bash-completion" / "completions" / "chefwrap").exists()
+    assert (share / "bash-completion" / "completions" / "chefwrap").exists()
     world.chefwrap("uninstall")
     assert os.listdir(world.home / ".local") == ["share"]
-    assert os.listdir(world.home / ".local" / "share") == []
+    assert sorted(os.listdir(share)) == before
 
 
 def test_uninstall_leaves_the_data_sharing_decision_alone(debian_home):
@@ -440,3 +441,16 @@ def test_telemetry_changes_on_an_unwritable_chef_folder_say_so_in_one_line(world
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 1, result.stdout + result.stderr
     assert "cannot" in result.stderr and str(chef) in result.stderr
+
+
+def test_uninstall_with_an_unwritable_startup_file_says_what_is_left(debian_home):
+    debian_home.install("--shell", "bash")
+    bashrc = debian_home.home / ".bashrc"
+    bashrc.chmod(0o444)
+    result = subprocess.run(drop_root_powers() + [PYTHON, "-m", "chefwrap", "uninstall"], env=debian_home.env(), capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "uninstalled" not in result.stdout
+    assert f"cannot write {bashrc}: Permission denied" in result.stderr
+    assert "Delete the lines from '# >>> chefwrap >>>' to '# <<< chefwrap <<<' in ~/.bashrc by hand." in result.stderr
+    assert "not done: ~/.bashrc; chefwrap is only partly uninstalled" in result.stderr
+    assert not (debian_home.shims / "knife").exists() and BEGIN not in (debian_home.home / ".profile").read_bytes()

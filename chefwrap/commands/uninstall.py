@@ -47,7 +47,11 @@ def run(args, env) -> int:
                 "To have them erased, reinstall and run `chefwrap telemetry forget`; otherwise delete it."
             )
         env.say("Run `hash -r` (bash, zsh) or open a new shell so this one forgets the shims.")
-    return 1 if failed else 0
+        return 0
+    home = locations.home
+    undone = [display(getattr(item, "path", item), home) for item in failed]
+    env.error(f"not done: {', '.join(undone)}; chefwrap is only partly uninstalled: run `chefwrap uninstall` again once that is fixed")
+    return 1
 
 
 def sent_sessions(env) -> int:

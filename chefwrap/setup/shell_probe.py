@@ -191,11 +191,37 @@ def run(mode: Mode, program: str, tools: list, env: dict, home: Path, nonce: str
 
 
 def end_the_rest(session):
-    """What the shell left running in its session (an ssh-agent, say) goes with it."""
+    """What the shell left running in its session goes with it (a job a start-up file put in the
+    background, fish's first-run completion generator): its process group, then anything else whose
+    session it is."""
     try:
         os.killpg(session, signal.SIGKILL)
     except OSError:
         pass
+    for pid in in_session(session):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def in_session(session) -> list:
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stream:
+                stat = stream.read()
+            if int(stat[stat.rindex(b")") + 2 :].split()[3]) == session:
+                found.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
 
 
 def describe_status(code: int) -> str:

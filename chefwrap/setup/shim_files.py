@@ -84,3 +84,9 @@ def is_sh_front_end(path: Path) -> bool:
             return stream.read(10) == b"#!/bin/sh\n" and CURRENT_PYTHON.search(stream.read(8192).decode("utf-8", "replace")) is not None
     except OSError:
         return False
+
+
+def needing_refresh(shims_folder: Path) -> list:
+    """The tools whose shims this chefwrap, on this Python, would write differently (an older chefwrap's,
+    or one whose Python is gone): `chefwrap install` refreshes them."""
+    return [tool for tool, path in installed(shims_folder).items() if not is_current(path, tool)]
