@@ -8,6 +8,8 @@ shimmed call back to back, in random order, and the report gives the median of t
 differences. Bypassed or opted out, the shim's sh front end execs the tool and no Python starts. With
 telemetry on, every run goes through Python: it sanitizes, builds and spools its event, and wakes the
 sender unless one is running or delivery is pausing after failures, as it is against a dead endpoint.
+Last, the sh front end's own share of a recorded run: the shim paired with a shim as chefwrap 0.1 wrote
+them (`#!python -IS`, straight into the same Python code), against the unreachable endpoint.
 """
 
 import argparse
@@ -21,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 from chefwrap.environment import Environment  # noqa: E402
 from chefwrap.main import main  # noqa: E402
@@ -98,7 +101,17 @@ def build_world(root: Path) -> dict:
         raise SystemExit("chefwrap install failed")
     (home / ".chef").mkdir()
     (home / ".chef" / "telemetry_opt_in").write_bytes(b"")
-    return {"env": env, "direct": [str(tools / "knife"), "node", "list"], "shim": [f"{home}/.chefwrap/shims/knife", "node", "list"]}
+    old = root / "chefwrap-0.1-shims" / "knife"
+    old.parent.mkdir()
+    template = (REPO / "tests" / "shim-0.1.0.template").read_text()
+    old.write_text(template.format(interpreter_line=f"#!{sys.executable} -IS", version="0.1.0", package_parent=repr(str(REPO)), tool="'knife'"))
+    old.chmod(0o755)
+    return {
+        "env": env,
+        "direct": [str(tools / "knife"), "node", "list"],
+        "shim": [f"{home}/.chefwrap/shims/knife", "node", "list"],
+        "old shim": [str(old), "node", "list"],
+    }
 
 
 def stop_senders(root: Path):
@@ -131,6 +144,13 @@ def main_benchmark():
                 f"{name:<48} {statistics.median(direct):7.2f}ms {statistics.median(shim):7.2f}ms "
                 f"{statistics.median(added):13.2f}ms {percentile(added, 0.9):10.2f}ms"
             )
+        env = dict(world["env"], CHEF_TELEMETRY_ENDPOINT=f"http://127.0.0.1:{closed_port()}")
+        old, new, added = paired(world["old shim"], world["shim"], env, args.runs)
+        stop_senders(Path(root))
+        print(
+            f"{'sh front end, recorded (against a 0.1 shim)':<48} {statistics.median(old):7.2f}ms {statistics.median(new):7.2f}ms "
+            f"{statistics.median(added):13.2f}ms {percentile(added, 0.9):10.2f}ms"
+        )
 
 
 if __name__ == "__main__":

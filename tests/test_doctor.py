@@ -5,6 +5,7 @@ shell, run as its start-up files run it."""
 import shutil
 import subprocess
 
+import psutil
 import pytest
 
 from chefwrap.setup import shim_files
@@ -211,3 +212,11 @@ def test_a_shell_that_never_finishes_starting_is_reported(debian, monkeypatch):
     code, out, err = doctor(debian)
     assert code == 1
     assert "could not check an interactive bash (a terminal window): it did not finish within 2 s" in out
+
+
+def test_what_a_start_up_file_leaves_running_is_ended_with_its_shell(debian):
+    bashrc = debian.home / ".bashrc"
+    bashrc.write_bytes(bashrc.read_bytes() + b"(sleep 3217 >/dev/null 2>&1 &)\n")
+    code, out, err = doctor(debian)
+    assert code == 0, out
+    assert not [process for process in psutil.process_iter(["cmdline"]) if process.info["cmdline"] == ["sleep", "3217"]]

@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +84,6 @@ PROBES = {
 HOOK_REPORT = "printf '%s\\t-hook\\t%s\\t\\n' @NONCE@ $__chefwrap_h"
 # What each shell calls a file found on PATH.
 FILE_KINDS = {"file", "command"}
-SHELL_PROGRAMS = {"bash": "bash", "zsh": "zsh", "fish": "fish", "sh": "sh"}
 
 
 @dataclass
@@ -91,7 +91,7 @@ class Culprit:
     file: str  # as the shell named it; "" when the shell could not tell
     line: int
     text: str  # the line itself, when the file can be read
-    folder: str  # the folder it put ahead of the shims
+    folder: str = ""  # the folder it put ahead of the shims
 
 
 @dataclass
@@ -119,18 +119,16 @@ def is_shim_of(path, shim) -> bool:
         return False
 
 
-def check(shell: str, tools: list, shims: Path, env: dict, home: Path, trace: bool = True) -> list:
-    """An Outcome for each kind of `shell`, its shells run side by side; with `trace`, the line that put
-    another folder first is looked for wherever a tool does not run its shim."""
-    program = shutil.which(SHELL_PROGRAMS[shell], path=env.get("PATH") or os.defpath)
+def check(shell: str, tools: list, shims: Path, env: dict, home: Path) -> list:
+    """An Outcome for each kind of `shell` (none when it is not installed), its shells run side by side;
+    wherever a tool does not run its shim, the line that put another folder first is looked for."""
+    program = shutil.which(shell, path=env.get("PATH") or os.defpath)
     if program is None:
         return []
     base = probe_environment(env, shims)
     with ThreadPoolExecutor(max_workers=len(MODES[shell])) as pool:
         outcomes = list(pool.map(lambda mode: ask(mode, program, tools, base, home), MODES[shell]))
-    if trace:
-        with ThreadPoolExecutor(max_workers=len(MODES[shell])) as pool:
-            list(pool.map(lambda outcome: find_culprits(outcome, program, tools, shims, base, home), outcomes))
+        list(pool.map(lambda outcome: find_culprits(outcome, program, tools, shims, base, home), outcomes))
     return outcomes
 
 
@@ -170,7 +168,8 @@ def probe_script(mode: Mode, tools: list, nonce: str) -> str:
 
 
 def run(mode: Mode, program: str, tools: list, env: dict, home: Path, nonce: str):
-    """The shell's CompletedProcess, or a sentence saying why there is none."""
+    """The shell's CompletedProcess, or a sentence saying why there is none. Whatever the shell left
+    running in its session is ended before the shell is reaped, so its pid cannot have been reused."""
     argv = [program, *mode.flags, "-c", probe_script(mode, tools, nonce)]
     env = dict(env, **dict(mode.extra_env))
     cwd = home if home.is_dir() else tempfile.gettempdir()
@@ -180,24 +179,35 @@ def run(mode: Mode, program: str, tools: list, env: dict, home: Path, nonce: str
         )
     except OSError as error:
         return f"it could not be started ({error.strerror})"
-    try:
-        stdout, stderr = process.communicate(timeout=TIME_LIMIT)
-    except subprocess.TimeoutExpired:
+    with ThreadPoolExecutor(max_workers=2) as readers:
+        stdout, stderr = readers.submit(process.stdout.read), readers.submit(process.stderr.read)
+        finished = wait_unreaped(process.pid, TIME_LIMIT)
         end_the_rest(process.pid)
-        process.communicate()
+        output, errors = stdout.result(), stderr.result()
+    process.stdout.close()
+    process.stderr.close()
+    process.wait()
+    if not finished:
         return f"it did not finish within {TIME_LIMIT:.0f} s: does a start-up file wait for input, or start another program?"
-    end_the_rest(process.pid)
-    return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+    return subprocess.CompletedProcess(argv, process.returncode, output, errors)
+
+
+def wait_unreaped(pid: int, limit: float) -> bool:
+    """Wait up to `limit` seconds for the process to end, leaving it to be reaped; True if it ended."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return True
+        except ChildProcessError:
+            return True
+        time.sleep(0.005)
+    return False
 
 
 def end_the_rest(session):
-    """What the shell left running in its session goes with it (a job a start-up file put in the
-    background, fish's first-run completion generator): its process group, then anything else whose
-    session it is."""
-    try:
-        os.killpg(session, signal.SIGKILL)
-    except OSError:
-        pass
+    """What the shell left in its session goes with it (a job a start-up file put in the background,
+    fish's first-run completion generator), the shell too if it is still running."""
     for pid in in_session(session):
         try:
             os.kill(pid, signal.SIGKILL)
@@ -319,7 +329,7 @@ def culprit_for(tool: str, events: list, after_changes: bool, shims: Path, home:
         return None
     event = statement_of(events, chosen)
     file = expand_home(event.file, home)
-    return Culprit(file, event.line, line_of(file, event.line), "")
+    return Culprit(file, event.line, line_of(file, event.line))
 
 
 def statement_of(events: list, index: int) -> Event:
