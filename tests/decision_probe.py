@@ -14,13 +14,16 @@ from chefwrap.shim import ci, launcher  # noqa: E402
 
 
 def verdict(tool, args):
-    """launcher.run's decisions, in its order: bypass, the `chef telemetry` noun, then the decision."""
+    """launcher.run's decisions, in its order: bypass, the `chef telemetry` noun, `chef shell-init`, then
+    the decision."""
     argv = [os.fsencode(tool)] + [os.fsencode(arg) for arg in args]
     env = launcher.caller_environment()
     if ci.is_set(env.get(b"CHEFWRAP_BYPASS")):
         return exec_with(env)
     if tool == "chef" and argv[1:2] == [b"telemetry"]:
         return {"outcome": "python"}
+    if launcher.is_shell_plumbing(tool, argv):
+        return exec_with(env)
     recording, tool_env = launcher.decide(env)
     return {"outcome": "python"} if recording else exec_with(tool_env)
 

@@ -186,6 +186,8 @@ def scenarios():
         ("chef-telemetry-bypassed", {"CHEFWRAP_BYPASS": "1"}, [], "home", ["chef", "telemetry", "status"]),
         ("chef-telemetry-debug-opted-out", {"CHEF_TELEMETRY_DEBUG": "1", "DO_NOT_TRACK": "1"}, [], "home", ["chef", "generate"]),
         ("stale-pwd", {"PWD": "{root}/elsewhere"}, ["elsewhere/.chef/telemetry_opt_out"], "home", ["knife"]),
+        ("chef-shell-init-opted-in", {}, ["home/.chef/telemetry_opt_in"], "home", ["chef", "shell-init", "bash"]),
+        ("chef-shell-init-debug", {"CHEF_TELEMETRY_DEBUG": "1"}, ["home/.chef/telemetry_opt_in"], "home", ["chef", "shell-init", "zsh"]),
     ]
     return found
 
@@ -197,6 +199,7 @@ FAST = {f"{variable}-{VALUES.index(value)}" for variable in ("CHEFWRAP_BYPASS", 
 FAST |= {f"CHEF_TELEMETRY_OPT_OUT-{index}" for index in range(len(VALUES))}
 FAST |= {f"debug-{VALUES.index(value)}" for value in SURELY_UNSET}
 FAST |= {"repository-here", "repository-above", "repository-a-folder", "repository-root", "user", "chef-home", "chef-home-empty"}
+FAST |= {"chef-shell-init-opted-in", "chef-shell-init-debug"}
 FAST |= {"opted-in-and-out", "chef-home-not-home", "undecided", "do-not-track-and-opted-out", "bypass-and-do-not-track", "chef-telemetry-bypassed", "stale-pwd"}
 
 

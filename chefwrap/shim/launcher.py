@@ -70,7 +70,7 @@ def run(tool, args):
     if real is None:
         complain(tool, "not found on PATH after the chefwrap shims")
         os._exit(NOT_FOUND)
-    if bypassed or called_by_another_shim():
+    if bypassed or is_shell_plumbing(tool, argv) or called_by_another_shim():
         exec_real_tool(tool, real, argv, env)
     recording, tool_env = decide(env)
     if not recording:
@@ -78,6 +78,12 @@ def run(tool, args):
     status, duration_ms = run_and_wait(tool, real, argv, tool_env)
     hand_off(Run(tool, argv[1:], exit_code_of(status), duration_ms, env, real))
     exit_like(status)
+
+
+def is_shell_plumbing(tool, argv):
+    """`chef shell-init`: start-up files run it at every shell start, nobody types it. It is never
+    recorded, and the sh front end execs it without starting Python."""
+    return tool == "chef" and argv[1:2] == [b"shell-init"]
 
 
 def answer_telemetry_noun(args):
