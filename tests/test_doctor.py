@@ -85,8 +85,10 @@ def test_a_stale_shim(debian):
     assert code == 1
     assert "the kitchen shim was written by another chefwrap or Python" in out
     assert "refresh" in out
+    assert shim_files.needing_refresh(debian.shims) == ["kitchen"]
     debian.install("--shell", "bash", env=debian.login_env())
     assert doctor(debian)[0] == 0
+    assert shim_files.needing_refresh(debian.shims) == []
 
 
 def test_shims_whose_python_is_gone(debian):

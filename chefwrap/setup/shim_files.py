@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import chefwrap
-from chefwrap import files
 from chefwrap.resources import read_text
 from chefwrap.setup.startup_files import sh_quote
 from chefwrap.shim.real_tool import is_shim
@@ -33,12 +32,6 @@ def render(tool: str, shims_folder, python: str = None, package_parent: str = No
     for placeholder, value in values.items():
         text = text.replace(placeholder, value)
     return text.encode()
-
-
-def write(shims_folder: Path, tool: str) -> Path:
-    path = shims_folder / tool
-    files.write_atomically(path, render(tool, shims_folder), mode=0o755)
-    return path
 
 
 def installed(shims_folder: Path) -> dict:
@@ -88,5 +81,5 @@ def is_sh_front_end(path: Path) -> bool:
 
 def needing_refresh(shims_folder: Path) -> list:
     """The tools whose shims this chefwrap, on this Python, would write differently (an older chefwrap's,
-    or one whose Python is gone): `chefwrap install` refreshes them."""
+    or one whose Python is gone), for `chefwrap telemetry status` to say: `chefwrap install` refreshes them."""
     return [tool for tool, path in installed(shims_folder).items() if not is_current(path, tool)]
