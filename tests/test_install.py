@@ -178,9 +178,12 @@ def test_an_unwritable_startup_file_gets_exact_lines_to_add_by_hand(debian_home)
     assert result.returncode == 1
     assert bashrc.read_bytes() == before
     assert f"cannot write {bashrc}: Permission denied" in result.stderr
-    block = [line for line in (debian_home.home / ".profile").read_text().splitlines()]
-    block = block[block.index(BEGIN.decode()) : block.index(END.decode()) + 1]
-    assert "\n".join(block) in result.stderr
+    from chefwrap.environment import Environment
+    from chefwrap.paths import Locations
+    from chefwrap.setup.startup_files import render_block
+
+    block = render_block("bash", Locations.of(Environment(debian_home.env())))
+    assert b"\n".join(block).decode() in result.stderr
     assert (debian_home.shims / "knife").exists()  # everything else was done
 
 

@@ -57,9 +57,10 @@ def shim_changes(tools: list, locations: Locations) -> list:
 
 
 def startup_file_changes(shell: str, locations: Locations) -> list:
-    block = startup_files.render_block(shell, locations)
     changes = []
     for path in locations.startup_files(shell):
+        # ~/.profile is read by every sh-like login shell (dash, ksh): it gets a block in plain sh.
+        block = startup_files.render_block("sh" if path.name == ".profile" else shell, locations)
         before = read_startup_file(path)
         after = startup_files.with_block(before, block, before_non_interactive_return=path.name == ".bashrc")
         changes.append(FileChange(path, before, after, by_hand=by_hand(path, block, locations)))

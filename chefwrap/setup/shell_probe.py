@@ -207,12 +207,30 @@ def wait_unreaped(pid: int, limit: float) -> bool:
 
 def end_the_rest(session):
     """What the shell left in its session goes with it (a job a start-up file put in the background,
-    fish's first-run completion generator), the shell too if it is still running."""
+    fish's first-run completion generator), the shell too if it is still running; waits a moment for
+    them to be gone."""
+    ended = []
     for pid in in_session(session):
         try:
             os.kill(pid, signal.SIGKILL)
+            ended.append(pid)
         except OSError:
             pass
+    deadline = time.monotonic() + 2.0
+    while ended and time.monotonic() < deadline:
+        ended = [pid for pid in ended if still_running(pid)]
+        if ended:
+            time.sleep(0.005)
+
+
+def still_running(pid) -> bool:
+    """Not gone yet, nor a zombie waiting for its parent."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stream:
+            stat = stream.read()
+    except OSError:
+        return False
+    return stat[stat.rindex(b")") + 2 : stat.rindex(b")") + 3] != b"Z"
 
 
 def in_session(session) -> list:

@@ -50,6 +50,8 @@ def block_body(shell: str, locations: Locations) -> list:
     if shell == "fish":
         return fish_body(shims)
     lines = posix_hook(shims) + [HOOK]
+    if shell == "sh":
+        return lines
     if shell == "zsh":
         completions = sh_quote(str(locations.zsh_completions))
         return lines + [
