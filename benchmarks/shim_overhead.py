@@ -5,8 +5,11 @@
 A throw-away HOME gets `chefwrap install` and an opt-in; the "real" knife is a copy of /bin/true, so
 the figures are the shim's own cost and nothing of the tool's. Each round runs the direct call and the
 shimmed call back to back, in random order, and the report gives the median of the per-round
-differences. With telemetry on, every run sanitizes, builds and spools its event, and wakes the sender
-unless one is running or delivery is pausing after failures, as it is against a dead endpoint.
+differences. Bypassed or opted out, the shim's sh front end execs the tool and no Python starts. With
+telemetry on, every run goes through Python: it sanitizes, builds and spools its event, and wakes the
+sender unless one is running or delivery is pausing after failures, as it is against a dead endpoint.
+Last, the sh front end's own share of a recorded run: the shim paired with a shim as chefwrap 0.1 wrote
+them (`#!python -IS`, straight into the same Python code), against the unreachable endpoint.
 """
 
 import argparse
@@ -20,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 from chefwrap.environment import Environment  # noqa: E402
 from chefwrap.main import main  # noqa: E402
@@ -72,11 +76,15 @@ class HangingEndpoint:
 def scenarios(root: Path):
     """name -> extra environment."""
     hanging = HangingEndpoint()
+    opted_out = root / "opted-out"
+    (opted_out / ".chef").mkdir(parents=True)
+    (opted_out / ".chef" / "telemetry_opt_out").write_bytes(b"")
     return {
-        "bypass (CHEFWRAP_BYPASS=1: the shim execs the tool)": {"CHEFWRAP_BYPASS": "1"},
-        "telemetry off (opted out: the shim execs the tool)": {"CHEF_TELEMETRY_OPT_OUT": "1"},
-        "telemetry on, endpoint unreachable (connection refused)": {"CHEF_TELEMETRY_ENDPOINT": f"http://127.0.0.1:{closed_port()}"},
-        "telemetry on, endpoint hanging (accepts, never answers)": {"CHEF_TELEMETRY_ENDPOINT": hanging.url},
+        "bypass (CHEFWRAP_BYPASS=1)": {"CHEFWRAP_BYPASS": "1"},
+        "off: CHEF_TELEMETRY_OPT_OUT=1": {"CHEF_TELEMETRY_OPT_OUT": "1"},
+        "off: ~/.chef/telemetry_opt_out": {"CHEF_HOME": str(opted_out)},
+        "on, endpoint unreachable (connection refused)": {"CHEF_TELEMETRY_ENDPOINT": f"http://127.0.0.1:{closed_port()}"},
+        "on, endpoint hanging (accepts, never answers)": {"CHEF_TELEMETRY_ENDPOINT": hanging.url},
     }
 
 
@@ -93,7 +101,17 @@ def build_world(root: Path) -> dict:
         raise SystemExit("chefwrap install failed")
     (home / ".chef").mkdir()
     (home / ".chef" / "telemetry_opt_in").write_bytes(b"")
-    return {"env": env, "direct": [str(tools / "knife"), "node", "list"], "shim": [f"{home}/.chefwrap/shims/knife", "node", "list"]}
+    old = root / "chefwrap-0.1-shims" / "knife"
+    old.parent.mkdir()
+    template = (REPO / "tests" / "shim-0.1.0.template").read_text()
+    old.write_text(template.format(interpreter_line=f"#!{sys.executable} -IS", version="0.1.0", package_parent=repr(str(REPO)), tool="'knife'"))
+    old.chmod(0o755)
+    return {
+        "env": env,
+        "direct": [str(tools / "knife"), "node", "list"],
+        "shim": [f"{home}/.chefwrap/shims/knife", "node", "list"],
+        "old shim": [str(old), "node", "list"],
+    }
 
 
 def stop_senders(root: Path):
@@ -115,7 +133,7 @@ def main_benchmark():
     with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as root:
         world = build_world(Path(root))
         print(f"{args.runs} paired runs on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-        print(f"{'scenario':<55} {'direct':>8} {'shim':>8} {'added (median)':>15} {'added (p90)':>12}")
+        print(f"{'scenario':<48} {'direct':>8} {'shim':>8} {'added (median)':>15} {'added (p90)':>12}")
         for name, extra in scenarios(Path(root)).items():
             env = dict(world["env"], **extra)
             for _ in range(10):  # warm the page cache and the .pyc files
@@ -123,9 +141,16 @@ def main_benchmark():
             direct, shim, added = paired(world["direct"], world["shim"], env, args.runs)
             stop_senders(Path(root))
             print(
-                f"{name:<55} {statistics.median(direct):7.2f}ms {statistics.median(shim):7.2f}ms "
+                f"{name:<48} {statistics.median(direct):7.2f}ms {statistics.median(shim):7.2f}ms "
                 f"{statistics.median(added):13.2f}ms {percentile(added, 0.9):10.2f}ms"
             )
+        env = dict(world["env"], CHEF_TELEMETRY_ENDPOINT=f"http://127.0.0.1:{closed_port()}")
+        old, new, added = paired(world["old shim"], world["shim"], env, args.runs)
+        stop_senders(Path(root))
+        print(
+            f"{'sh front end, recorded (against a 0.1 shim)':<48} {statistics.median(old):7.2f}ms {statistics.median(new):7.2f}ms "
+            f"{statistics.median(added):13.2f}ms {percentile(added, 0.9):10.2f}ms"
+        )
 
 
 if __name__ == "__main__":

@@ -14,12 +14,30 @@ COMMAND_MODULES = {
 }
 
 
+# The commands that read or write under the home folder.
+HOME_COMMANDS = ("install", "uninstall", "doctor", "telemetry")
+
+
 def main(argv=None, env: Environment = None) -> int:
     env = env or Environment()
     args = parser().parse_args(argv)
     from importlib import import_module
 
-    return import_module(COMMAND_MODULES[args.command]).run(args, env)
+    if args.command in HOME_COMMANDS:
+        from chefwrap.paths import unusable_home
+
+        problem = unusable_home(env.variables)
+        if problem:
+            env.error(problem)
+            return 2
+    command = import_module(COMMAND_MODULES[args.command])
+    try:
+        return command.run(args, env)
+    except OSError as problem:  # a file or folder no command expected to be unusable: one line, never a traceback
+        from chefwrap.setup.changes import describe
+
+        env.error(f"{describe(problem)}; nothing more was done")
+        return 1
 
 
 def run() -> None:

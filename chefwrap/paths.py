@@ -71,6 +71,24 @@ def context_cache(env) -> str:
     return os.path.join(own_dir(env), "context-cache")
 
 
+# Folders chefwrap writes under when they are set: each must be an absolute path.
+MUST_BE_ABSOLUTE = ("HOME", "CHEF_HOME", "CHEFWRAP_HOME", "ZDOTDIR")
+
+
+def unusable_home(env):
+    """A sentence saying why chefwrap will not write under the home folder `env` names, or None.
+
+    An empty HOME would put ~/.bashrc at /.bashrc; a relative one, wherever the command happens to run.
+    """
+    if env.get("HOME") == "":
+        return "HOME is empty: set it to your home folder (an absolute path, such as /home/you) and run chefwrap again"
+    for name in MUST_BE_ABSOLUTE:
+        value = env.get(name)
+        if value and not os.path.isabs(os.path.expanduser(value) if name != "HOME" else value):
+            return f"{name} is a relative path ({value!r}): set it to an absolute path and run chefwrap again"
+    return None
+
+
 class Locations:
     """Where install puts the shims, and which start-up and completion files each shell reads (as Paths).
 
@@ -94,13 +112,16 @@ class Locations:
         def path(value, default):
             return Path(value).expanduser() if value else default
 
+        def xdg(value, default):  # the XDG specification: a relative path is invalid, and ignored
+            return Path(value) if value and os.path.isabs(value) else default
+
         home = env.home
         return cls(
             home=home,
             chefwrap_home=path(env.get("CHEFWRAP_HOME"), home / ".chefwrap"),
             zdotdir=path(env.get("ZDOTDIR"), home),
-            config_home=path(env.get("XDG_CONFIG_HOME"), home / ".config"),
-            data_home=path(env.get("XDG_DATA_HOME"), home / ".local" / "share"),
+            config_home=xdg(env.get("XDG_CONFIG_HOME"), home / ".config"),
+            data_home=xdg(env.get("XDG_DATA_HOME"), home / ".local" / "share"),
         )
 
     @property
@@ -110,6 +131,11 @@ class Locations:
     @property
     def zsh_completions(self):
         return self.chefwrap_home / "completions" / "zsh"
+
+    @property
+    def tools_record(self):
+        """The tools install was asked to wrap, one a line, for doctor to check."""
+        return self.chefwrap_home / "tools"
 
     @property
     def made_folders_record(self):

@@ -32,7 +32,7 @@ if [ -n "$FAKE_TOOL_REPORTS" ]; then
     done < /proc/$$/status > "$FAKE_TOOL_REPORTS/$$.signals"
     cat /proc/$$/environ > "$FAKE_TOOL_REPORTS/$$.environ"
 fi
-exec '{python}' '{fake}' "${{0##*/}}" "$@"
+exec '{python}' '{fake}' "$0" "$@"
 """
 
 
@@ -60,12 +60,35 @@ class World:
         self.signals = root / "signals"
         for folder in (self.home, self.tools, self.reports):
             folder.mkdir(parents=True)
+        # As in the home of anyone who has used fish: else fish's first prompt starts generating these in
+        # the background, a process that would outlive the test.
+        (self.home / ".local" / "share" / "fish" / "generated_completions").mkdir(parents=True)
         for tool in TOOLS:
             self.add_fake_tool(self.tools, tool)
 
     @property
     def shims(self) -> Path:
         return self.home / ".chefwrap" / "shims"
+
+    def add_workstation(self) -> Path:
+        """Chef Workstation as its installer lays it out, under this world's root instead of /: the tools
+        in opt/chef-workstation/bin, whose chef prints a real `chef shell-init`. The installer links them
+        from /usr/bin, which login shells cannot lose; here the links are in ~/bin, which Debian's
+        ~/.profile puts on PATH."""
+        omnibus = self.root / "opt" / "chef-workstation"
+        for folder in (omnibus / "bin", omnibus / "embedded" / "bin"):
+            folder.mkdir(parents=True)
+        for tool in TOOLS:
+            self.add_fake_tool(omnibus / "bin", tool)
+            (self.tools / tool).unlink()
+            (self.tools / tool).symlink_to(omnibus / "bin" / tool)
+        return omnibus
+
+    def login_env(self, **extra) -> dict:
+        """The environment a new login gets: the system PATH (with the Workstation's links), no shims."""
+        env = self.env(**extra)
+        env["PATH"] = f"{self.tools}:/usr/local/bin:/usr/bin:/bin"
+        return env
 
     @staticmethod
     def add_fake_tool(folder: Path, tool: str) -> Path:

@@ -2,9 +2,11 @@
 
 Installed by the tests as a small sh script (see conftest.FAKE_TOOL_SCRIPT) that records, before Python
 can change them, the environment and signal dispositions the tool was started with, and then execs
-`python fake_tool.py TOOL ARGS...`. Reports go to $FAKE_TOOL_REPORTS/<pid>.json, so a test can compare a
+`python fake_tool.py /path/to/TOOL ARGS...`. Reports go to $FAKE_TOOL_REPORTS/<pid>.json, so a test can compare a
 direct call with one through a shim.
-Actions: exit N | echo TEXT | stderr TEXT | cat | die SIGNAL | nested | wait-signals | trap-int CODE | sleep SECONDS
+Actions: exit N | echo TEXT | stderr TEXT | cat | die SIGNAL | nested | wait-signals | trap-int CODE | sleep SECONDS,
+and `chef shell-init SHELL`, printing what Chef Workstation's prints (chef-cli's command/shell_init.rb
+and helpers.rb omnibus_env), for the Workstation whose bin folder holds this fake.
 """
 
 import json
@@ -38,7 +40,7 @@ def report():
         return
     signals = recorded_by_the_script(folder, "signals")
     data = {
-        "tool": sys.argv[1],
+        "tool": os.path.basename(sys.argv[1]),
         "argv": [os.fsencode(arg).hex() for arg in sys.argv[2:]],
         "pid": os.getpid(),
         "ppid": os.getppid(),
@@ -93,9 +95,46 @@ def wait_for_signals(keep=()):
     sys.exit(99)
 
 
+CHEF_COMMANDS = "exec env gem generate shell-init install update push push-archive show-policy diff export clean-policy-revisions "
+CHEF_COMMANDS += "clean-policy-cookbooks delete-policy-group delete-policy undelete describe-cookbook verify"
+RUBY_ABI = "3.1.0"
+
+
+def shell_init(omnibus_root, shell):
+    """What `chef shell-init SHELL` prints: PATH with the Workstation's bin, the user's gem bin and the
+    embedded bin first (then the caller's PATH, duplicates dropped), the gem variables, the completion."""
+    user_gems = os.path.join(os.path.expanduser("~"), ".chefdk", "gem", "ruby", RUBY_ABI)
+    gem_root = os.path.join(omnibus_root, "embedded", "lib", "ruby", "gems", RUBY_ABI)
+    path = [os.path.join(omnibus_root, "bin"), os.path.join(user_gems, "bin"), os.path.join(omnibus_root, "embedded", "bin")]
+    path += os.environ.get("PATH", "").split(":")
+    variables = {"PATH": ":".join(dict.fromkeys(path)), "GEM_ROOT": gem_root, "GEM_HOME": user_gems, "GEM_PATH": f"{user_gems}:{gem_root}"}
+    lines = []
+    for name, value in variables.items():
+        if shell == "fish":
+            value = '" "'.join(value.split(":")) if name == "PATH" else value
+            lines.append(f'set -gx {name} "{value}"' + (" 2>/dev/null;" if name == "PATH" else ";"))
+        else:
+            lines.append(f'export {name}="{value}"')
+    if shell == "bash":
+        lines += ["_chef_comp() {", f'    local COMMANDS="{CHEF_COMMANDS}"', '    COMPREPLY=($(compgen -W "$COMMANDS" -- ${COMP_WORDS[COMP_CWORD]} ))', "}", "complete -F _chef_comp chef"]
+    elif shell == "zsh":
+        described = "\n".join(f"    '{command}:{command} command'" for command in CHEF_COMMANDS.split())
+        lines += ["function _chef() {", "", "  local -a _1st_arguments", "  _1st_arguments=(", described, "  )", "", "  _arguments \\"]
+        lines += ["    '(-v --version)'{-v,--version}'[version information]' \\", "    '*:: :->subcmds' && return 0", ""]
+        lines += ["  if (( CURRENT == 1 )); then", '    _describe -t commands "chef subcommand" _1st_arguments', "    return", "  fi", "}", "", "compdef _chef chef", ""]
+    elif shell == "fish":
+        lines += ["", "# Fish Shell command-line completions for Chef Infra", "", f"set -l chef_commands {CHEF_COMMANDS};", ""]
+        lines += [f'complete -c chef -f -n "not __fish_seen_subcommand_from $chef_commands" -a {command} -d "{command}";' for command in CHEF_COMMANDS.split()]
+    print("\n".join(lines))
+
+
 def main():
     report()
-    tool, args = sys.argv[1], sys.argv[2:]
+    program, args = sys.argv[1], sys.argv[2:]
+    tool = os.path.basename(program)
+    if tool == "chef" and args[:1] == ["shell-init"]:
+        shell_init(os.path.dirname(os.path.dirname(os.path.realpath(program))), args[1])
+        return
     action, rest = (args[0], args[1:]) if args else ("", [])
     if action == "exit":
         sys.exit(int(rest[0]))

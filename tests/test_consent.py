@@ -213,7 +213,8 @@ def test_status_names_the_rule_and_the_file_or_variable_that_decided(installed):
     report = json.loads(out)
     assert (report["sharing"], report["decided_by"], report["endpoint"]) == ("off", "CHEF_TELEMETRY_OPT_OUT", installed.endpoint.url)
     assert set(report) == {
-        "sharing", "rule", "decided_by", "endpoint", "endpoint_problem", "session", "pending", "sent", "change", "sent_to", "carried", "never"
+        "sharing", "rule", "decided_by", "endpoint", "endpoint_problem", "session", "pending", "sent", "change", "sent_to", "carried", "never",
+        "shims_needing_refresh",
     }
     assert report["endpoint_problem"] is None
 

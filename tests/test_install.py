@@ -41,9 +41,17 @@ def debian_home(world):
     return world
 
 
+def has_run_fish(world):
+    """A fish user's home: fish made its own files on its first interactive start (install runs fish to
+    check what it finds, and must not be blamed for them)."""
+    subprocess.run(["fish", "-i", "-c", "emit fish_prompt"], env=world.env(), cwd=world.home, capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
+
+
 @pytest.mark.parametrize("shell", SHELLS)
 def test_uninstall_restores_the_home_byte_for_byte(debian_home, shell):
     (debian_home.home / ".zshrc").write_bytes(b"setopt no_beep\nexport EDITOR=vi")  # no final newline
+    if shell == "fish":
+        has_run_fish(debian_home)
     before = snapshot(debian_home.root)
 
     debian_home.install("--shell", shell)
@@ -79,7 +87,8 @@ def test_round_trip_of_every_kind_of_bashrc(world, content):
 def test_the_block_goes_above_the_non_interactive_return(debian_home):
     debian_home.install("--shell", "bash")
     content = (debian_home.home / ".bashrc").read_bytes()
-    assert content.index(END) < content.index(b"case $- in")
+    before, after = content.split(END)
+    assert b"*) return;;" in after and b"return" not in before
 
 
 def test_installing_twice_leaves_one_block_and_the_same_files(debian_home):
@@ -119,7 +128,7 @@ def test_a_file_install_created_is_gone_after_uninstall(world):
     world.install("--shell", "zsh")
     assert (world.home / ".zshenv").exists() and (world.home / ".zshrc").exists()
     world.chefwrap("uninstall")
-    assert sorted(os.listdir(world.home)) == ["bin"]
+    assert sorted(os.listdir(world.home)) == [".local", "bin"]
 
 
 def test_a_file_install_created_but_the_user_added_to_stays(world):
@@ -132,12 +141,13 @@ def test_a_file_install_created_but_the_user_added_to_stays(world):
 
 
 def test_folders_install_made_go_but_the_users_own_stay(world):
-    (world.home / ".config" / "fish").mkdir(parents=True)
-    world.install("--shell", "fish")
-    assert (world.home / ".config" / "fish" / "conf.d" / "chefwrap.fish").exists()
+    share = world.home / ".local" / "share"
+    before = sorted(os.listdir(share))
+    world.install("--shell", "bash")
+    assert (share / "bash-completion" / "completions" / "chefwrap").exists()
     world.chefwrap("uninstall")
-    assert os.listdir(world.home / ".config") == ["fish"]
-    assert os.listdir(world.home / ".config" / "fish") == []
+    assert os.listdir(world.home / ".local") == ["share"]
+    assert sorted(os.listdir(share)) == before
 
 
 def test_uninstall_leaves_the_data_sharing_decision_alone(debian_home):
@@ -168,9 +178,12 @@ def test_an_unwritable_startup_file_gets_exact_lines_to_add_by_hand(debian_home)
     assert result.returncode == 1
     assert bashrc.read_bytes() == before
     assert f"cannot write {bashrc}: Permission denied" in result.stderr
-    block = [line for line in (debian_home.home / ".profile").read_text().splitlines()]
-    block = block[block.index(BEGIN.decode()) : block.index(END.decode()) + 1]
-    assert "\n".join(block) in result.stderr
+    from chefwrap.environment import Environment
+    from chefwrap.paths import Locations
+    from chefwrap.setup.startup_files import render_block
+
+    block = render_block("bash", Locations.of(Environment(debian_home.env())))
+    assert b"\n".join(block).decode() in result.stderr
     assert (debian_home.shims / "knife").exists()  # everything else was done
 
 
@@ -241,22 +254,24 @@ def test_chefwrap_home_moves_everything(world):
     assert world.run([elsewhere / "shims" / "knife", "exit", "3"], env=env).returncode == 3
 
 
-def test_the_shim_falls_back_to_sh_for_an_interpreter_path_too_long_for_a_shebang(world):
+def test_the_shim_runs_a_python_whose_path_is_long_and_strange(world):
     from chefwrap.setup import shim_files
 
-    long_folder = world.root / ("x" * 60) / ("y $dollar `tick` \\ 60")
+    long_folder = world.root / ("x" * 60) / ("y $dollar `tick` \\ 'quote' 60")
     long_folder.mkdir(parents=True)
     python = long_folder / "python3"
     python.symlink_to(PYTHON)
     shim = world.shims / "knife"
     shim.parent.mkdir(parents=True)
-    shim.write_bytes(shim_files.render("knife", python=str(python)))
+    shim.write_bytes(shim_files.render("knife", world.shims, python=str(python)))
     shim.chmod(0o755)
-    assert shim.read_bytes().startswith(b"#!/bin/sh\n")
+    world.opt_in()
     result = world.run([shim, "exit", "8"], env=world.env(PYTHONWARNINGS="error"))
     assert (result.returncode, result.stderr) == (8, b"")
     report = world.take_report()
     assert report["argv"] == [b"exit".hex(), b"8".hex()]
+    (request,) = world.endpoint.wait_for(1)  # recorded: that Python ran it
+    assert request.event["payload"]["properties"]["command"] == "knife"
 
 
 def test_shell_detection_finds_the_shell_that_runs_install(world):
@@ -314,10 +329,10 @@ def test_a_shim_whose_chefwrap_was_removed_still_runs_the_real_tool(world):
 
     world.shims.mkdir(parents=True)
     shim = world.shims / "knife"
-    shim.write_bytes(shim_files.render("knife", package_parent=str(world.root / "gone")))
+    shim.write_bytes(shim_files.render("knife", world.shims, package_parent=str(world.root / "gone")))
     shim.chmod(0o755)
     result = world.run([shim, "exit", "6"])
-    assert (result.returncode, result.stderr) == (6, b"")
+    assert (result.returncode, result.stdout, result.stderr) == (6, b"", b"")
     assert world.take_report()["argv"] == [b"exit".hex(), b"6".hex()]
 
 
@@ -354,3 +369,91 @@ def test_uninstall_keeps_the_ledger_while_it_records_sent_sessions(installed):
     assert code == 0, err
     assert os.listdir(installed.chef / "chefwrap") == ["ledger.jsonl"]
     assert "chefwrap telemetry forget" in out
+
+
+# What install verified, and what it could not do
+
+
+def test_install_reports_what_a_new_shell_really_runs(debian_home):
+    out = debian_home.install("--shell", "bash")
+    assert (
+        "Checked: knife, kitchen and chef go through the shims in an interactive bash (a terminal window), a login bash (a console, "
+        "`ssh host`), bash over ssh for one command (`ssh host knife`) and a login script (`bash -l -c ...`).\n"
+    ) in out
+
+
+def test_install_says_which_shell_does_not_run_the_shims_and_why(debian_home):
+    debian_home.install("--shell", "bash")
+    profile = debian_home.home / ".profile"
+    profile.write_bytes(profile.read_bytes() + f'PATH="{debian_home.tools}:$PATH"\n'.encode())
+    number = profile.read_bytes().count(b"\n")
+    code, out, err = debian_home.chefwrap("install", "--shell", "bash")
+    assert code == 1
+    assert "Checked: knife, kitchen and chef go through the shims in an interactive bash (a terminal window), a login bash" in out
+    assert "not working: `knife`, `kitchen`, `chef` in a login script (`bash -l -c ...`) run the ones in ~/bin" in err
+    assert f"~/.profile line {number}" in err
+
+
+@pytest.mark.parametrize("home", ["", "relative/home"])
+def test_an_empty_or_relative_home_is_refused_and_nothing_is_written(world, home):
+    cwd = world.root / "somewhere"
+    cwd.mkdir()
+    for command in (["install", "--shell", "bash"], ["uninstall"], ["doctor"], ["telemetry", "disable"], ["telemetry", "enable"]):
+        result = subprocess.run([PYTHON, "-m", "chefwrap", *command], env=world.env(HOME=home), cwd=cwd, capture_output=True, text=True)
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.count("\n") == 1 and "HOME is" in result.stderr and "absolute" in result.stderr
+        assert result.stdout == ""
+    assert os.listdir(cwd) == [] and not os.path.exists("/.bashrc.chefwrap-test")
+
+
+def drop_root_powers():
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is needed"
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+
+
+def test_an_unwritable_home_gets_one_line_per_file_and_an_honest_summary(debian_home):
+    debian_home.home.chmod(0o555)
+    (debian_home.home / ".bashrc").chmod(0o444)
+    (debian_home.home / ".profile").chmod(0o444)
+    try:
+        result = subprocess.run(drop_root_powers() + [PYTHON, "-m", "chefwrap", "install", "--shell", "bash"], env=debian_home.env(), capture_output=True, text=True)
+    finally:
+        debian_home.home.chmod(0o755)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "Shims for" not in result.stdout and "Checked" not in result.stdout
+    assert f"cannot write {debian_home.shims / 'knife'}: Permission denied" in result.stderr
+    assert f"cannot write {debian_home.home / '.bashrc'}: Permission denied" in result.stderr
+    assert "not done: ~/.chefwrap/shims/knife, ~/.chefwrap/shims/kitchen, ~/.chefwrap/shims/chef, ~/.bashrc, ~/.profile" in result.stderr
+    assert not debian_home.shims.exists()
+
+
+@pytest.mark.parametrize("action", ["enable", "disable", "local", "forget"])
+def test_telemetry_changes_on_an_unwritable_chef_folder_say_so_in_one_line(world, action):
+    chef = world.home / ".chef"
+    chef.mkdir()
+    (chef / "chefwrap").mkdir()
+    (chef / "chefwrap" / "ledger.jsonl").write_text('{"event": {"session_id": "s"}, "endpoint": "http://127.0.0.1:9", "status": 201}\n')
+    chef.chmod(0o555)
+    (chef / "chefwrap").chmod(0o555)
+    try:
+        result = subprocess.run(drop_root_powers() + [PYTHON, "-m", "chefwrap", "telemetry", action], env=world.env(), capture_output=True, text=True)
+    finally:
+        chef.chmod(0o755)
+        (chef / "chefwrap").chmod(0o755)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "cannot" in result.stderr and str(chef) in result.stderr
+
+
+def test_uninstall_with_an_unwritable_startup_file_says_what_is_left(debian_home):
+    debian_home.install("--shell", "bash")
+    bashrc = debian_home.home / ".bashrc"
+    bashrc.chmod(0o444)
+    result = subprocess.run(drop_root_powers() + [PYTHON, "-m", "chefwrap", "uninstall"], env=debian_home.env(), capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "uninstalled" not in result.stdout
+    assert f"cannot write {bashrc}: Permission denied" in result.stderr
+    assert "Delete the lines from '# >>> chefwrap >>>' to '# <<< chefwrap <<<' in ~/.bashrc by hand." in result.stderr
+    assert "not done: ~/.bashrc; chefwrap is only partly uninstalled" in result.stderr
+    assert not (debian_home.shims / "knife").exists() and BEGIN not in (debian_home.home / ".profile").read_bytes()

@@ -1,5 +1,6 @@
 """Real bash, zsh, fish and sh, started the ways users start them, find the shims first after install."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -148,3 +149,31 @@ def test_fish_loads_chefwraps_completions(world):
     result = run_shell(world, [shell_path("fish"), "-c", "complete -C 'chefwrap '"], env)
     commands = {line.split("\t")[0] for line in lines(result)}
     assert {"install", "uninstall", "doctor"} <= commands
+
+
+HOOK_RUNS = {
+    "bash": ". {file}; PATH=/opt/chef-workstation/bin:$PATH; __chefwrap_shims_first; __chefwrap_shims_first; echo \"$PATH\"",
+    "zsh": ". {file}; PATH=/opt/chef-workstation/bin:$PATH; __chefwrap_shims_first; __chefwrap_shims_first; echo \"$PATH\"",
+    "fish": "source {file}; set -gx PATH /opt/chef-workstation/bin $PATH; emit fish_prompt; emit fish_prompt; string join : $PATH",
+}
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_the_prompt_hook_starts_no_process(world, shell):
+    """Traced by strace: after the shell itself, no fork, clone (but a thread's) or exec."""
+    world.install("--shell", shell)
+    block_file = {"bash": world.home / ".bashrc", "zsh": world.home / ".zshenv", "fish": world.home / ".config/fish/conf.d/chefwrap.fish"}[shell]
+    log = world.root / "strace.log"
+    flags = ["--no-config"] if shell == "fish" else ["-f"] if shell == "zsh" else ["--norc", "--noprofile"]
+    script = HOOK_RUNS[shell].format(file=block_file)
+    strace = shutil.which("strace")
+    assert strace, "strace is needed (tests/run installs it)"
+    result = subprocess.run(
+        [strace, "-f", "-qq", "-o", str(log), "-e", "trace=fork,vfork,clone,clone3,execve", shell_path(shell), *flags, "-c", script],
+        env=outside_path(world),
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.stdout.decode().split(":")[:2] == [str(world.shims), "/opt/chef-workstation/bin"], result.stderr
+    calls = [line for line in log.read_text().splitlines() if "CLONE_THREAD" not in line and "resumed" not in line]
+    assert [line.split(None, 1)[1].split("(")[0] for line in calls] == ["execve"], calls

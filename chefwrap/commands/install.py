@@ -1,9 +1,10 @@
 """`chefwrap install`: shims ahead of the real tools, a PATH block in the shell's start-up files,
-and chefwrap's own completions."""
+and chefwrap's own completions; then what a new shell of each kind really runs, checked and reported."""
 
+from chefwrap.commands.doctor import and_list, shell_problems
 from chefwrap.files import read_or_none
 from chefwrap.paths import Locations
-from chefwrap.setup import completions, made_folders, shells, shim_files, startup_files
+from chefwrap.setup import completions, made_folders, shell_probe, shells, shim_files, startup_files
 from chefwrap.setup.changes import FileChange, apply_all, describe, display, show
 from chefwrap.shim.real_tool import find_real_tool
 
@@ -27,18 +28,25 @@ def run(args, env) -> int:
         show(changes, env)
         return 0
     failed, made = apply_all(changes, env)
-    made_folders.remember(locations, made)
-    report(shell, args.tools, locations, env)
-    return 1 if failed else 0
+    try:
+        made_folders.remember(locations, made)
+    except OSError as problem:
+        env.error(f"cannot write {locations.made_folders_record}: {problem.strerror or problem}; uninstall will leave {', '.join(map(str, made))}")
+    if failed:
+        report_failures(shell, changes, failed, locations, env)
+        return 1
+    return report(shell, args.tools, locations, env)
 
 
 def plan(shell: str, tools: list, locations: Locations) -> list:
-    return shim_changes(tools, locations) + startup_file_changes(shell, locations) + completion_changes(shell, locations)
+    changes = shim_changes(tools, locations) + startup_file_changes(shell, locations) + completion_changes(shell, locations)
+    record = locations.tools_record
+    return changes + [FileChange(record, read_or_none(record), "".join(f"{tool}\n" for tool in tools).encode(), mode=0o644)]
 
 
 def shim_changes(tools: list, locations: Locations) -> list:
     folder = locations.shims
-    wanted = [FileChange(folder / tool, read_or_none(folder / tool), shim_files.render(tool), mode=0o755) for tool in tools]
+    wanted = [FileChange(folder / tool, read_or_none(folder / tool), shim_files.render(tool, folder), mode=0o755) for tool in tools]
     unwanted = [
         FileChange(path, read_or_none(path), None) for tool, path in shim_files.installed(folder).items() if tool not in tools
     ]
@@ -46,9 +54,10 @@ def shim_changes(tools: list, locations: Locations) -> list:
 
 
 def startup_file_changes(shell: str, locations: Locations) -> list:
-    block = startup_files.render_block(shell, locations)
     changes = []
     for path in locations.startup_files(shell):
+        # ~/.profile is read by every sh-like login shell (dash, ksh): it gets a block in plain sh.
+        block = startup_files.render_block("sh" if path.name == ".profile" else shell, locations)
         before = startup_files.read_checked(path)
         after = startup_files.with_block(before, block, before_non_interactive_return=path.name == ".bashrc")
         changes.append(FileChange(path, before, after, by_hand=by_hand(path, block, locations)))
@@ -68,15 +77,35 @@ def completion_changes(shell: str, locations: Locations) -> list:
     return [FileChange(destination, read_or_none(destination), content, mode=0o644)]
 
 
-def report(shell: str, tools: list, locations: Locations, env) -> None:
+def report_failures(shell, changes, failed, locations, env) -> None:
+    """What was done and what was not, after some writes failed (each failure already said why)."""
+    home = locations.home
+    done = [display(change.path, home) for change in changes if change.changes_anything and change not in failed]
+    env.error(f"not done: {', '.join(display(change.path, home) for change in failed)}; knife, kitchen and chef do not go through chefwrap yet")
+    if done:
+        env.error(f"done: {', '.join(done)} (`chefwrap uninstall` removes them)")
+
+
+def report(shell: str, tools: list, locations: Locations, env) -> int:
+    """Say what was written and what a new shell really runs; 1 when one kind of shell does not run the shims."""
     home = locations.home
     shims = locations.shims
-    env.say(f"Shims for {', '.join(tools)} are in {display(shims, home)}.")
+    env.say(f"Shims for {and_list(tools)} are in {display(shims, home)}.")
     files = ", ".join(display(path, home) for path in locations.startup_files(shell))
-    env.say(f"The {shell} start-up files {files} put them first on PATH.")
+    env.say(f"The {shell} start-up files {files} put them first on PATH" + ("." if shell == "sh" else ", and again before each prompt."))
     completion = locations.completion_file(shell)
     if completion is not None:
         env.say(f"Completions for chefwrap: {display(completion, home)}.")
+    outcomes = shell_probe.check(shell, tools, shims, dict(env.variables), home)
+    problems = shell_problems(outcomes, tools, shell, locations)
+    working = [outcome.mode.name for outcome in outcomes if not outcome.problem and not outcome.wrong(tools, shims)]
+    if working:
+        env.say(f"Checked: {and_list(tools)} {'goes' if len(tools) == 1 else 'go'} through the shims in {and_list(working)}.")
+    if not outcomes:
+        env.say(f"Not checked: {shell} is not installed here.")
+    for problem, fix in problems:
+        env.error(f"not working: {problem}")
+        env.error(f"    fix: {fix}")
     for tool in tools:
         if find_real_tool(tool.encode(), env.path) is None:
             env.error(f"note: no real {tool} is on PATH yet; its shim will say so until one is installed.")
@@ -85,3 +114,4 @@ def report(shell: str, tools: list, locations: Locations, env) -> None:
     else:
         env.say(f'To use them in this shell now: export PATH={startup_files.sh_quote(str(shims))}":$PATH"; hash -r')
     env.say("Or open a new shell.")
+    return 1 if problems else 0

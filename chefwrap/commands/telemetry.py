@@ -8,6 +8,8 @@ import os
 
 from chefwrap import TOOLS, paths
 from chefwrap.delivery import erasure, ledger, spool
+from chefwrap.paths import Locations
+from chefwrap.setup import shim_files
 from chefwrap.shim import consent, context, disclosure, event, sanitizer, session, settings
 from chefwrap.shim.real_tool import find_real_tool
 from chefwrap.shim.recording import head_of
@@ -51,6 +53,7 @@ def status(args, env) -> int:
         "sent_to": disclosure.destination(settings.endpoint(env.variables)),
         "carried": list(disclosure.CARRIED),
         "never": disclosure.NEVER,
+        "shims_needing_refresh": shim_files.needing_refresh(Locations.of(env).shims),
     }
     if getattr(args, "json", False):  # `chefwrap telemetry` alone has no --json
         env.say(json.dumps(report, indent=2))
@@ -65,6 +68,9 @@ def status(args, env) -> int:
     env.say(f"Never sent:   {disclosure.NEVER}")
     env.say(f"Session:      {report['session'] or 'none live (a new one starts with the next command)'}")
     env.say(f"Pending:      {report['pending']} event(s) waiting to be sent; {report['sent']} in the ledger of sent events")
+    if report["shims_needing_refresh"]:
+        stale = ", ".join(report["shims_needing_refresh"])
+        env.say(f"Shims:        {stale}: written by another chefwrap or Python (or its Python is gone); run `chefwrap install` to refresh them")
     env.say(f"Change it:    {HOW_TO_CHANGE}")
     env.say("See it:       chefwrap telemetry show; chefwrap telemetry preview -- knife node list")
     return 0
@@ -144,7 +150,27 @@ FILLED_IN_LATER = "filled in once the command has run"
 
 
 def run(args, env) -> int:
-    return ACTIONS[args.action or DEFAULT_ACTION](args, env)
+    try:
+        return ACTIONS[args.action or DEFAULT_ACTION](args, env)
+    except OSError as problem:
+        cannot_change(problem, env)
+        return 1
+
+
+def cannot_change(problem: OSError, env) -> None:
+    """One line naming the file and what to do, then where the decision stands now."""
+    from chefwrap.setup.changes import meant
+
+    where = meant(problem.filename) if problem.filename else paths.chef_dir(env.variables)
+    env.error(
+        f"cannot change {where}: {problem.strerror or problem}. Check that you own {os.path.dirname(where) or where} "
+        "and may write to it (a command run with sudo may have left it root's)"
+    )
+    try:
+        actual = consent.decide(env.variables, interactive=True)
+        env.error(f"data sharing here is {STATES[actual.outcome]} ({describe_decision(actual)})")
+    except OSError:
+        pass
 
 
 def preview(args, env) -> int:

@@ -44,7 +44,11 @@ def run(args, env) -> int:
                 "To have them erased, run `chefwrap telemetry forget` (it works without the shims); otherwise delete it."
             )
         env.say("Run `hash -r` (bash, zsh) or open a new shell so this one forgets the shims.")
-    return 1 if failed else 0
+        return 0
+    home = locations.home
+    undone = [display(getattr(item, "path", item), home) for item in failed]
+    env.error(f"not done: {', '.join(undone)}; chefwrap is only partly uninstalled: run `chefwrap uninstall` again once that is fixed")
+    return 1
 
 
 def sent_sessions(env) -> int:
@@ -93,6 +97,9 @@ def plan(locations: Locations) -> list:
         content = read_or_none(path)
         if content is not None and completions.MARKER.encode() in content:
             changes.append(FileChange(path, content, None))
+    record = read_or_none(locations.tools_record)
+    if record is not None:
+        changes.append(FileChange(locations.tools_record, record, None))
     return changes
 
 

@@ -123,6 +123,8 @@ def _hold_sender_lock(env, timeout):
     deadline = time.monotonic() + timeout
     descriptor = starter.take_sender_lock(env)
     while descriptor is None:
+        # Not to be had: a lock file that cannot be opened says so here (OSError), a busy one does not.
+        os.close(os.open(paths.sender_lock(env), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
         running = starter.running_sender(env)
         if running is not None:
             running.terminate()

@@ -2,6 +2,7 @@
 
 import difflib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -83,5 +84,16 @@ def display(path: Path, home: Path) -> str:
 def describe(problem: Exception) -> str:
     """A one-line account of what went wrong with a file."""
     if isinstance(problem, OSError) and problem.filename:
-        return f"{problem.filename}: {problem.strerror or problem}"
+        return f"{meant(problem.filename)}: {problem.strerror or problem}"
     return str(problem)
+
+
+TEMPORARY = re.compile(r"^\.(?P<name>.+)\.\d+\.[0-9a-f]{8}\.chefwrap$")
+
+
+def meant(filename) -> str:
+    """The file a failed write was for: files.write_atomically names its temporary file `.NAME.PID.HEX.chefwrap`."""
+    filename = os.fsdecode(filename)
+    folder, name = os.path.split(filename)
+    temporary = TEMPORARY.match(name)
+    return os.path.join(folder, temporary.group("name")) if temporary else filename

@@ -35,38 +35,104 @@ def fish_quote(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def block_body(shell: str, locations: Locations) -> list:
-    """The lines between the markers, for `shell`: the shims go first on PATH, once.
+HOOK = "__chefwrap_shims_first"
+# `chefwrap doctor` sets this to a hexadecimal nonce to learn which start-up line moved PATH: the block
+# then turns on the shell's trace, every line after it naming its file, line and PATH (never otherwise).
+TRACE_VARIABLE = "CHEFWRAP_DOCTOR_TRACE"
 
-    Where they are already first nothing happens; elsewhere (a later start-up line put a folder
-    ahead of them) they move to the front. Only shell builtins: no process is started.
+
+def block_body(shell: str, locations: Locations) -> list:
+    """The lines between the markers, for `shell`: the shims go first on PATH, once, now and, in an
+    interactive shell, again before each prompt, after whatever a later start-up line or the user at
+    the prompt put first. Only shell builtins: no process is started, and when the shims are first
+    already nothing changes.
     """
     shims = str(locations.shims)
     if shell == "fish":
-        quoted = fish_quote(shims)
-        return [
-            f"if test \"$PATH[1]\" != {quoted}",
-            f"    set -gx PATH {quoted} (string match -v -- {quoted} $PATH)",
-            "end",
-        ]
-    quoted = sh_quote(shims)
-    lines = [
-        'case ":${PATH}:" in',
-        f"  {sh_quote(':' + shims + ':')}*) ;;",
-        "  *)",
-        '    __chefwrap_rest="${PATH}:" __chefwrap_path=',
-        '    while [ -n "${__chefwrap_rest}" ]; do',
-        '      __chefwrap_entry="${__chefwrap_rest%%:*}" __chefwrap_rest="${__chefwrap_rest#*:}"',
-        f'      [ "${{__chefwrap_entry}}" = {quoted} ] || __chefwrap_path="${{__chefwrap_path}}:${{__chefwrap_entry}}"',
-        "    done",
-        f'    PATH={quoted}"${{__chefwrap_path}}"; export PATH',
-        "    unset __chefwrap_rest __chefwrap_path __chefwrap_entry ;;",
-        "esac",
-    ]
+        return fish_body(shims)
+    lines = posix_hook(shims) + [HOOK]
+    if shell == "sh":
+        return lines
     if shell == "zsh":
         completions = sh_quote(str(locations.zsh_completions))
-        lines.append(f"(( ${{fpath[(Ie){completions}]}} )) || fpath=({completions} $fpath)")
-    return lines
+        return lines + [
+            "if [[ -o interactive ]]; then",
+            "  autoload -Uz add-zsh-hook",
+            f"  add-zsh-hook -d precmd {HOOK}",
+            f"  add-zsh-hook precmd {HOOK}",
+            "fi",
+            f"(( ${{fpath[(Ie){completions}]}} )) || fpath=({completions} $fpath)",
+            f'case "${{{TRACE_VARIABLE}-}}" in',
+            "  '' | *[!0-9a-f]*) ;;",
+            f"  *) setopt prompt_subst xtrace; PS4='+'\"${{{TRACE_VARIABLE}}}\"':%e:${{#PATH}}:${{PATH}}:${{#${{(%):-%x}}}}:%x:%I: ' ;;",
+            "esac",
+        ]
+    return lines + [
+        'if [ -n "${BASH_VERSION-}" ]; then',
+        "  case $- in",
+        "    *i*)",
+        "      if [[ ${BASH_VERSINFO[0]}${BASH_VERSINFO[1]} -ge 51 && ${PROMPT_COMMAND+${PROMPT_COMMAND@a}} == *a* ]]; then",
+        f'        case " ${{PROMPT_COMMAND[*]}} " in *" {HOOK} "*) ;; *) PROMPT_COMMAND[${{#PROMPT_COMMAND[@]}}]={HOOK} ;; esac',
+        "      else",
+        f'        case "${{PROMPT_COMMAND-}}" in *{HOOK}*) ;; *) PROMPT_COMMAND="${{PROMPT_COMMAND:+${{PROMPT_COMMAND}}',
+        f'}}{HOOK}" ;; esac',
+        "      fi",
+        "      ;;",
+        "  esac",
+        f'  case "${{{TRACE_VARIABLE}-}}" in',
+        "    '' | *[!0-9a-f]*) ;;",
+        f"    *) PS4='+'\"${{{TRACE_VARIABLE}}}\"':${{#PATH}}:${{PATH}}:${{#BASH_SOURCE}}:${{BASH_SOURCE}}:${{LINENO}}: '; set -x ;;",
+        "  esac",
+        "fi",
+    ]
+
+
+def posix_hook(shims: str) -> list:
+    """A function that moves the shims folder to the front of PATH, or leaves PATH alone where it is there."""
+    quoted = sh_quote(shims)
+    return [
+        f"{HOOK}() {{",
+        '  case ":${PATH-}:" in',
+        f"    {sh_quote(':' + shims + ':')}*) ;;",
+        "    *)",
+        '      __chefwrap_rest="${PATH:+${PATH}:}" __chefwrap_path=',
+        '      while [ -n "${__chefwrap_rest}" ]; do',
+        '        __chefwrap_entry="${__chefwrap_rest%%:*}" __chefwrap_rest="${__chefwrap_rest#*:}"',
+        f'        [ "${{__chefwrap_entry}}" = {quoted} ] || __chefwrap_path="${{__chefwrap_path}}:${{__chefwrap_entry}}"',
+        "      done",
+        f'      PATH={quoted}"${{__chefwrap_path}}"',
+        "      export PATH",
+        "      unset __chefwrap_rest __chefwrap_path __chefwrap_entry",
+        "      ;;",
+        "  esac",
+        "}",
+    ]
+
+
+def fish_body(shims: str) -> list:
+    """fish tells its functions when PATH changes: the shims go back in front at once, so even a script
+    run after `chef shell-init fish | source` in config.fish (read after conf.d) finds them first."""
+    quoted = fish_quote(shims)
+    return [
+        f"function {HOOK} --on-event fish_prompt --on-variable PATH",
+        f'    if test "$PATH[1]" != {quoted}',
+        "        set -l rest",
+        "        for entry in $PATH",
+        f'            test "$entry" = {quoted}; or set -a rest $entry',
+        "        end",
+        f"        set -gx PATH {quoted} $rest",
+        "    end",
+        "end",
+        HOOK,
+        f"if string match -qr -- '^[0-9a-f]+$' \"${TRACE_VARIABLE}\"",
+        "    function __chefwrap_doctor_trace --on-variable PATH",
+        "        set -l trace (status stack-trace)",
+        "        set -l frame (contains -i -- \"in event handler: handler for variable 'PATH'\" $trace)",
+        "        and set -l path (string join : -- $PATH)",
+        f"        and printf '+%s:fish:%s:%s:%s\\n' ${TRACE_VARIABLE} (string length -- \"$path\") \"$path\" (string trim -- $trace[(math $frame + 1)]) >&2",
+        "    end",
+        "end",
+    ]
 
 
 def render_block(shell: str, locations: Locations) -> list:

@@ -19,11 +19,24 @@ CANNOT_EXECUTE = 126
 
 # Python itself ignores these two at start-up; the tool must get the defaults a shell would give it.
 RESET_IN_CHILD = (signal.SIGPIPE, signal.SIGXFSZ)
-# The terminal delivers these to the whole foreground process group, the tool included: the waiting
-# shim must not die of them, nor pass them on a second time.
+# What the shim waits for while the tool runs. Sent by the kernel (the terminal's Ctrl-C, Ctrl-\, hang-up
+# and resize go to the whole foreground process group) they have reached the tool already, and the shim
+# lets them be; sent by a process to the shim's pid alone (kill, a supervisor), the shim passes them on,
+# so the tool gets them as it would without chefwrap. The stop and continue signals keep their defaults:
+# the shim stops and continues with its tool's group.
+PASSED_ON = (
+    signal.SIGHUP,
+    signal.SIGINT,
+    signal.SIGQUIT,
+    signal.SIGUSR1,
+    signal.SIGUSR2,
+    signal.SIGPIPE,
+    signal.SIGALRM,
+    signal.SIGTERM,
+    signal.SIGWINCH,
+)
+# The terminal's own signals stay ignored while the run is recorded, once the tool has exited.
 TERMINAL_SIGNALS = (signal.SIGINT, signal.SIGQUIT)
-# Nothing delivers these to the tool when they are sent to the shim alone, so the shim passes them on.
-FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 
 
 class Run:
@@ -41,9 +54,14 @@ class Run:
 
 
 def main(tool):
-    """Entry point of the shim for `tool`; never returns."""
+    """Entry point of the shims chefwrap 0.1 wrote (`#!python -IS`, arguments in sys.argv[1:])."""
+    run(tool, sys.argv[1:])
+
+
+def run(tool, args):
+    """Run the real `tool` with `args` (str, as Python decoded argv) and record the run; never returns."""
     tool_name = os.fsencode(tool)
-    argv = [tool_name] + [os.fsencode(arg) for arg in sys.argv[1:]]
+    argv = [tool_name] + [os.fsencode(arg) for arg in args]
     env = caller_environment()
     bypassed = ci.is_set(env.get(b"CHEFWRAP_BYPASS"))
     if tool == "chef" and argv[1:2] == [b"telemetry"] and not bypassed:
@@ -52,7 +70,7 @@ def main(tool):
     if real is None:
         complain(tool, "not found on PATH after the chefwrap shims")
         os._exit(NOT_FOUND)
-    if bypassed or called_by_another_shim():
+    if bypassed or is_shell_plumbing(tool, argv) or called_by_another_shim():
         exec_real_tool(tool, real, argv, env)
     recording, tool_env = decide(env)
     if not recording:
@@ -60,6 +78,12 @@ def main(tool):
     status, duration_ms = run_and_wait(tool, real, argv, tool_env)
     hand_off(Run(tool, argv[1:], exit_code_of(status), duration_ms, env, real))
     exit_like(status)
+
+
+def is_shell_plumbing(tool, argv):
+    """`chef shell-init`: start-up files run it at every shell start, nobody types it. It is never
+    recorded, and the sh front end execs it without starting Python."""
+    return tool == "chef" and argv[1:2] == [b"shell-init"]
 
 
 def answer_telemetry_noun(args):
@@ -125,7 +149,8 @@ def called_by_another_shim():
 
 
 def is_shim_process(pid):
-    """A shim process runs as `python -IS /path/to/shim args...` (see shims/shim.template)."""
+    """A shim process runs as `python -IS .../chefwrap/shim/entry.py TOOL ARGS...` (shims/shim.template),
+    or as `python -IS /path/to/shim ARGS...` (the shims of chefwrap 0.1): either file holds the marker."""
     with open(b"/proc/%d/cmdline" % pid, "rb") as f:
         args = f.read(HEAD_BYTES).split(b"\0", 3)
     return len(args) > 2 and args[1] == b"-IS" and is_shim(args[2])
@@ -148,15 +173,16 @@ def exec_real_tool(tool, real, argv, env):
 def run_and_wait(tool, real, argv, env):
     """Run the real tool as a child in our process group and wait for it; returns (wait status, ms).
 
-    The signals the shim handles stay blocked until the child exists, so none is lost or turned into
-    a KeyboardInterrupt in that window. fork and exec rather than posix_spawn: glibc's posix_spawn
-    leaves its two internal signals ignored in the new program.
+    The shim blocks the signals it waits for before the fork, so none is lost or turned into a
+    KeyboardInterrupt, and takes them with sigwaitinfo: its si_code tells the kernel's (the terminal's,
+    already delivered to the whole group) from a process's kill() meant for the tool. fork and exec
+    rather than posix_spawn: glibc's posix_spawn leaves its two internal signals ignored in the new program.
     """
-    handled = TERMINAL_SIGNALS + FORWARDED_SIGNALS
-    inherited_ignores = {s for s in handled + (signal.SIGCHLD,) if signal.getsignal(s) == signal.SIG_IGN}
+    ignored = {s for s in PASSED_ON + (signal.SIGCHLD,) if s not in RESET_IN_CHILD and signal.getsignal(s) == signal.SIG_IGN}
+    waited = {s for s in PASSED_ON if s not in ignored} | {signal.SIGCHLD}
     # With SIGCHLD ignored the kernel would reap the child itself and leave us no status to wait for.
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    caller_mask = signal.pthread_sigmask(signal.SIG_BLOCK, handled)
+    caller_mask = signal.pthread_sigmask(signal.SIG_BLOCK, waited | set(PASSED_ON))
     # An interval timer the caller set survives exec but not fork: it belongs to the tool.
     caller_timer = signal.setitimer(signal.ITIMER_REAL, 0)
     started = time.monotonic()
@@ -167,30 +193,41 @@ def run_and_wait(tool, real, argv, env):
         signal.pthread_sigmask(signal.SIG_SETMASK, caller_mask)
         exec_real_tool(tool, real, argv, env)  # no child to wait for: become the tool, unrecorded
     if pid == 0:
-        become_real_tool(tool, real, argv, env, handled, inherited_ignores, caller_mask, caller_timer)
+        become_real_tool(tool, real, argv, env, ignored, caller_mask, caller_timer)
+    status = wait_passing_signals_on(pid, waited)
+    duration_ms = (time.monotonic() - started) * 1000.0
+    # The child's pid is free for reuse now. What came for the tool since it exited goes where a kill()
+    # of an exited process goes; the terminal's signals stay ignored while the run is recorded.
+    while signal.sigtimedwait(waited, 0) is not None:
+        pass
     for signum in TERMINAL_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
-    forwarding = [s for s in FORWARDED_SIGNALS if s not in inherited_ignores]
-    for signum in forwarding:
-        signal.signal(signum, lambda received, frame: forward(pid, received))
     signal.pthread_sigmask(signal.SIG_SETMASK, caller_mask)
-    _, status = os.waitpid(pid, 0)  # retried by Python after each forwarded signal (PEP 475)
-    duration_ms = (time.monotonic() - started) * 1000.0
-    # The child's pid is free for reuse now: a late signal must never be passed on to a stranger.
-    for signum in forwarding:
-        signal.signal(signum, signal.SIG_DFL)
     return status, duration_ms
 
 
-def become_real_tool(tool, real, argv, env, handled, inherited_ignores, caller_mask, caller_timer):
+def wait_passing_signals_on(pid, waited):
+    """Wait for the child's exit, passing on what a process sent the shim; the wait status."""
+    while True:
+        info = signal.sigwaitinfo(waited)
+        if info.si_signo == signal.SIGCHLD:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return status
+        elif info.si_code <= 0:  # SI_USER, SI_QUEUE, SI_TKILL: sent by a process, not by the kernel
+            # The tool signalling its parent meant the caller, as it would without chefwrap.
+            forward(os.getppid() if info.si_pid == pid else pid, info.si_signo)
+
+
+def become_real_tool(tool, real, argv, env, ignored, caller_mask, caller_timer):
     """In the forked child: the dispositions, mask and timer the caller gave us, then exec. A signal
     that arrived since the fork is delivered now, with its default effect, as it would be to the tool.
     Whatever happens here, this process never returns into the shim's code."""
     try:
-        for signum in handled:
-            if signum not in inherited_ignores:
+        for signum in PASSED_ON:
+            if signum not in ignored:
                 signal.signal(signum, signal.SIG_DFL)
-        if signal.SIGCHLD in inherited_ignores:
+        if signal.SIGCHLD in ignored:
             signal.signal(signal.SIGCHLD, signal.SIG_IGN)
         if caller_timer[0] > 0:
             signal.setitimer(signal.ITIMER_REAL, *caller_timer)
