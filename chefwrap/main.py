@@ -62,6 +62,8 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--database", required=True, help="the collector's SQLite file or database URL")
     report.add_argument("--days", type=positive, default=30, help="the last N days (default 30)")
     report.add_argument("--json", action="store_true", help="as JSON")
+    migrate = collector_actions.add_parser("migrate", help="bring the database's schema up to this collector's (serve does it at start)")
+    migrate.add_argument("--database", required=True, help="the collector's SQLite file or database URL")
     return top
 
 

@@ -1,4 +1,4 @@
-"""`chefwrap collector serve | report`: a collector teams can run with one command."""
+"""`chefwrap collector serve | report | migrate`: a collector teams can run with one command."""
 
 import json
 import socket
@@ -10,17 +10,24 @@ def run(args, env) -> int:
     try:
         from sqlalchemy.exc import SQLAlchemyError
 
+        from chefwrap.collector import schema_upgrade
         from chefwrap.collector.store import Store
     except ImportError:
         env.error(MISSING)
         return 2
     try:
-        store = Store(args.database)
-    except (SQLAlchemyError, OSError, ValueError, ImportError) as problem:  # a bad URL, no server, an unwritable file, no driver
+        store = Store(args.database, retain_days=getattr(args, "retain_days", None))
+    except (SQLAlchemyError, OSError, ValueError, ImportError) as problem:  # a bad URL, no driver
         env.error(f"cannot open the database {args.database}: {first_line(problem)}")
         return 1
     try:
         return ACTIONS[args.action](args, env, store)
+    except schema_upgrade.SchemaError as problem:
+        env.error(str(problem))
+        return 1
+    except (SQLAlchemyError, OSError) as problem:  # no server, an unwritable file
+        env.error(f"cannot open the database {args.database}: {first_line(problem)}")
+        return 1
     finally:
         store.close()
 
@@ -28,8 +35,12 @@ def run(args, env) -> int:
 def serve(args, env, store) -> int:
     import uvicorn
 
+    from chefwrap.collector import schema_upgrade
     from chefwrap.collector.app import create_app
 
+    before, after = schema_upgrade.upgrade(store)
+    if before is not None and before != after:
+        env.error(f"upgraded the database's schema from revision {before} to {after}")
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and without
     # it every keep-alive response waits 40 ms for a delayed ACK.
     listener = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -43,7 +54,7 @@ def serve(args, env, store) -> int:
     port = listener.getsockname()[1]
     # No access log: the collector keeps no client address, not even in its output.
     config = uvicorn.Config(
-        create_app(store, retain_days=args.retain_days),
+        create_app(store),
         log_level="warning",
         access_log=False,
         server_header=False,
@@ -56,10 +67,22 @@ def serve(args, env, store) -> int:
 
 
 def report(args, env, store) -> int:
-    from chefwrap.collector import report_format
+    from chefwrap.collector import report_format, schema_upgrade
 
+    schema_upgrade.require_current(store, args.database)
     data = store.report(args.days)
     env.say(json.dumps(data, indent=2) if args.json else report_format.as_text(data))
+    return 0
+
+
+def migrate(args, env, store) -> int:
+    from chefwrap.collector import schema_upgrade
+
+    before, after = schema_upgrade.upgrade(store)
+    if before == after:
+        env.say(f"The database's schema is at revision {after}, this collector's: nothing to do.")
+    else:
+        env.say(f"Upgraded the database's schema from revision {before or 'none (empty)'} to {after}.")
     return 0
 
 
@@ -67,4 +90,4 @@ def first_line(problem: Exception) -> str:
     return (str(problem).strip().splitlines() or [type(problem).__name__])[0]
 
 
-ACTIONS = {"serve": serve, "report": report}
+ACTIONS = {"serve": serve, "report": report, "migrate": migrate}
