@@ -282,7 +282,7 @@ def recomputed(connection) -> dict:
 def stored_aggregates(connection) -> dict:
     """What the aggregate tables hold, in the shape of recomputed()."""
     result = {}
-    for (period, aggregate), table in aggregate_tables.items():
+    for (_, aggregate), table in aggregate_tables.items():
         keys = ["day", *(name for name, _ in AGGREGATE_KEYS[aggregate])]
         result[table.name] = {
             tuple(row[k] for k in keys): tuple(row[v] for v in VALUES) for row in connection.execute(select(table)).mappings()

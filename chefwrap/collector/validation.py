@@ -238,18 +238,13 @@ BODY_MESSAGES = {
 
 
 def json_schema() -> dict:
-    """The JSON Schema of a request body, and of a user-command's properties."""
-    schema = msgspec.json.schema(Body)
-    properties = msgspec.json.schema(Properties)
-    schema["$defs"].update(properties.get("$defs", {}))
-    schema["$defs"]["Properties"] = {k: v for k, v in properties.items() if k != "$defs"}
-    schema["$defs"]["Payload"]["properties"]["properties"] = {
-        "description": f"for event {COMMAND_EVENT!r}: Properties; for any other event, dropped unread",
+    """The JSON Schema of a request body, with a user-command's properties among its definitions."""
+    (body, _), definitions = msgspec.json.schema_components([Body, Properties])
+    definitions["Payload"]["properties"]["properties"] = {
+        "description": f"for the event {COMMAND_EVENT!r}: Properties; for any other event, dropped unread",
         "anyOf": [{"$ref": "#/$defs/Properties"}, {}],
     }
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "chefwrap collector: POST /events"
-    return schema
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "chefwrap collector: POST /events", **body, "$defs": definitions}
 
 
 def utc_now() -> datetime:
