@@ -44,8 +44,8 @@ class Store:
         self.retain_days = retain_days
         self.engine = create_engine(self.url, pool_pre_ping=not self.sqlite, pool_size=8)
         if self.sqlite:
-            event.listen(self.engine, "connect", _tune_sqlite)
-            event.listen(self.engine, "begin", _begin_sqlite)
+            event.listen(self.engine, "connect", tune_sqlite)
+            event.listen(self.engine, "begin", begin_sqlite)
         self.dialect = self.engine.dialect.name
         self._insert_event = _insert(self.dialect, events).on_conflict_do_nothing(index_elements=["event_id"]).returning(events.c.event_id)
 
@@ -62,6 +62,16 @@ class Store:
         An event from before the retention window is accepted and dropped: its day is already purged,
         and its aggregates are frozen.
         """
+        accepted, rows = self.prepare(received, now)
+        if rows:
+            with self.writing() as connection, connection.begin():
+                inserted = self.write(connection, rows)
+            settle(accepted, rows, inserted)
+        return accepted
+
+    def prepare(self, received: list, now: datetime = None) -> tuple:
+        """([accepted so far], [(index, row, stored)] to write): ids given, duplicates within the batch and
+        events older than the retention window set aside."""
         now = _naive(now or datetime.now(timezone.utc))
         oldest = self.oldest_kept_day(now)
         accepted = [True] * len(received)
@@ -76,12 +86,12 @@ class Store:
                 continue
             seen.add(event_id)
             rows.append((index, _event_row(record, event_id, now), record.stored))
-        if rows:
-            with self.writing() as connection, connection.begin():
-                inserted = self._add_rows(connection, [(row, stored) for _, row, stored in rows])
-            for index, row, _ in rows:
-                accepted[index] = row["event_id"] in inserted
-        return accepted
+        return accepted, rows
+
+    def write(self, connection, rows: list) -> set:
+        """Insert prepared rows and add what they change to the aggregates, in the connection's
+        transaction; returns the event ids that were new."""
+        return self._add_rows(connection, [(row, stored) for _, row, stored in rows])
 
     def _add_rows(self, connection, received: list) -> set:
         rows = [row for row, _ in received]
@@ -186,6 +196,11 @@ class Store:
 
     def close(self):
         self.engine.dispose()
+
+
+def settle(accepted: list, rows: list, inserted: set) -> None:
+    for index, row, _ in rows:
+        accepted[index] = row["event_id"] in inserted
 
 
 class Window:
@@ -330,7 +345,7 @@ def _insert(dialect: str, table):
     return insert(table)
 
 
-def _tune_sqlite(connection, _record):
+def tune_sqlite(connection, _record):
     connection.isolation_level = None  # SQLAlchemy's begin event says BEGIN, not the driver
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -339,7 +354,7 @@ def _tune_sqlite(connection, _record):
     cursor.close()
 
 
-def _begin_sqlite(connection):
+def begin_sqlite(connection):
     connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("sqlite_immediate") else "BEGIN")
 
 
