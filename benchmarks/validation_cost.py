@@ -24,6 +24,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError  # noqa: E402
 
 from chefwrap.collector import validation  # noqa: E402
+
 from collector_world import an_event  # noqa: E402
 
 NO_NUL = validation.NO_NUL_PATTERN

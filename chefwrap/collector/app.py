@@ -41,8 +41,9 @@ def error(status: int, message: str) -> JSONResponse:
 
 def create_app(store, writer=None, max_body: int = MAX_BODY, purge_every: float = PURGE_EVERY) -> Starlette:
     """`writer`: anything with `async add(received) -> [accepted]`, start() and stop(); by default writer
-    threads (one on SQLite, which takes one writer at a time; four on PostgreSQL)."""
-    writer = writer or BatchingWriter(store, threads=1 if store.sqlite else 4)
+    threads: one on SQLite, which takes one writer at a time; two on PostgreSQL, where every transaction
+    updates the same few rows of the day, so more threads mostly wait on each other (measured)."""
+    writer = writer or BatchingWriter(store, threads=1 if store.sqlite else 2)
     readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="collector-reader")
     schema = json_schema()
 

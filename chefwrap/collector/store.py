@@ -13,17 +13,67 @@ two writers never wait on each other in a cycle. The purge takes its own advisor
 skipped by a collector that does not get it.
 """
 
+import contextlib
+import functools
 import os
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, create_engine, delete, event, func, literal, select, text, union_all
+from sqlalchemy import and_, bindparam, create_engine, delete, event, func, literal, select, text, union_all
+from sqlalchemy.dialects import postgresql
 
 from chefwrap.collector import aggregates as contributions
 from chefwrap.collector.tables import AGGREGATE_KEYS, VALUES, events
 from chefwrap.collector.tables import aggregates as aggregate_tables
 from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS, decode, encode
 
+# Ingest's statements go straight to the driver (they run for every batch; SQLAlchemy's part was most
+# of their cost). The read: each session's first day and its events on the batch's days (index
+# events_session_day; LATERAL so PostgreSQL's planner never scans a whole day).
+SESSIONS_READ_POSTGRESQL = (
+    "SELECT f.session_id, f.first, e.day, e.event FROM "
+    "(SELECT session_id, min(day) AS first FROM events WHERE session_id = ANY(%s) GROUP BY session_id) AS f "
+    "LEFT JOIN LATERAL (SELECT day, event FROM events WHERE session_id = f.session_id AND day = ANY(%s)) AS e ON true"
+)
+
+
+@functools.lru_cache(maxsize=256)
+def sessions_read_sqlite(sessions: int, days: int) -> str:
+    return (
+        "SELECT f.session_id, f.first, e.day, e.event FROM "
+        f"(SELECT session_id, min(day) AS first FROM events WHERE session_id IN ({', '.join('?' * sessions)}) GROUP BY session_id) AS f "
+        f"LEFT JOIN events AS e ON e.session_id = f.session_id AND e.day IN ({', '.join('?' * days)})"
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def insert_events_sqlite(rows: int) -> str:
+    one = f"({', '.join('?' * len(EVENT_COLUMNS))})"
+    return f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES {', '.join([one] * rows)} ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+
+
+def _sqlite_value(value):
+    """A value as SQLAlchemy's SQLite types store it (dates and times as ISO text)."""
+    if isinstance(value, datetime):
+        return value.isoformat(" ", "microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _day(value):
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+SESSION_DAY = select(events.c.event).where(events.c.session_id == bindparam("session_id"), events.c.day == bindparam("day"))
+# A transaction's session locks, taken in one order by every writer.
+LOCK_SESSIONS = "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY k) AS ordered"
+EVENT_COLUMNS = [column.name for column in events.columns]
+INSERT_EVENTS_POSTGRESQL = (
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(f'%b::{column.type.compile(dialect=postgresql.dialect())}[]' for column in events.columns)}) "
+    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+)
 PURGE_LOCK = (0x63686566, 1)  # ("chef", 1): the two-key advisory lock space, apart from the sessions'
 ROWS_A_STATEMENT = 500
 
@@ -47,7 +97,6 @@ class Store:
             event.listen(self.engine, "connect", tune_sqlite)
             event.listen(self.engine, "begin", begin_sqlite)
         self.dialect = self.engine.dialect.name
-        self._insert_event = _insert(self.dialect, events).on_conflict_do_nothing(index_elements=["event_id"]).returning(events.c.event_id)
 
     def writing(self):
         """A connection whose transactions take the write lock at once on SQLite (BEGIN IMMEDIATE)."""
@@ -96,23 +145,17 @@ class Store:
     def _add_rows(self, connection, received: list) -> set:
         rows = [row for row, _ in received]
         sessions = sorted({row["session_id"] for row in rows})
-        self._lock_sessions(connection, sessions)
-        first_days = dict(
-            connection.execute(
-                select(events.c.session_id, func.min(events.c.day)).where(events.c.session_id.in_(sessions)).group_by(events.c.session_id)
-            ).all()
-        )
-        wanted = {(row["session_id"], row["day"]) for row in rows} | set(first_days.items())
-        prior = {}
-        days = sorted({day for _, day in wanted})
-        for session_id, day, stored in connection.execute(
-            select(events.c.session_id, events.c.day, events.c.event).where(events.c.session_id.in_(sessions), events.c.day.in_(days))
-        ):
+        wanted = {(row["session_id"], row["day"]) for row in rows}
+        first_days, prior = {}, {}
+        for session_id, first, day, stored in self._lock_and_read(connection, sessions, sorted({day for _, day in wanted})):
+            first_days[session_id] = first
             if (session_id, day) in wanted:
                 prior.setdefault(session_id, {}).setdefault(day, []).append(decode(stored))
-        inserted = set()
-        for start in range(0, len(rows), ROWS_A_STATEMENT):
-            inserted.update(connection.execute(self._insert_event, rows[start : start + ROWS_A_STATEMENT]).scalars())
+        moved = [(session_id, first) for session_id, first in first_days.items() if any(day < first for s, day in wanted if s == session_id)]
+        for session_id, first in moved:  # rare: a late event from before the session's first day
+            for (stored,) in connection.execute(SESSION_DAY, {"session_id": session_id, "day": first}):
+                prior.setdefault(session_id, {}).setdefault(first, []).append(decode(stored))
+        inserted = self._insert_events(connection, rows)
         new = {}
         for row, stored in received:
             if row["event_id"] in inserted:
@@ -123,14 +166,37 @@ class Store:
         apply(connection, delta)
         return inserted
 
+    def _lock_and_read(self, connection, sessions: list, days: list) -> list:
+        """Lock the sessions, then read (session, its first day, day, event) for their events on `days`
+        (day and event None when it has none there); on PostgreSQL both in one round trip."""
+        raw = connection.connection
+        if self.dialect != "postgresql":
+            cursor = raw.cursor()
+            cursor.execute(sessions_read_sqlite(len(sessions), len(days)), [*sessions, *(day.isoformat() for day in days)])
+            return [(session_id, _day(first), day and _day(day), stored) for session_id, first, day, stored in cursor.fetchall()]
+        with raw.driver_connection.pipeline():
+            cursor = raw.cursor()
+            cursor.execute(LOCK_SESSIONS, (sorted(_lock_key(session_id) for session_id in sessions),))
+            cursor.execute(SESSIONS_READ_POSTGRESQL, (sessions, days))
+            return cursor.fetchall()
+
+    def _insert_events(self, connection, rows: list) -> set:
+        """INSERT ... ON CONFLICT DO NOTHING RETURNING the new ids: one statement (on PostgreSQL one
+        fixed statement over arrays, which the server prepares once)."""
+        if self.dialect == "postgresql":
+            cursor = connection.connection.cursor()
+            cursor.execute(INSERT_EVENTS_POSTGRESQL, [[row[column] for row in rows] for column in EVENT_COLUMNS], binary=True)
+            return {event_id for (event_id,) in cursor.fetchall()}
+        cursor, inserted = connection.connection.cursor(), set()
+        for start in range(0, len(rows), ROWS_A_STATEMENT):
+            chunk = rows[start : start + ROWS_A_STATEMENT]
+            cursor.execute(insert_events_sqlite(len(chunk)), [_sqlite_value(row[column]) for row in chunk for column in EVENT_COLUMNS])
+            inserted.update(event_id for (event_id,) in cursor.fetchall())
+        return inserted
+
     def _lock_sessions(self, connection, sessions: list) -> None:
-        if self.dialect != "postgresql" or not sessions:
-            return
-        keys = sorted(_lock_key(session_id) for session_id in sessions)
-        connection.execute(
-            text("SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"),
-            {"keys": keys},
-        )
+        if self.dialect == "postgresql" and sessions:
+            connection.exec_driver_sql(LOCK_SESSIONS, (sorted(_lock_key(session_id) for session_id in sessions),))
 
     # Erasure and retention
 
@@ -243,20 +309,50 @@ class Window:
 
 
 def apply(connection, delta: dict) -> None:
-    """Add a delta ({(aggregate, day, key): values}) to the daily and monthly tables."""
-    shrinking = any(values[0] < 0 for values in delta.values())
-    for (period, aggregate), table_rows in contributions.rows(delta).items():
-        table = aggregate_tables[(period, aggregate)]
-        keys = ["day", *(name for name, _ in AGGREGATE_KEYS[aggregate])]
-        for start in range(0, len(table_rows), ROWS_A_STATEMENT):
-            statement = _insert(connection.dialect.name, table).values(table_rows[start : start + ROWS_A_STATEMENT])
-            statement = statement.on_conflict_do_update(
-                index_elements=keys, set_={value: table.c[value] + statement.excluded[value] for value in VALUES}
+    """Add a delta ({(aggregate, day, key): values}) to the daily and monthly tables.
+
+    Straight through the driver, one executemany a table: on PostgreSQL all of them in one pipeline
+    (one round trip), in the fixed table order and sorted, so concurrent writers lock rows in one order.
+    """
+    dialect = connection.dialect.name
+    changes = contributions.rows(delta)
+    if not changes:
+        return
+    raw = connection.connection
+    pipeline = raw.driver_connection.pipeline() if dialect == "postgresql" else contextlib.nullcontext()
+    with pipeline:
+        cursor = raw.cursor()
+        for (period, aggregate), table_rows in changes.items():
+            keys = _key_columns(aggregate)
+            to_day = (lambda day: day) if dialect == "postgresql" else date.isoformat
+            cursor.executemany(
+                _upsert_sql(dialect, period, aggregate), [(to_day(row["day"]), *(row[k] for k in keys), *(row[v] for v in VALUES)) for row in table_rows]
             )
-            connection.execute(statement)
-        if shrinking:
-            days = sorted({row["day"] for row in table_rows})
+        cursor.close()
+    if any(values[0] < 0 for values in delta.values()):  # erasure: rows that count nothing any more go
+        for period, aggregate in changes:
+            table = aggregate_tables[(period, aggregate)]
+            days = sorted({row["day"] for row in changes[(period, aggregate)]})
             connection.execute(delete(table).where(table.c.day.in_(days), table.c["count"] <= 0))
+
+
+def _key_columns(aggregate: str) -> list:
+    return [name for name, _ in AGGREGATE_KEYS[aggregate]]
+
+
+@functools.lru_cache(maxsize=None)
+def _upsert_sql(dialect: str, period: str, aggregate: str) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE adding the values (SQLite and PostgreSQL say it alike)."""
+    table = f"{period}_{aggregate}"
+    keys = ["day", *_key_columns(aggregate)]
+    columns = [*keys, *VALUES]
+    marker = "%s" if dialect == "postgresql" else "?"
+    quoted = [f'"{column}"' for column in columns]
+    added = ", ".join(f'"{value}" = {table}."{value}" + excluded."{value}"' for value in VALUES)
+    return (
+        f"INSERT INTO {table} ({', '.join(quoted)}) VALUES ({', '.join([marker] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(quoted[: len(keys)])}) DO UPDATE SET {added}"
+    )
 
 
 def rebuild_aggregates(connection, flush_at: int = 300_000) -> int:
