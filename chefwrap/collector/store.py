@@ -19,7 +19,7 @@ import os
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, bindparam, create_engine, delete, event, func, literal, select, text, union_all
+from sqlalchemy import and_, bindparam, create_engine, delete, event, func, select, text, union_all
 from sqlalchemy.dialects import postgresql
 
 from chefwrap.collector import aggregates as contributions
@@ -236,9 +236,9 @@ class Store:
         """The most used commands (with failures), options and context names, events and sessions, over
         the last `days` days (today, UTC, included): read from the aggregates only."""
         today = _naive(now or datetime.now(timezone.utc)).date()
-        start, end = today - timedelta(days=days - 1), today + timedelta(days=1)  # a clock a day ahead counts
+        start = today - timedelta(days=days - 1)
         with self.engine.connect() as connection:
-            window = Window(connection, start, end)
+            window = Window(connection, start)
             totals = window.top("sessions", (), limit=1)
             commands = window.top("commands", ("product", "command"), limit=limit)
             options = window.top("options", ("product", "option"), limit=limit)
@@ -270,31 +270,30 @@ def settle(accepted: list, rows: list, inserted: set) -> None:
 
 
 class Window:
-    """The aggregate rows of the days [start, end): monthly rows for the whole months inside, daily rows for the rest."""
+    """The aggregate rows of the days from `start` on (nothing is ever counted past tomorrow: a clock a day
+    ahead is clamped there): the monthly rows of every month after start's, and for start's own month
+    whichever reads fewer rows, its daily rows from `start`, or its monthly row less its daily rows
+    before `start`. So a window reads at most 15 days of daily rows, however long."""
 
-    def __init__(self, connection, start: date, end: date):
+    def __init__(self, connection, start: date):
         self.connection = connection
         first_whole = start if start.day == 1 else _next_month(start)
-        last_whole = end.replace(day=1)  # the month of `end` is never whole
-        if first_whole < last_whole:
-            self.daily = [(start, first_whole), (last_whole, end)]
-            self.months = (first_whole, last_whole)
-        else:
-            self.daily, self.months = [(start, end)], None
+        month = start.replace(day=1)
+        self.parts = [("monthly", first_whole, None, 1)]  # (period, from, before, sign)
+        if start != first_whole:
+            if (first_whole - start).days <= (start - month).days:
+                self.parts.append(("daily", start, first_whole, 1))
+            else:
+                self.parts += [("monthly", month, first_whole, 1), ("daily", month, start, -1)]
 
     def rows(self, aggregate: str, columns: tuple, where: dict):
-        """One selectable over the window's daily and monthly rows of an aggregate."""
+        """One selectable over the window's rows of an aggregate, the subtracted ones negated."""
         parts = []
-        for period, ranges in (("daily", self.daily), ("monthly", [self.months] if self.months else [])):
+        for period, low, high, sign in self.parts:
             table = aggregate_tables[(period, aggregate)]
-            for low, high in ranges:
-                if low >= high:
-                    continue
-                conditions = [table.c.day >= low, table.c.day < high, *(table.c[name] == value for name, value in where.items())]
-                parts.append(select(*(table.c[name] for name in columns), *(table.c[value] for value in VALUES)).where(and_(*conditions)))
-        if not parts:
-            table = aggregate_tables[("daily", aggregate)]
-            parts.append(select(*(table.c[name] for name in columns), *(table.c[value] for value in VALUES)).where(literal(False)))
+            conditions = [table.c.day >= low, *([table.c.day < high] if high else []), *(table.c[name] == value for name, value in where.items())]
+            values = [table.c[value] if sign > 0 else (-table.c[value]).label(value) for value in VALUES]
+            parts.append(select(*(table.c[name] for name in columns), *values).where(and_(*conditions)))
         return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
 
     def top(self, aggregate: str, columns: tuple, kind: str = None, limit: int = 50) -> list:
@@ -303,9 +302,10 @@ class Window:
         sums = [func.sum(rows.c[value]).label(value) for value in VALUES]
         statement = select(*(rows.c[name] for name in columns), *sums)
         if columns:
-            statement = statement.group_by(*(rows.c[name] for name in columns)).order_by(sums[0].desc(), *(rows.c[name] for name in columns))
+            statement = statement.group_by(*(rows.c[name] for name in columns)).having(sums[0] > 0)
+            statement = statement.order_by(sums[0].desc(), *(rows.c[name] for name in columns))
         found = self.connection.execute(statement.limit(limit)).all()
-        return [row for row in found if row[len(columns)] is not None]
+        return [row for row in found if row[len(columns)]]
 
 
 def apply(connection, delta: dict) -> None:
