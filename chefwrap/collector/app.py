@@ -15,7 +15,6 @@ import contextlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -64,7 +63,7 @@ def create_app(store, writer=None, max_body: int = MAX_BODY, purge_every: float 
             return error(400, str(problem))
         try:
             accepted = await writer.add(received)
-        except SQLAlchemyError:
+        except store.errors:
             log.exception("storing events failed")
             return error(503, "the collector cannot store events right now; send them again later")
         new = sum(accepted)
@@ -76,7 +75,7 @@ def create_app(store, writer=None, max_body: int = MAX_BODY, purge_every: float 
             return error(400, "a session id is a UUID")
         try:
             await in_pool(store.erase_session, session_id)
-        except SQLAlchemyError:
+        except store.errors:
             log.exception("erasing a session failed")
             return error(503, "the collector cannot erase right now; ask again later")
         return Response(status_code=204)

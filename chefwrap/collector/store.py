@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, bindparam, create_engine, delete, event, func, select, text, union_all
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import SQLAlchemyError
 
 from chefwrap.collector import aggregates as contributions
 from chefwrap.collector.tables import AGGREGATE_KEYS, VALUES, events
@@ -97,6 +98,8 @@ class Store:
             event.listen(self.engine, "connect", tune_sqlite)
             event.listen(self.engine, "begin", begin_sqlite)
         self.dialect = self.engine.dialect.name
+        # What a database in trouble raises: SQLAlchemy's errors, and the driver's own where ingest talks to it directly.
+        self.errors = (SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error)
 
     def writing(self):
         """A connection whose transactions take the write lock at once on SQLite (BEGIN IMMEDIATE)."""
