@@ -13,6 +13,7 @@ from sqlalchemy import inspect
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 FIRST = "0001"
+UPGRADE_LOCK = (0x63686566, 2)  # beside chefwrap.collector.store.PURGE_LOCK
 
 
 class SchemaError(Exception):
@@ -45,6 +46,8 @@ def known(revision: str) -> bool:
 def upgrade(store) -> tuple:
     """Bring the database to the code's revision; returns (revision before, revision after)."""
     with store.writing() as connection, connection.begin():
+        if store.dialect == "postgresql":  # two collectors starting at once: one upgrades, the other then finds it done
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", UPGRADE_LOCK)
         before = current(connection)
         if before is not None and not known(before):
             raise newer(before)
