@@ -15,6 +15,7 @@ skipped by a collector that does not get it.
 
 import contextlib
 import functools
+import inspect
 import os
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -177,7 +178,7 @@ class Store:
             cursor = raw.cursor()
             cursor.execute(sessions_read_sqlite(len(sessions), len(days)), [*sessions, *(day.isoformat() for day in days)])
             return [(session_id, _day(first), day and _day(day), stored) for session_id, first, day, stored in cursor.fetchall()]
-        with raw.driver_connection.pipeline():
+        with _pipeline(raw):
             cursor = raw.cursor()
             cursor.execute(LOCK_SESSIONS, (sorted(_lock_key(session_id) for session_id in sessions),))
             cursor.execute(SESSIONS_READ_POSTGRESQL, (sessions, days))
@@ -188,7 +189,7 @@ class Store:
         fixed statement over arrays, which the server prepares once)."""
         if self.dialect == "postgresql":
             cursor = connection.connection.cursor()
-            cursor.execute(INSERT_EVENTS_POSTGRESQL, [[row[column] for row in rows] for column in EVENT_COLUMNS], binary=True)
+            cursor.execute(INSERT_EVENTS_POSTGRESQL, [[row[column] for row in rows] for column in EVENT_COLUMNS])
             return {event_id for (event_id,) in cursor.fetchall()}
         cursor, inserted = connection.connection.cursor(), set()
         for start in range(0, len(rows), ROWS_A_STATEMENT):
@@ -322,8 +323,7 @@ def apply(connection, delta: dict) -> None:
     if not changes:
         return
     raw = connection.connection
-    pipeline = raw.driver_connection.pipeline() if dialect == "postgresql" else contextlib.nullcontext()
-    with pipeline:
+    with _pipeline(raw) if dialect == "postgresql" else contextlib.nullcontext():
         cursor = raw.cursor()
         for (period, aggregate), table_rows in changes.items():
             keys = _key_columns(aggregate)
@@ -337,6 +337,12 @@ def apply(connection, delta: dict) -> None:
             table = aggregate_tables[(period, aggregate)]
             days = sorted({row["day"] for row in changes[(period, aggregate)]})
             connection.execute(delete(table).where(table.c.day.in_(days), table.c["count"] <= 0))
+
+
+def _pipeline(raw):
+    """psycopg's pipeline: the statements go together, one round trip (none under an asyncio driver)."""
+    pipeline = getattr(raw.driver_connection, "pipeline", None)
+    return contextlib.nullcontext() if pipeline is None or inspect.iscoroutinefunction(raw.driver_connection.commit) else pipeline()
 
 
 def _key_columns(aggregate: str) -> list:
