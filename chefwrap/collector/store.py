@@ -31,11 +31,12 @@ from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS, decode, encode
 
 # Ingest's statements go straight to the driver (they run for every batch; SQLAlchemy's part was most
 # of their cost). The read: each session's first day and its events on the batch's days (index
-# events_session_day; LATERAL so PostgreSQL's planner never scans a whole day).
+# events_session_day; LATERAL ... OFFSET 0 keeps PostgreSQL's planner from joining it into a scan of a
+# whole day, which it picks while a young table's statistics lag).
 SESSIONS_READ_POSTGRESQL = (
     "SELECT f.session_id, f.first, e.day, e.event FROM "
     "(SELECT session_id, min(day) AS first FROM events WHERE session_id = ANY(%s) GROUP BY session_id) AS f "
-    "LEFT JOIN LATERAL (SELECT day, event FROM events WHERE session_id = f.session_id AND day = ANY(%s)) AS e ON true"
+    "LEFT JOIN LATERAL (SELECT day, event FROM events WHERE session_id = f.session_id AND day = ANY(%s) OFFSET 0) AS e ON true"
 )
 
 
