@@ -40,34 +40,6 @@ SESSIONS_READ_POSTGRESQL = (
 )
 
 
-@functools.lru_cache(maxsize=256)
-def sessions_read_sqlite(sessions: int, days: int) -> str:
-    return (
-        "SELECT f.session_id, f.first, e.day, e.event FROM "
-        f"(SELECT session_id, min(day) AS first FROM events WHERE session_id IN ({', '.join('?' * sessions)}) GROUP BY session_id) AS f "
-        f"LEFT JOIN events AS e ON e.session_id = f.session_id AND e.day IN ({', '.join('?' * days)})"
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def insert_events_sqlite(rows: int) -> str:
-    one = f"({', '.join('?' * len(EVENT_COLUMNS))})"
-    return f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES {', '.join([one] * rows)} ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
-
-
-def _sqlite_value(value):
-    """A value as SQLAlchemy's SQLite types store it (dates and times as ISO text)."""
-    if isinstance(value, datetime):
-        return value.isoformat(" ", "microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _day(value):
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
 SESSION_DAY = select(events.c.event).where(events.c.session_id == bindparam("session_id"), events.c.day == bindparam("day"))
 # A transaction's session locks, taken in one order by every writer.
 LOCK_SESSIONS = "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY k) AS ordered"
@@ -443,14 +415,6 @@ def _lock_key(session_id: str) -> int:
     return value - 2**64 if value >= 2**63 else value
 
 
-def _insert(dialect: str, table):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
 def tune_sqlite(connection, _record):
     connection.isolation_level = None  # SQLAlchemy's begin event says BEGIN, not the driver
     cursor = connection.cursor()
@@ -469,3 +433,31 @@ def _naive(moment: datetime) -> datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment
+
+
+@functools.lru_cache(maxsize=256)
+def sessions_read_sqlite(sessions: int, days: int) -> str:
+    return (
+        "SELECT f.session_id, f.first, e.day, e.event FROM "
+        f"(SELECT session_id, min(day) AS first FROM events WHERE session_id IN ({', '.join('?' * sessions)}) GROUP BY session_id) AS f "
+        f"LEFT JOIN events AS e ON e.session_id = f.session_id AND e.day IN ({', '.join('?' * days)})"
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def insert_events_sqlite(rows: int) -> str:
+    one = f"({', '.join('?' * len(EVENT_COLUMNS))})"
+    return f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES {', '.join([one] * rows)} ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+
+
+def _sqlite_value(value):
+    """A value as SQLAlchemy's SQLite types store it (dates and times as ISO text)."""
+    if isinstance(value, datetime):
+        return value.isoformat(" ", "microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _day(value):
+    return value if isinstance(value, date) else date.fromisoformat(value)

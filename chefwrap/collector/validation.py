@@ -8,7 +8,7 @@ Measured against pydantic v2 in benchmarks/validation_cost.py.
 """
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Annotated, Dict, List, Optional, Union
 
 import msgspec
@@ -245,7 +245,3 @@ def json_schema() -> dict:
         "anyOf": [{"$ref": "#/$defs/Properties"}, {}],
     }
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "chefwrap collector: POST /events", **body, "$defs": definitions}
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
