@@ -288,8 +288,9 @@ class Window:
 def apply(connection, delta: dict) -> None:
     """Add a delta ({(aggregate, day, key): values}) to the daily and monthly tables.
 
-    Straight through the driver, one executemany a table: on PostgreSQL all of them in one pipeline
-    (one round trip), in the fixed table order and sorted, so concurrent writers lock rows in one order.
+    Straight through the driver, in the fixed table order and sorted, so concurrent writers lock rows in
+    one order: on SQLite one executemany a table; on PostgreSQL one statement a table over arrays, all
+    in one pipeline (one round trip).
     """
     dialect = connection.dialect.name
     changes = contributions.rows(delta)
@@ -299,11 +300,11 @@ def apply(connection, delta: dict) -> None:
     with _pipeline(raw) if dialect == "postgresql" else contextlib.nullcontext():
         cursor = raw.cursor()
         for (period, aggregate), table_rows in changes.items():
-            keys = _key_columns(aggregate)
-            to_day = (lambda day: day) if dialect == "postgresql" else date.isoformat
-            cursor.executemany(
-                _upsert_sql(dialect, period, aggregate), [(to_day(row["day"]), *(row[k] for k in keys), *(row[v] for v in VALUES)) for row in table_rows]
-            )
+            columns = ["day", *_key_columns(aggregate), *VALUES]
+            if dialect == "postgresql":
+                cursor.execute(_upsert_sql(dialect, period, aggregate), [[row[column] for row in table_rows] for column in columns])
+            else:
+                cursor.executemany(_upsert_sql(dialect, period, aggregate), [(row["day"].isoformat(), *(row[c] for c in columns[1:])) for row in table_rows])
         cursor.close()
     if any(values[0] < 0 for values in delta.values()):  # erasure: rows that count nothing any more go
         for period, aggregate in changes:
@@ -324,17 +325,18 @@ def _key_columns(aggregate: str) -> list:
 
 @functools.lru_cache(maxsize=None)
 def _upsert_sql(dialect: str, period: str, aggregate: str) -> str:
-    """INSERT ... ON CONFLICT DO UPDATE adding the values (SQLite and PostgreSQL say it alike)."""
+    """INSERT ... ON CONFLICT DO UPDATE adding the values."""
     table = f"{period}_{aggregate}"
     keys = ["day", *_key_columns(aggregate)]
     columns = [*keys, *VALUES]
-    marker = "%s" if dialect == "postgresql" else "?"
     quoted = [f'"{column}"' for column in columns]
     added = ", ".join(f'"{value}" = {table}."{value}" + excluded."{value}"' for value in VALUES)
-    return (
-        f"INSERT INTO {table} ({', '.join(quoted)}) VALUES ({', '.join([marker] * len(columns))}) "
-        f"ON CONFLICT ({', '.join(quoted[: len(keys)])}) DO UPDATE SET {added}"
-    )
+    if dialect == "postgresql":  # the rows as one array a column: one fixed statement whatever their number
+        types = ["date", *(["varchar"] * (len(keys) - 1)), *(["integer"] * len(VALUES))]
+        source = f"SELECT * FROM unnest({', '.join(f'%b::{kind}[]' for kind in types)})"
+    else:
+        source = f"VALUES ({', '.join('?' * len(columns))})"
+    return f"INSERT INTO {table} ({', '.join(quoted)}) {source} ON CONFLICT ({', '.join(quoted[: len(keys)])}) DO UPDATE SET {added}"
 
 
 def rebuild_aggregates(connection, flush_at: int = 300_000) -> int:
