@@ -22,7 +22,9 @@ class Collector:
         while not lines or (lines[-1] and "listening on" not in lines[-1]):
             lines.append(self.process.stderr.readline())
         self.banner, self.upgraded = lines[-1], "".join(lines[:-1])
-        assert "listening on http://127.0.0.1:" in self.banner, "".join(lines) + self.process.stderr.read()
+        if "listening on http://127.0.0.1:" not in self.banner:
+            self.process.kill()  # never left running by a test that failed here
+            raise AssertionError("".join(lines) + self.process.communicate(timeout=30)[1])
         self.url = self.banner.split("listening on ")[1].split()[0]
         self.port = int(self.url.rsplit(":", 1)[1])
 
