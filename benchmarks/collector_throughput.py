@@ -1,14 +1,21 @@
-"""The collector under load: 10,000 events posted by 8 concurrent clients on loopback.
+"""The collector under load: events posted by concurrent clients on loopback, one a request or in batches.
 
-    .venv/bin/python benchmarks/collector_throughput.py [--events 10000] [--clients 8] [--database sqlite|postgresql|both]
+    .venv/bin/python benchmarks/collector_throughput.py [--events 20000] [--clients 8] [--batch 1]
+        [--database sqlite|postgresql|both] [--writer threads|async-driver|both]
 
-The collector runs as `chefwrap collector serve` (its own process), against a fresh SQLite file or a
-fresh database on a temporary PostgreSQL server. Each client is a process posting its share of events
-one per request over one kept-alive connection; every event has its own event_id. Reported: events
-per second over the whole run, and the median and p99 request latency.
+The collector runs as `chefwrap collector serve` (its own process; --writer threads, the collector as
+shipped), or, for comparison, the same application with an async driver instead of the writer threads
+(--writer async-driver: SQLAlchemy's asyncio engine over aiosqlite or psycopg's async connections, one
+transaction a request, nothing off the event loop; `pip install aiosqlite greenlet` for it). Fresh SQLite
+file or fresh database on a temporary PostgreSQL server each run. Each client is a process posting its
+share over one kept-alive connection; every event has its own event_id, sessions of 20 events.
+Reported: events per second over the whole run, request latency p50 and p99, the events stored, and
+the CPU time the collector (and PostgreSQL's processes) spent a 1,000 events: the figure the machine's
+other load does not change much.
 """
 
 import argparse
+import asyncio
 import http.client
 import json
 import multiprocessing
@@ -17,6 +24,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
@@ -31,19 +40,21 @@ COMMANDS = [
 ]
 
 
-def events_for(client: int, count: int) -> list:
-    bodies = []
-    session = event.new_uuid()
+def bodies_for(count: int, batch: int) -> list:
+    events, session = [], None
     for number in range(count):
+        if number % 20 == 0:
+            session = event.new_uuid()
         tool, argv = COMMANDS[number % len(COMMANDS)]
-        built = event.build(sanitizer.sanitize(tool, argv), number % 3, 1000.0, session, {})
-        bodies.append(event.to_json(built).encode())
-    return bodies
+        events.append(event.to_json(event.build(sanitizer.sanitize(tool, argv), number % 3, 1000.0, session, {})))
+    if batch == 1:
+        return [text.encode() for text in events]
+    return [("[" + ",".join(events[start : start + batch]) + "]").encode() for start in range(0, count, batch)]
 
 
 def client(arguments):
     port, bodies = arguments
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     latencies = []
     for body in bodies:
         started = time.perf_counter()
@@ -57,59 +68,142 @@ def client(arguments):
     return latencies
 
 
-def start_collector(database: str):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "chefwrap", "collector", "serve", "--port", "0", "--database", database],
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPO,
-    )
+def start_collector(database: str, writer: str):
+    if writer == "threads":
+        argv = [sys.executable, "-m", "chefwrap", "collector", "serve", "--port", "0", "--database", database]
+    else:
+        argv = [sys.executable, __file__, "--serve-with-async-driver", database]
+    process = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, cwd=REPO)
     line = process.stderr.readline()
+    while line and "listening on" not in line:
+        line = process.stderr.readline()
     if "listening on" not in line:
         raise RuntimeError(f"the collector did not start: {line}{process.stderr.read()}")
     return process, int(line.split("http://")[1].split()[0].rsplit(":", 1)[1])
 
 
-def run(name: str, database: str, events: int, clients: int) -> None:
-    process, port = start_collector(database)
+def cpu_seconds(processes) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def run(name: str, database: str, args, writer: str, database_processes=()) -> None:
+    process, port = start_collector(database, writer)
     try:
-        per_client = events // clients
-        work = [(port, events_for(number, per_client)) for number in range(clients)]
-        with multiprocessing.Pool(clients) as pool:
+        per_client = args.events // args.clients
+        work = [(port, bodies_for(per_client, args.batch)) for _ in range(args.clients)]
+        server = [psutil.Process(process.pid)]
+        with multiprocessing.Pool(args.clients) as pool:
+            before = cpu_seconds(server), cpu_seconds(database_processes())
             started = time.perf_counter()
             results = pool.map(client, work)
             elapsed = time.perf_counter() - started
+            used = cpu_seconds(server) - before[0], cpu_seconds(database_processes()) - before[1]
         latencies = sorted(latency for result in results for latency in result)
         connection = http.client.HTTPConnection("127.0.0.1", port)
         connection.request("GET", "/report?days=1&format=json")
         stored = json.loads(connection.getresponse().read())["events"]
     finally:
         process.terminate()
-        process.wait(timeout=30)
-    count = len(latencies)
+        process.wait(timeout=60)
+    count = per_client * args.clients
     print(
-        f"{name:<11} {count} events, {clients} clients: {count / elapsed:,.0f} events/s, "
-        f"latency p50 {latencies[count // 2]:.2f} ms, p99 {latencies[int(count * 0.99)]:.2f} ms; {stored} stored"
+        f"{name:<11} {writer:<13} {count} events, {args.clients} clients, {args.batch} a request: {count / elapsed:,.0f} events/s, "
+        f"latency p50 {latencies[len(latencies) // 2]:.2f} ms, p99 {latencies[int(len(latencies) * 0.99)]:.2f} ms; {stored} stored; "
+        f"CPU a 1,000 events: collector {used[0] / count * 1e6:.0f} ms" + (f", PostgreSQL {used[1] / count * 1e6:.0f} ms" if used[1] else ""),
+        flush=True,
     )
+
+
+class AsyncDriverWriter:
+    """For comparison only: each request's events in its own transaction on an async driver, on the loop."""
+
+    def __init__(self, store):
+        from sqlalchemy import event as sqlalchemy_event
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        from chefwrap.collector.store import begin_sqlite, tune_sqlite
+
+        self.store = store
+        url = store.url.replace("sqlite://", "sqlite+aiosqlite://").replace("postgresql+psycopg://", "postgresql+psycopg_async://")
+        self.engine = create_async_engine(url, pool_size=8)
+        if store.sqlite:
+            sqlalchemy_event.listen(self.engine.sync_engine, "connect", tune_sqlite)
+            sqlalchemy_event.listen(self.engine.sync_engine, "begin", begin_sqlite)
+
+    def start(self):
+        pass
+
+    def stop(self):
+        pass
+
+    async def add(self, received):
+        accepted, rows = self.store.prepare(received)
+        if rows:
+            async with self.engine.connect() as connection:
+                await connection.execution_options(sqlite_immediate=True)
+                async with connection.begin():
+                    inserted = await connection.run_sync(self.store.write, rows)
+            from chefwrap.collector.store import settle
+
+            settle(accepted, rows, inserted)
+        return accepted
+
+
+def serve_with_async_driver(database: str) -> None:
+    import socket
+
+    import uvicorn
+
+    from chefwrap.collector import schema_upgrade
+    from chefwrap.collector.app import create_app
+    from chefwrap.collector.store import Store
+
+    store = Store(database)
+    schema_upgrade.upgrade(store)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(2048)
+    config = uvicorn.Config(create_app(store, writer=AsyncDriverWriter(store)), log_level="warning", access_log=False)
+    print(f"listening on http://127.0.0.1:{listener.getsockname()[1]}", file=sys.stderr, flush=True)
+    asyncio.run(uvicorn.Server(config).serve(sockets=[listener]))
+
+
+def postgres_processes(pid: int):
+    """The PostgreSQL server and its back ends, whenever asked (back ends come and go)."""
+    return lambda: [psutil.Process(pid), *psutil.Process(pid).children()]
 
 
 def main():
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    options.add_argument("--events", type=int, default=10_000)
+    options.add_argument("--events", type=int, default=20_000)
     options.add_argument("--clients", type=int, default=8)
+    options.add_argument("--batch", type=int, default=1, help="events a request (1 to 1000)")
     options.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    options.add_argument("--writer", choices=("threads", "async-driver", "both"), default="threads")
+    options.add_argument("--serve-with-async-driver", metavar="DATABASE", help=argparse.SUPPRESS)
     args = options.parse_args()
-    if args.database in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as folder:
-            run("SQLite", str(Path(folder) / "collector.sqlite3"), args.events, args.clients)
-    if args.database in ("postgresql", "both"):
-        from postgres import Server
+    if args.serve_with_async_driver:
+        return serve_with_async_driver(args.serve_with_async_driver)
+    writers = ("threads", "async-driver") if args.writer == "both" else (args.writer,)
+    for writer in writers:
+        if args.database in ("sqlite", "both"):
+            with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as folder:
+                run("SQLite", str(Path(folder) / "collector.sqlite3"), args, writer, lambda: [])
+        if args.database in ("postgresql", "both"):
+            from postgres import Server
 
-        server = Server()
-        try:
-            run("PostgreSQL", server.new_database("bench"), args.events, args.clients)
-        finally:
-            server.stop()
+            server = Server()
+            try:
+                run("PostgreSQL", server.new_database("bench"), args, writer, postgres_processes(server.process.pid))
+            finally:
+                server.stop()
 
 
 if __name__ == "__main__":

@@ -99,4 +99,11 @@ def parser() -> argparse.ArgumentParser:
     ).completes_files = True
     report.add_argument("--days", type=positive, default=30, help="the last N days (default 30)")
     report.add_argument("--json", action="store_true", help="as JSON")
+    migrate = command(
+        collector_actions, "migrate", "bring the database's schema up to this collector's",
+        "serve does it at start; a database newer than this collector is refused.",
+    )
+    migrate.add_argument(
+        "--database", default=DEFAULT_DATABASE, help=f"the collector's SQLite file or database URL (default {DEFAULT_DATABASE})"
+    ).completes_files = True
     return top

@@ -216,3 +216,32 @@ def shell_path(name: str) -> str:
         pytest.fail(f"{name} is not installed: the test command installs it (see README)")
     return path
 
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for a test worker's collector tests (tests/postgres.py)."""
+    from postgres import Server
+
+    server = Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """A fresh collector database: an SQLite file, or a new database on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "collector.sqlite3")
+    server = request.getfixturevalue("postgres_server")
+    return server.new_database(f"t_{os.urandom(6).hex()}")
+
+
+@pytest.fixture
+def collector(database):
+    """`chefwrap collector serve` on that database, on a loopback port (tests/collector_world.py)."""
+    from collector_world import Collector
+
+    server = Collector(database)
+    yield server
+    server.stop()

@@ -1,85 +1,16 @@
 """The collector, served for real on a loopback port, on a real SQLite file and a real PostgreSQL server."""
 
-import http.client
 import json
-import subprocess
-import sys
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from chefwrap.delivery import ledger
-from chefwrap.shim import event, sanitizer
+from chefwrap.shim import event
 
+from collector_world import Collector, aggregates_and_recomputation, an_event, raw_events
 from conftest import wait_for
 from endpoint import closed_port_url
-from postgres import Server
-
-
-@pytest.fixture(scope="session")
-def postgres_server():
-    server = Server()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        return str(tmp_path / "collector.sqlite3")
-    server = request.getfixturevalue("postgres_server")
-    return server.new_database(f"t_{uuid.uuid4().hex[:12]}")
-
-
-class Collector:
-    def __init__(self, database, *extra):
-        self.database = database
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "chefwrap", "collector", "serve", "--port", "0", "--database", database, *extra],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.banner = self.process.stderr.readline()
-        assert "listening on http://127.0.0.1:" in self.banner, self.banner + self.process.stderr.read()
-        self.url = self.banner.split("listening on ")[1].split()[0]
-        self.port = int(self.url.rsplit(":", 1)[1])
-
-    def request(self, method, path, body=None, headers=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        connection.request(method, path, body, headers or {})
-        response = connection.getresponse()
-        data = response.read()
-        connection.close()
-        return response.status, data
-
-    def post(self, body, content_type="application/json", headers=None):
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        status, answer = self.request("POST", "/events", data, {"Content-Type": content_type, **(headers or {})})
-        return status, json.loads(answer) if answer else None
-
-    def report(self, days=30):
-        status, data = self.request("GET", f"/report?days={days}&format=json")
-        assert status == 200
-        return json.loads(data)
-
-    def stop(self):
-        self.process.terminate()
-        out, err = self.process.communicate(timeout=30)
-        return out + err
-
-
-@pytest.fixture
-def collector(database):
-    server = Collector(database)
-    yield server
-    server.stop()
-
-
-def an_event(tool="knife", argv=("node", "show", "web1", "-F", "json"), exit_code=0, session=None, when=None):
-    built = event.build(sanitizer.sanitize(tool, list(argv)), exit_code, 1500.0, session or event.new_uuid(), {}, now=when)
-    return json.loads(event.to_json(built))
 
 
 def test_the_shims_events_arrive_and_are_reported(installed, collector):
@@ -130,8 +61,11 @@ def test_a_replay_is_accepted_and_counted_once(collector):
         (json.dumps({"hello": "world"}).encode(), "application/json", 400, "instance_id"),
         (b"x" * (1024 * 1024 + 1), "application/json", 413, "larger than"),
         (b"{}", "text/plain", 415, "application/json"),
+        (b'{"payload": {"event": "x", "properties": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}", "application/json", 400, ""),
+        (json.dumps([an_event()] * 1001).encode(), "application/json", 400, "at most 1000 events"),
+        (json.dumps(an_event()).replace("knife node show", "\\ud800").encode(), "application/json", 400, "not valid JSON"),
     ],
-    ids=["bad-json", "empty-array", "not-an-object", "deeply-nested", "missing-fields", "too-large", "wrong-type"],
+    ids=["bad-json", "empty-array", "not-an-object", "deeply-nested", "missing-fields", "too-large", "wrong-type", "deep-properties", "too-many", "lone-surrogate"],
 )
 def test_bad_bodies_are_refused_with_a_json_error_and_the_server_keeps_serving(collector, body, content_type, status, message):
     answered, answer = collector.post(body, content_type)
@@ -155,7 +89,10 @@ def test_bad_bodies_are_refused_with_a_json_error_and_the_server_keeps_serving(c
         ("properties.exit_code", 2**70),
         ("properties.duration_ms", -1),
         ("properties.command", "knife\x00node"),
-        ("properties.command", "\ud800"),
+        ("properties.command", ""),
+        ("properties.options", ["-F"] * 201),
+        ("properties.kitchen", {"driver": 7}),
+        ("properties.cookbooks", {"public": "nginx"}),
         ("properties.versions", {"k" * 100: "1.0"}),
         ("properties.cookbooks", {"public": [{"name": "nginx", "version": "1" * 100}]}),
     ],
@@ -214,19 +151,26 @@ def test_fields_the_rfc_does_not_define_are_never_stored(tmp_path):
     assert b"knife node show" in stored
 
 
-def test_old_events_are_purged(database):
+def test_purging_old_events_keeps_their_aggregates(database):
+    from chefwrap.collector import schema_upgrade
     from chefwrap.collector.store import Store
-    from chefwrap.collector.validation import validate
+    from chefwrap.collector.validation import events_in
 
     old = datetime.now(timezone.utc) - timedelta(days=400)
-    store = Store(database)
-    store.add([validate(an_event(when=old.timestamp())), validate(an_event())])
+    store = Store(database)  # no retention: keeps anything
+    schema_upgrade.upgrade(store)
+    store.add(events_in(json.dumps([an_event(when=old.timestamp()), an_event()]).encode()))
     store.close()
     server = Collector(database, "--retain-days", "365")
     try:
-        wait_for(lambda: server.report(days=1000)["events"] == 1, what="the old event to be purged")
+        wait_for(lambda: len(raw_events(database)) == 1, what="the old event to be purged")
+        assert server.report(days=1000)["events"] == 2  # the aggregates hold no session id: they stay
+        assert server.post(an_event(when=old.timestamp())) == (201, {"accepted": 1, "duplicates": 0})  # acknowledged, not kept
+        assert len(raw_events(database)) == 1 and server.report(days=1000)["events"] == 2
     finally:
         server.stop()
+    stored, recomputed = aggregates_and_recomputation(database)
+    assert stored["daily_commands"] != recomputed["daily_commands"]  # the purged day is counted, not recomputable
 
 
 def test_collector_report_in_the_terminal(world, collector):

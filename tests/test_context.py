@@ -337,18 +337,20 @@ def test_no_private_name_or_path_is_written_anywhere(installed, repository):
 
 
 def test_the_collector_reports_cookbooks_plugins_and_platforms(tmp_path):
+    from chefwrap.collector import schema_upgrade
     from chefwrap.collector.store import Store
-    from chefwrap.collector.validation import validate
+    from chefwrap.collector.validation import events_in
     from chefwrap.shim import event, sanitizer
 
     store = Store(str(tmp_path / "c.sqlite3"))
+    schema_upgrade.upgrade(store)
     found = {
         "cookbooks": {"source": "policyfile", "public": [{"name": "nginx", "version": "12.2.7"}], "other": 2},
         "kitchen": {"driver": "vagrant", "provisioner": "chef_infra", "platforms": ["ubuntu-22.04"], "other_plugins": 0, "other_platforms": 1},
         "versions": {"kitchen": "3.6.0"},
     }
     built = event.build(sanitizer.sanitize("kitchen", ["converge"]), 0, 10.0, event.new_uuid(), {}, context=found)
-    store.add([validate(json.loads(event.to_json(built)))] * 1)
+    store.add(events_in(event.to_json(built).encode()))
     report = store.report(1)
     assert report["cookbooks"] == [{"name": "nginx", "version": "12.2.7", "count": 1}]
     assert {"kind": "driver", "name": "vagrant", "count": 1} in report["kitchen_plugins"]

@@ -1,207 +1,247 @@
-"""What the collector accepts: the RFC's event fields with the right types, and nothing it cannot store."""
+"""What the collector accepts, declared once: the RFC's event fields with their types and limits (msgspec).
+
+The declaration is the rule: decoding a request body against it refuses a missing field or a wrong
+type with a message naming the field, and `json_schema()` (served at GET /schema) is generated from it.
+A field no one declared is never read, so it is never stored: what is kept is re-encoded from the
+declaration. Properties of an event type the collector does not know are skipped unread (`Raw`).
+Measured against pydantic v2 in benchmarks/validation_cost.py.
+"""
 
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta
+from typing import Annotated, Dict, List, Optional, Union
 
-UUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
-TIMESTAMP = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z")
+import msgspec
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"
+NO_NUL_PATTERN = r"^[^\x00]*$"
+UUID = re.compile(UUID_PATTERN)
 MAX_TEXT = 256
-MAX_OPTIONS = 200
+MAX_VERSION = 64
+MAX_LIST = 200
 MAX_BATCH = 1000
+MAX_INT = 2**31 - 1
+COMMAND_EVENT = "user-command"  # the one event type whose properties the collector knows
+KITCHEN_PLUGIN_KINDS = ("driver", "provisioner", "verifier", "transport")
+
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT, pattern=NO_NUL_PATTERN)]
+Version = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_VERSION, pattern=NO_NUL_PATTERN)]
+Uuid = Annotated[str, msgspec.Meta(pattern=UUID_PATTERN)]
+Timestamp = Annotated[str, msgspec.Meta(pattern=TIMESTAMP_PATTERN)]
+Number = Annotated[float, msgspec.Meta(gt=-1e9, lt=1e9)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
+ExitCode = Annotated[int, msgspec.Meta(ge=-(2**31), le=MAX_INT)]
+
+# Messages that would otherwise quote a regular expression.
+PATTERN_MEANINGS = {
+    UUID_PATTERN: "must be a UUID",
+    TIMESTAMP_PATTERN: "must be a UTC time such as 2026-11-27T12:00:00Z",
+    NO_NUL_PATTERN: "must be text without NUL characters",
+}
+
+
+class Cookbook(msgspec.Struct):
+    name: Text
+    version: Version
+
+
+class Cookbooks(msgspec.Struct, omit_defaults=True):
+    public: Annotated[List[Cookbook], msgspec.Meta(max_length=MAX_LIST)]
+    source: Optional[Text] = None
+    other: Optional[Count] = None
+
+
+class Kitchen(msgspec.Struct, omit_defaults=True):
+    driver: Optional[Text] = None
+    provisioner: Optional[Text] = None
+    verifier: Optional[Text] = None
+    transport: Optional[Text] = None
+    platforms: Annotated[List[Text], msgspec.Meta(max_length=MAX_LIST)] = []
+    other_plugins: Optional[Count] = None
+    other_platforms: Optional[Count] = None
+
+
+class Properties(msgspec.Struct, omit_defaults=True):
+    """A user-command's properties: chefwrap's, or only `command` (and `timestamp`) from Chef's own gem."""
+
+    command: Text
+    options: Annotated[List[Text], msgspec.Meta(max_length=MAX_LIST)] = []
+    exit_code: Optional[ExitCode] = None
+    duration_ms: Optional[Count] = None
+    timestamp: Optional[Text] = None
+    os: Optional[Text] = None
+    arch: Optional[Text] = None
+    ci: Optional[bool] = None
+    cookbooks: Optional[Cookbooks] = None
+    kitchen: Optional[Kitchen] = None
+    versions: Optional[Annotated[Dict[Version, Version], msgspec.Meta(max_length=20)]] = None
+
+
+NULL = msgspec.Raw(b"null")
+
+
+class Payload(msgspec.Struct):
+    event: Text
+    properties: msgspec.Raw = msgspec.field(default_factory=lambda: NULL)  # decoded as Properties for a user-command
+
+
+class Event(msgspec.Struct):
+    instance_id: Text
+    message_version: Number
+    payload_version: Number
+    session_id: Uuid
+    origin: Text
+    type: Text
+    product: Text
+    timestamp: Timestamp
+    payload: Payload
+    event_id: Optional[Uuid] = None
+    license_id: Optional[Text] = None
+    product_version: Optional[Text] = None
+    install_context: Optional[Text] = None
+
+
+class StoredPayload(msgspec.Struct, omit_defaults=True):
+    event: str
+    properties: Optional[Properties] = None
+
+
+class StoredEvent(msgspec.Struct):
+    """The event as the collector keeps it (events.event): the declared fields, nothing else."""
+
+    instance_id: str
+    license_id: Optional[str]
+    message_version: float
+    payload_version: float
+    session_id: str
+    event_id: Optional[str]
+    origin: str
+    type: str
+    product: str
+    product_version: Optional[str]
+    install_context: Optional[str]
+    timestamp: str
+    payload: StoredPayload
+
+
+Body = Union[Event, Annotated[List[Event], msgspec.Meta(min_length=1, max_length=MAX_BATCH)]]
+_body = msgspec.json.Decoder(Body)
+_properties = msgspec.json.Decoder(Properties)
+_encode = msgspec.json.Encoder().encode
+_stored = msgspec.json.Decoder(StoredEvent)
 
 
 class Invalid(ValueError):
-    """An event the collector refuses; the message says which field and why."""
+    """A body the collector refuses; the message says which field and why."""
 
 
-def events_in(body):
-    """The events in a request body (one event, or a JSON array of them), validated."""
-    if isinstance(body, dict):
-        return [validate(body)]
-    if isinstance(body, list):
-        if not body:
-            raise Invalid("the array holds no event")
-        if len(body) > MAX_BATCH:
-            raise Invalid(f"at most {MAX_BATCH} events a request")
-        return [validate(item, f"[{index}].") for index, item in enumerate(body)]
-    raise Invalid("the body must be an event object or an array of them")
+class Received(msgspec.Struct):
+    """One validated event, with the columns the store keeps beside its JSON."""
+
+    event_id: Optional[str]
+    session_id: str
+    occurred_at: datetime  # UTC, naive
+    stored: StoredEvent
+
+    @property
+    def day(self) -> date:
+        return self.occurred_at.date()
+
+    def clamp(self, latest: datetime) -> None:
+        """A clock far ahead counts at most a day ahead of the collector's."""
+        self.occurred_at = min(self.occurred_at, latest + timedelta(days=1))
 
 
-def validate(event, where=""):
-    """The event's fields as the store keeps them; Invalid if a field is missing or of the wrong type.
-
-    What is stored is rebuilt from these fields alone: a field the RFC does not define (a host name
-    slipped in by some client) is never kept.
-    """
-    if not isinstance(event, dict):
-        raise Invalid(f"{where or 'the event'} must be an object")
-    for field in ("instance_id", "origin", "type", "product"):
-        _text(event, field, where)
-    for field in ("message_version", "payload_version"):
-        if not _is_number(event.get(field)):
-            raise Invalid(f"{where}{field} must be a number")
-    session_id = _text(event, "session_id", where)
-    if not UUID.match(session_id):
-        raise Invalid(f"{where}session_id must be a UUID")
-    event_id = event.get("event_id")
-    if event_id is not None and not (isinstance(event_id, str) and UUID.match(event_id)):
-        raise Invalid(f"{where}event_id must be a UUID")
-    occurred_at = _timestamp(event, "timestamp", where)
-    payload = event.get("payload")
-    if not isinstance(payload, dict):
-        raise Invalid(f"{where}payload must be an object")
-    properties = payload.get("properties")
-    if not isinstance(properties, dict):
-        raise Invalid(f"{where}payload.properties must be an object")
-    inner = f"{where}payload.properties."
-    command = _text(properties, "command", inner)
-    options = properties.get("options", [])
-    if not isinstance(options, list) or len(options) > MAX_OPTIONS:
-        raise Invalid(f"{inner}options must be a list of option names")
-    for option in options:
-        _plain(option, f"{inner}options")
-    exit_code = _integer(properties, "exit_code", inner, -(2**31), 2**31 - 1)
-    duration_ms = _integer(properties, "duration_ms", inner, 0, 2**31 - 1)
-    ci = properties.get("ci")
-    if ci is not None and not isinstance(ci, bool):
-        raise Invalid(f"{inner}ci must be true, false or null")
-    named, context = validate_context(properties, inner)
-    stored_properties = {
-        "command": command,
-        "options": options,
-        "exit_code": exit_code,
-        "duration_ms": duration_ms,
-        "timestamp": _optional_text(properties, "timestamp", inner),
-        "os": _optional_text(properties, "os", inner),
-        "arch": _optional_text(properties, "arch", inner),
-        "ci": ci,
-        **context,
-    }
-    stored = {
-        "instance_id": event["instance_id"],
-        "license_id": _optional_text(event, "license_id", where),
-        "message_version": event["message_version"],
-        "payload_version": event["payload_version"],
-        "session_id": session_id,
-        "event_id": event_id,
-        "origin": event["origin"],
-        "type": event["type"],
-        "product": event["product"],
-        "product_version": _optional_text(event, "product_version", where),
-        "install_context": _optional_text(event, "install_context", where),
-        "timestamp": event["timestamp"],
-        "payload": {"event": _text(payload, "event", f"{where}payload."), "properties": stored_properties},
-    }
-    return {
-        "event_id": event_id.lower() if event_id else None,
-        "session_id": session_id.lower(),
-        "product": event["product"],
-        "product_version": stored["product_version"],
-        "command": command,
-        "options": options,
-        "exit_code": exit_code,
-        "duration_ms": duration_ms,
-        "os": stored_properties["os"],
-        "arch": stored_properties["arch"],
-        "ci": ci,
-        "occurred_at": occurred_at,
-        "context": named,
-        "event": stored,
-    }
-
-
-KITCHEN_PLUGIN_KINDS = ("driver", "provisioner", "verifier", "transport")
-MAX_VERSION = 64
-
-
-def validate_context(properties, where):
-    """The optional context (chefwrap.context): ([(kind, name, version)] it names, the properties as stored)."""
-    named, stored = [], {}
-    cookbooks = properties.get("cookbooks")
-    if cookbooks is not None:
-        public = cookbooks.get("public") if isinstance(cookbooks, dict) else None
-        if not isinstance(public, list) or len(public) > MAX_OPTIONS:
-            raise Invalid(f"{where}cookbooks must hold a list of public cookbooks")
-        kept = []
-        for entry in public:
-            if not isinstance(entry, dict):
-                raise Invalid(f"{where}cookbooks.public must hold objects with a name and a version")
-            name = _text(entry, "name", f"{where}cookbooks.public.")
-            version = _text(entry, "version", f"{where}cookbooks.public.", MAX_VERSION)
-            named.append(("cookbook", name, version))
-            kept.append({"name": name, "version": version})
-        stored["cookbooks"] = {
-            "source": _optional_text(cookbooks, "source", f"{where}cookbooks."),
-            "public": kept,
-            "other": _integer(cookbooks, "other", f"{where}cookbooks.", 0, 2**31 - 1),
-        }
-    kitchen = properties.get("kitchen")
-    if kitchen is not None:
-        if not isinstance(kitchen, dict):
-            raise Invalid(f"{where}kitchen must be an object")
-        kept = {}
-        for kind in KITCHEN_PLUGIN_KINDS:
-            if kitchen.get(kind) is not None:
-                kept[kind] = _text(kitchen, kind, f"{where}kitchen.")
-                named.append((f"kitchen-{kind}", kept[kind], None))
-        platforms = kitchen.get("platforms", [])
-        if not isinstance(platforms, list) or len(platforms) > MAX_OPTIONS:
-            raise Invalid(f"{where}kitchen.platforms must be a list of platform names")
-        for platform in platforms:
-            named.append(("platform", _plain(platform, f"{where}kitchen.platforms"), None))
-        kept["platforms"] = platforms
-        for count in ("other_plugins", "other_platforms"):
-            kept[count] = _integer(kitchen, count, f"{where}kitchen.", 0, 2**31 - 1)
-        stored["kitchen"] = kept
-    versions = properties.get("versions")
-    if versions is not None:
-        if not isinstance(versions, dict) or len(versions) > 20:
-            raise Invalid(f"{where}versions must be an object of tool versions")
-        for tool in versions:
-            _plain(tool, f"{where}versions", MAX_VERSION)
-            named.append(("tool-version", tool, _text(versions, tool, f"{where}versions.", MAX_VERSION)))
-        stored["versions"] = dict(versions)
-    return named, stored
-
-
-def _plain(value, where, longest=MAX_TEXT):
-    """A non-empty string both databases can store: no NUL, no lone surrogate, not too long."""
-    if not isinstance(value, str) or not value or len(value) > longest or "\x00" in value:
-        raise Invalid(f"{where} must be a non-empty string of at most {longest} characters")
+def events_in(body: bytes) -> list:
+    """The events in a request body (one event, or a JSON array of at most MAX_BATCH), validated."""
     try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise Invalid(f"{where} must be valid Unicode text") from None
-    return value
+        decoded = _body.decode(body)
+    except msgspec.ValidationError as problem:
+        raise Invalid(readable(str(problem))) from None
+    except (msgspec.DecodeError, RecursionError):
+        raise Invalid("the body is not valid JSON") from None
+    if isinstance(decoded, Event):
+        return [received(decoded, "")]
+    return [received(event, f"[{index}].") for index, event in enumerate(decoded)]
 
 
-def _text(mapping, field, where, longest=MAX_TEXT):
-    return _plain(mapping.get(field), f"{where}{field}", longest)
+def received(event: Event, where: str) -> Received:
+    properties = None
+    if event.payload.event == COMMAND_EVENT:
+        try:
+            properties = _properties.decode(event.payload.properties)
+        except msgspec.ValidationError as problem:
+            raise Invalid(readable(str(problem), f"{where}payload.properties")) from None
+    occurred_at = parse_timestamp(event.timestamp, f"{where}timestamp")
+    stored = StoredEvent(
+        instance_id=event.instance_id,
+        license_id=event.license_id,
+        message_version=event.message_version,
+        payload_version=event.payload_version,
+        session_id=event.session_id,
+        event_id=event.event_id,
+        origin=event.origin,
+        type=event.type,
+        product=event.product,
+        product_version=event.product_version,
+        install_context=event.install_context,
+        timestamp=event.timestamp,
+        payload=StoredPayload(event=event.payload.event, properties=properties),
+    )
+    return Received(
+        event_id=event.event_id.lower() if event.event_id else None,
+        session_id=event.session_id.lower(),
+        occurred_at=occurred_at,
+        stored=stored,
+    )
 
 
-def _optional_text(mapping, field, where):
-    return None if mapping.get(field) is None else _text(mapping, field, where)
+def encode(stored: StoredEvent) -> str:
+    return _encode(stored).decode()
 
 
-def _integer(mapping, field, where, lowest, highest):
-    value = mapping.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not lowest <= value <= highest:
-        raise Invalid(f"{where}{field} must be an integer from {lowest} to {highest}, or null")
-    return value
+def decode(text) -> StoredEvent:
+    """A stored event back from the events table (also the rows an older collector wrote)."""
+    return _stored.decode(text)
 
 
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and abs(value) < 1e9
-
-
-def _timestamp(mapping, field, where):
-    value = _text(mapping, field, where)
-    if not TIMESTAMP.match(value):
-        raise Invalid(f"{where}{field} must be a UTC time such as 2026-11-27T12:00:00Z")
+def parse_timestamp(value: str, where: str) -> datetime:
     try:
-        parsed = datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+        return datetime.fromisoformat(value[:19])  # the pattern has checked the shape; this, the calendar
     except ValueError:
-        raise Invalid(f"{where}{field} is not a real date and time") from None
-    return parsed.replace(tzinfo=timezone.utc)
+        raise Invalid(f"{where} is not a real date and time") from None
+
+
+def readable(message: str, prefix: str = "") -> str:
+    """msgspec's "Expected `int`, got `str` - at `$[1].payload`" as "[1].payload: expected `int`, got `str`"."""
+    what, _, at = message.partition(" - at `")
+    if at.startswith("key` in `"):  # a mapping's key: "- at `key` in `$.versions`"
+        at, what = at[len("key` in `"):], "a key: " + what[0].lower() + what[1:]
+    path = (prefix + at[1:].rstrip("`")).lstrip(".")
+    missing = re.fullmatch(r"Object missing required field `(.+)`", what)
+    if missing:
+        return f"{path + '.' if path else ''}{missing.group(1)} is missing"
+    for pattern, meaning in PATTERN_MEANINGS.items():
+        if f"regex {pattern!r}" in what:
+            return f"{path} {meaning}"
+    if not path:
+        return BODY_MESSAGES.get(what.split(", got")[0], "the body: " + what)
+    return f"{path}: {what[0].lower()}{what[1:]}"
+
+
+BODY_MESSAGES = {
+    "Expected `object | array`": "the body must be an event object or an array of them",
+    "Expected `array` of length >= 1": "the array holds no event",
+    f"Expected `array` of length <= {MAX_BATCH}": f"at most {MAX_BATCH} events a request",
+}
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a request body, with a user-command's properties among its definitions."""
+    (body, _), definitions = msgspec.json.schema_components([Body, Properties])
+    definitions["Payload"]["properties"]["properties"] = {
+        "description": f"for the event {COMMAND_EVENT!r}: Properties; for any other event, dropped unread",
+        "anyOf": [{"$ref": "#/$defs/Properties"}, {}],
+    }
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "chefwrap collector: POST /events", **body, "$defs": definitions}

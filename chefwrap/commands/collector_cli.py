@@ -1,4 +1,4 @@
-"""`chefwrap collector serve | report`: a collector teams can run with one command."""
+"""`chefwrap collector serve | report | migrate`: a collector teams can run with one command."""
 
 import json
 import os
@@ -9,6 +9,7 @@ def run(args, env) -> int:
     try:
         from sqlalchemy.exc import SQLAlchemyError
 
+        from chefwrap.collector import schema_upgrade
         from chefwrap.collector.store import Store, database_url
     except ImportError:
         env.error(f"the collector needs its extra libraries: {install_hint()}")
@@ -18,12 +19,18 @@ def run(args, env) -> int:
         env.error(f"no collector database at {missing}: name the one `chefwrap collector serve` writes with --database")
         return 1
     try:
-        store = Store(args.database)
-    except (SQLAlchemyError, OSError, ValueError, ImportError) as problem:  # a bad URL, no server, an unwritable file, no driver
+        store = Store(args.database, retain_days=getattr(args, "retain_days", None))
+    except (SQLAlchemyError, OSError, ValueError, ImportError) as problem:  # a bad URL, no driver
         env.error(f"cannot open the database {args.database}: {first_line(problem)}")
         return 1
     try:
         return ACTIONS[args.action](args, env, store)
+    except schema_upgrade.SchemaError as problem:
+        env.error(str(problem))
+        return 1
+    except (SQLAlchemyError, OSError) as problem:  # no server, an unwritable file
+        env.error(f"cannot open the database {args.database}: {first_line(problem)}")
+        return 1
     finally:
         store.close()
 
@@ -31,8 +38,12 @@ def run(args, env) -> int:
 def serve(args, env, store) -> int:
     import uvicorn
 
+    from chefwrap.collector import schema_upgrade
     from chefwrap.collector.app import create_app
 
+    before, after = schema_upgrade.upgrade(store)
+    if before is not None and before != after:
+        env.error(f"upgraded the database's schema from revision {before} to {after}")
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and without
     # it every keep-alive response waits 40 ms for a delayed ACK.
     listener = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -46,7 +57,7 @@ def serve(args, env, store) -> int:
     port = listener.getsockname()[1]
     # No access log: the collector keeps no client address, not even in its output.
     config = uvicorn.Config(
-        create_app(store, retain_days=args.retain_days),
+        create_app(store),
         log_level="warning",
         access_log=False,
         server_header=False,
@@ -59,8 +70,9 @@ def serve(args, env, store) -> int:
 
 
 def report(args, env, store) -> int:
-    from chefwrap.collector import report_format
+    from chefwrap.collector import report_format, schema_upgrade
 
+    schema_upgrade.require_current(store, args.database)
     data = store.report(args.days)
     env.say(json.dumps(data, indent=2) if args.json else report_format.as_text(data))
     return 0
@@ -99,8 +111,19 @@ def shown_database(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def migrate(args, env, store) -> int:
+    from chefwrap.collector import schema_upgrade
+
+    before, after = schema_upgrade.upgrade(store)
+    if before == after:
+        env.say(f"The database's schema is at revision {after}, this collector's: nothing to do.")
+    else:
+        env.say(f"Upgraded the database's schema from revision {before or 'none (empty)'} to {after}.")
+    return 0
+
+
 def first_line(problem: Exception) -> str:
     return (str(problem).strip().splitlines() or [type(problem).__name__])[0]
 
 
-ACTIONS = {"serve": serve, "report": report}
+ACTIONS = {"serve": serve, "report": report, "migrate": migrate}

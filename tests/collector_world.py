@@ -1,0 +1,85 @@
+"""The collector as a test meets it: `chefwrap collector serve` in its own process on a loopback port,
+events as the shim builds them, and the database read directly."""
+
+import http.client
+import json
+import subprocess
+import sys
+
+from chefwrap.shim import event, sanitizer
+
+
+class Collector:
+    def __init__(self, database, *extra):
+        self.database = database
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "chefwrap", "collector", "serve", "--port", "0", "--database", database, *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        lines = []
+        while not lines or (lines[-1] and "listening on" not in lines[-1]):
+            lines.append(self.process.stderr.readline())
+        self.banner, self.upgraded = lines[-1], "".join(lines[:-1])
+        if "listening on http://127.0.0.1:" not in self.banner:
+            self.process.kill()  # never left running by a test that failed here
+            raise AssertionError("".join(lines) + self.process.communicate(timeout=30)[1])
+        self.url = self.banner.split("listening on ")[1].split()[0]
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def request(self, method, path, body=None, headers=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        connection.request(method, path, body, headers or {})
+        response = connection.getresponse()
+        data = response.read()
+        connection.close()
+        return response.status, data
+
+    def post(self, body, content_type="application/json", headers=None):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        status, answer = self.request("POST", "/events", data, {"Content-Type": content_type, **(headers or {})})
+        return status, json.loads(answer) if answer else None
+
+    def report(self, days=30):
+        status, data = self.request("GET", f"/report?days={days}&format=json")
+        assert status == 200, data
+        return json.loads(data)
+
+    def stop(self):
+        self.process.terminate()
+        out, err = self.process.communicate(timeout=30)
+        return out + err
+
+
+def an_event(tool="knife", argv=("node", "show", "web1", "-F", "json"), exit_code=0, session=None, when=None, context=None, version=None):
+    """An event exactly as the shim builds it; `when`: a Unix time."""
+    built = event.build(sanitizer.sanitize(tool, list(argv)), exit_code, 1500.0, session or event.new_uuid(), {}, product_version=version, now=when, context=context)
+    return json.loads(event.to_json(built))
+
+
+def aggregates_and_recomputation(database):
+    """(what the aggregate tables hold, what a recomputation from the raw events gives)."""
+    from chefwrap.collector.store import Store, recomputed, stored_aggregates
+
+    store = Store(database)
+    try:
+        with store.engine.connect() as connection:
+            return stored_aggregates(connection), recomputed(connection)
+    finally:
+        store.close()
+
+
+def raw_events(database) -> list:
+    """The events table's (event_id, session_id) rows."""
+    from sqlalchemy import select
+
+    from chefwrap.collector.store import Store
+    from chefwrap.collector.tables import events
+
+    store = Store(database)
+    try:
+        with store.engine.connect() as connection:
+            return connection.execute(select(events.c.event_id, events.c.session_id)).all()
+    finally:
+        store.close()

@@ -1,0 +1,334 @@
+"""The collector's aggregates: always equal to a recomputation from the raw events (after ingest, replays,
+out-of-order days, erasure), reports over any window, upgrades of databases made by the first collector,
+and two collectors sharing one PostgreSQL database. Real SQLite files and a real PostgreSQL server."""
+
+import glob
+import json
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chefwrap.shim import event
+
+from collector_world import Collector, aggregates_and_recomputation, an_event, raw_events
+from legacy_collector import first_collector_counts, store_like_the_first_collector
+
+DAY = 86400.0
+CONTEXT = {
+    "cookbooks": {"source": "policyfile", "public": [{"name": "nginx", "version": "12.2.7"}, {"name": "apt", "version": "7.5.0"}], "other": 3},
+    "kitchen": {"driver": "vagrant", "provisioner": "chef_infra", "platforms": ["ubuntu-22.04", "almalinux-9"], "other_plugins": 1, "other_platforms": 2},
+    "versions": {"kitchen": "3.6.0", "chef-cli": "5.6.14"},
+}
+
+
+def gem_event(session, when=None, command="knife node list"):
+    """An event as Chef's own chef-telemetry gem sends it: no event_id, only `command` in the properties."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+    return {
+        "instance_id": "00000000-0000-0000-0000-000000000000",
+        "license_id": "00000000-0000-0000-0000-000000000000",
+        "message_version": 1.0,
+        "payload_version": 1.0,
+        "session_id": session,
+        "origin": "command-line",
+        "type": "track",
+        "product": "knife",
+        "product_version": "0.0.0",
+        "install_context": "omnibus",
+        "timestamp": stamp,
+        "payload": {"event": "user-command", "properties": {"command": command, "timestamp": stamp}},
+    }
+
+
+def unknown_event(session, when=None, name="run"):
+    """An event of a type the collector does not know, with properties it must not keep."""
+    sent = gem_event(session, when)
+    sent["payload"] = {"event": name, "properties": {"installation_id": "secret-9f3c", "event_data": {"host": "db01.corp.example"}}}
+    return sent
+
+
+def varied_events(now):
+    """Sessions over several days and months, with failures, options, context, the gem's and unknown events."""
+    first, second, gem, other = (event.new_uuid() for _ in range(4))
+    return {
+        "first": first,
+        "second": second,
+        "batches": [
+            [
+                an_event(session=first, when=now, context=CONTEXT, tool="kitchen", argv=("converge", "-l", "debug", "-c", "4"), version="3.6.0"),
+                an_event(session=first, when=now - 60, exit_code=1),
+                an_event(session=first, when=now - DAY, argv=("bootstrap", "10.0.0.5", "-x", "admin", "-x", "root")),
+                an_event(session=first, when=now - 40 * DAY, exit_code=2),
+                unknown_event(first, now),
+            ],
+            [an_event(session=second, when=now), an_event(session=second, when=now - 2 * DAY, context={"versions": {"knife": "18.4.2"}})],
+            [gem_event(gem, now), gem_event(gem, now - DAY), unknown_event(other, now - 3 * DAY, name="install")],
+            [an_event(session=second, when=now - 35 * DAY, tool="chef", argv=("generate", "cookbook", "x"))],  # before its first day
+        ],
+    }
+
+
+def assert_aggregates_are_exact(database):
+    stored, recomputed = aggregates_and_recomputation(database)
+    assert stored == recomputed
+    return stored
+
+
+def test_every_aggregate_equals_a_recomputation_after_ingest_replays_and_erasure(collector):
+    now = time.time()
+    sent = varied_events(now)
+    for batch in sent["batches"]:
+        assert collector.post(batch)[0] == 201
+    replayed = [one for one in sent["batches"][0] if "event_id" in one]
+    assert collector.post(replayed) == (200, {"accepted": 0, "duplicates": len(replayed)})
+    before = assert_aggregates_are_exact(collector.database)
+    assert before["daily_sessions"] and before["monthly_options"] and before["daily_unnamed"]
+
+    assert collector.request("DELETE", f"/sessions/{sent['first']}")[0] == 204
+    after = assert_aggregates_are_exact(collector.database)
+    assert after != before
+    assert sent["first"] not in {session for _, session in raw_events(collector.database)}
+    assert not any(key[3] == "nginx" for key in after["daily_context"])  # only the erased session named it
+
+
+def test_the_gems_events_are_counted_and_unknown_types_by_their_name_alone(collector):
+    session = event.new_uuid()
+    assert collector.post([gem_event(session), gem_event(session)]) == (201, {"accepted": 2, "duplicates": 0})  # no event_id: never a replay
+    assert collector.post(unknown_event(session)) == (201, {"accepted": 1, "duplicates": 0})
+    report = collector.report()
+    assert report["events"] == 3 and report["sessions"] == 1
+    assert report["commands"] == [{"product": "knife", "command": "knife node list", "count": 2, "failures": 0}]
+    stored = assert_aggregates_are_exact(collector.database)
+    day = datetime.now(timezone.utc).date()
+    assert stored["daily_totals"][(day, "knife", "run", "", "", "")] == (1, 0, 1, 1)
+    if "://" not in collector.database:  # SQLite: the file and its write-ahead log
+        written = b"".join(open(path, "rb").read() for path in glob.glob(collector.database + "*"))
+        assert b"knife node list" in written and b"secret-9f3c" not in written and b"db01.corp.example" not in written
+
+
+def test_the_schema_is_served_and_is_the_rule(collector):
+    status, body = collector.request("GET", "/schema")
+    schema = json.loads(body)
+    assert status == 200
+    declared = schema["$defs"]["Event"]
+    assert {"session_id", "timestamp", "payload", "product"} <= set(declared["required"])
+    assert "event_id" not in declared["required"]
+    assert schema["$defs"]["Properties"]["required"] == ["command"]
+    assert schema["$defs"]["Properties"]["properties"]["exit_code"]["anyOf"][0]["maximum"] == 2**31 - 1
+    bad = an_event()
+    bad["payload"]["properties"]["exit_code"] = 2**31
+    assert collector.post(bad) == (400, {"error": "payload.properties.exit_code: expected `int` <= 2147483647"})
+
+
+# Reports over windows that start mid-month, cross months and years
+
+
+def store_at(database):
+    from chefwrap.collector import schema_upgrade
+    from chefwrap.collector.store import Store
+
+    store = Store(database)
+    schema_upgrade.upgrade(store)
+    return store
+
+
+def test_reports_over_any_window_count_exactly_the_days_inside(database):
+    from chefwrap.collector.validation import events_in
+
+    now = datetime(2026, 3, 15, 12, 0, tzinfo=timezone.utc)
+    store = store_at(database)
+    sent = []
+    for back in range(0, 500, 3):  # an event every third day, a new session every 7th
+        when = now.timestamp() - back * DAY
+        sent.append(an_event(when=when, session=f"00000000-0000-4000-8000-{back // 7:012d}", exit_code=back % 2))
+    store.add(events_in(json.dumps(sent).encode()), now=now)
+    for days in (1, 2, 3, 4, 14, 15, 16, 17, 31, 44, 45, 46, 74, 75, 76, 77, 365, 366, 400, 499, 500, 501):
+        first_day = now.date() - timedelta(days=days - 1)
+        inside = [back for back in range(0, 500, 3) if (now.date() - timedelta(days=back)) >= first_day]
+        sessions = {back // 7 for back in range(0, 500, 3)}
+        started = {session for session in sessions if now.date() - timedelta(days=max(b for b in range(0, 500, 3) if b // 7 == session)) >= first_day}
+        report = store.report(days, now=now)
+        assert report["events"] == len(inside), days
+        assert report["commands"] == [{"product": "knife", "command": "knife node show", "count": len(inside), "failures": sum(b % 2 for b in inside)}], days
+        assert report["sessions"] == len(started), days
+    store.close()
+
+
+# Property: whatever arrives in whatever order and batches, the aggregates are exact; so after erasure
+
+EVENTS = st.lists(
+    st.tuples(
+        st.integers(0, 3),  # session
+        st.integers(0, 70),  # days back
+        st.sampled_from([("knife", ("node", "show", "x", "-F", "json")), ("knife", ("ssh", "q", "-x", "u", "-x", "v")), ("kitchen", ("converge", "-l", "debug"))]),
+        st.sampled_from([0, 1, None]),
+        st.sampled_from(["shim", "context", "gem", "unknown"]),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+def build(spec, now, sessions):
+    session_number, back, (tool, argv), exit_code, shape = spec
+    session, when = sessions[session_number], now - back * DAY - session_number * 3600
+    if shape == "gem":
+        return gem_event(session, when)
+    if shape == "unknown":
+        return unknown_event(session, when)
+    sent = an_event(tool=tool, argv=argv, exit_code=exit_code, session=session, when=when, context=CONTEXT if shape == "context" else None)
+    return sent
+
+
+def check_any_arrival(database, specs, cuts, replays, erased):
+    from chefwrap.collector.validation import events_in
+
+    now = time.time()
+    sessions = [event.new_uuid() for _ in range(4)]
+    sent = [build(spec, now, sessions) for spec in specs]
+    sent += [sent[index % len(sent)] for index in replays]  # replays, mixed in
+    store = store_at(database)
+    try:
+        start = 0
+        for cut in sorted({cut for cut in cuts if cut < len(sent)}) + [len(sent)]:
+            if cut > start:
+                store.add(events_in(json.dumps(sent[start:cut]).encode()))
+                start = cut
+        assert_aggregates_are_exact(database)
+        store.erase_session(sessions[erased])
+        assert_aggregates_are_exact(database)
+    finally:
+        store.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=EVENTS, cuts=st.lists(st.integers(1, 30), max_size=5), replays=st.lists(st.integers(0, 30), max_size=4), erased=st.integers(0, 3))
+def test_aggregates_are_exact_whatever_the_order_batches_and_replays_on_sqlite(tmp_path_factory, specs, cuts, replays, erased):
+    check_any_arrival(str(tmp_path_factory.mktemp("db") / "c.sqlite3"), specs, cuts, replays, erased)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=EVENTS, cuts=st.lists(st.integers(1, 30), max_size=5), replays=st.lists(st.integers(0, 30), max_size=4), erased=st.integers(0, 3))
+def test_aggregates_are_exact_whatever_the_order_batches_and_replays_on_postgresql(postgres_server, specs, cuts, replays, erased):
+    check_any_arrival(postgres_server.new_database(f"p_{event.new_uuid()[:8]}"), specs, cuts, replays, erased)
+
+
+# Retention
+
+
+def test_purge_keeps_the_aggregates_and_another_collectors_purge_waits_its_turn(database):
+    from sqlalchemy import text
+
+    from chefwrap.collector.store import PURGE_LOCK, Store
+    from chefwrap.collector.validation import events_in
+
+    now = datetime.now(timezone.utc)
+    store = store_at(database)
+    store.add(events_in(json.dumps([an_event(when=now.timestamp() - 10 * DAY), an_event()]).encode()))
+    before = aggregates_and_recomputation(database)[0]
+    keeping = Store(database, retain_days=5)
+    if keeping.dialect == "postgresql":
+        with store.engine.connect() as other:  # another collector is purging
+            other.execute(text("SELECT pg_advisory_lock(:a, :b)"), dict(zip("ab", PURGE_LOCK)))
+            assert keeping.purge() is None and len(raw_events(database)) == 2
+            other.execute(text("SELECT pg_advisory_unlock(:a, :b)"), dict(zip("ab", PURGE_LOCK)))
+    assert keeping.purge() == 1
+    assert len(raw_events(database)) == 1
+    assert aggregates_and_recomputation(database)[0] == before
+    assert keeping.report(30)["events"] == 2
+    for held in (store, keeping):
+        held.close()
+
+
+# Upgrading a database the first collector made
+
+
+def test_a_database_of_the_first_collector_upgrades_in_place_with_nothing_lost(database, world):
+    now = datetime.now(timezone.utc)
+    sent = []
+    for number in range(60):
+        session = f"00000000-0000-4000-8000-{number % 9:012d}"
+        when = now.timestamp() - (1 + number % 20) * DAY
+        sent.append(an_event(session=session, when=when, exit_code=number % 3, context=CONTEXT if number % 4 == 0 else None))
+    sent.append(gem_event("00000000-0000-4000-8000-000000000099", now.timestamp() - 2 * DAY))
+    store_like_the_first_collector(database, sent)
+    counted = first_collector_counts(database, now - timedelta(days=30))
+
+    code, out, err = world.chefwrap("collector", "report", "--database", database)
+    assert code == 1 and "chefwrap collector migrate --database" in err and err.count("\n") == 1
+    code, out, err = world.chefwrap("collector", "migrate", "--database", database)
+    assert (code, out.strip()) == (0, "Upgraded the database's schema from revision 0001 to 0002."), err
+    assert len(raw_events(database)) == len(sent)
+    assert_aggregates_are_exact(database)
+    code, out, err = world.chefwrap("collector", "report", "--database", database, "--json")
+    report = json.loads(out)
+    assert (report["events"], report["sessions"]) == (counted["events"], counted["sessions"])
+    assert {(row["product"], row["command"]): row["count"] for row in report["commands"]} == counted["commands"]
+    assert {("option", row["option"], None): row["count"] for row in report["options"]} == {k: v for k, v in counted["named"].items() if k[0] == "option"}
+    assert {("cookbook", row["name"], row["version"]): row["count"] for row in report["cookbooks"]} == {k: v for k, v in counted["named"].items() if k[0] == "cookbook"}
+    code, out, _ = world.chefwrap("collector", "migrate", "--database", database)
+    assert "nothing to do" in out
+
+
+def test_serve_upgrades_at_start_and_refuses_a_database_newer_than_itself(database):
+    from sqlalchemy import text
+
+    from chefwrap.collector.store import Store
+
+    store_like_the_first_collector(database, [an_event()])
+    server = Collector(database)
+    try:
+        assert "from revision 0001 to 0002" in server.upgraded
+        assert server.report()["events"] == 1
+    finally:
+        server.stop()
+    store = Store(database)
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    store.close()
+    with pytest.raises(AssertionError) as refused:
+        Collector(database)
+    assert "newer than this collector's" in str(refused.value) and "pip install --upgrade" in str(refused.value)
+
+
+# Two collectors on one PostgreSQL database
+
+
+def test_two_collectors_on_one_postgresql_count_each_event_once(postgres_server):
+    database = postgres_server.new_database(f"two_{event.new_uuid()[:8]}")
+    first, second = Collector(database), Collector(database)
+    now = time.time()
+    sessions = [event.new_uuid() for _ in range(6)]
+    sent = [
+        an_event(session=sessions[n % 6], when=now - (n % 3) * DAY, exit_code=n % 2, context=CONTEXT if n % 5 == 0 else None) for n in range(240)
+    ]
+    batches = [sent[start : start + 20] for start in range(0, 240, 20)]
+    answers, problems = [], []
+
+    def post_all(collector, order):
+        try:
+            for batch in order:
+                answers.append(collector.post(batch))
+            for one in order[0]:
+                answers.append(collector.post(one))
+        except Exception as problem:  # noqa: BLE001 - reported by the test below
+            problems.append(problem)
+
+    threads = [threading.Thread(target=post_all, args=(first, batches)), threading.Thread(target=post_all, args=(second, batches[::-1]))]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not problems and all(status in (200, 201) for status, _ in answers)
+        assert sum(answer["accepted"] for _, answer in answers) == 240
+        assert len(raw_events(database)) == 240
+        assert_aggregates_are_exact(database)
+        assert first.report()["events"] == second.report()["events"] == 240
+    finally:
+        first.stop()
+        second.stop()
