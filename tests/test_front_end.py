@@ -4,6 +4,7 @@ nothing is recorded, and decide exactly as chefwrap.shim.consent does."""
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sysconfig
 
@@ -71,6 +72,24 @@ def test_the_tools_run_through_the_shims_python_until_it_is_gone(world, doomed_v
             report = world.take_report()
             assert (report["tool"], report["pid"]) == (tool, shim.pid)  # the shim became the real tool
     assert len(world.endpoint.requests) == 1
+
+
+def test_a_damaged_chefwrap_still_runs_the_tool_as_the_caller_would(world):
+    """Python is there but chefwrap's hot path cannot be imported: the tool still gets the caller's
+    environment (no LC_CTYPE added on a C locale) and default SIGPIPE, and nothing is printed."""
+    damaged = world.root / "damaged"
+    shutil.copytree(TESTS.parent / "chefwrap", damaged / "chefwrap", ignore=shutil.ignore_patterns("__pycache__"))
+    (damaged / "chefwrap" / "shim" / "launcher.py").unlink()
+    write_shims(world, PYTHON, package_parent=str(damaged))
+    world.opt_in()
+    env = {name: value for name, value in world.env(PWD=str(world.home), LANG="C").items()}
+    direct = world.run([world.tools / "knife", "exit", "0"], env=env, cwd=world.home)
+    through_shim = world.run([world.shims / "knife", "exit", "0"], env=env, cwd=world.home)
+    assert (through_shim.returncode, through_shim.stdout, through_shim.stderr) == (direct.returncode, direct.stdout, direct.stderr)
+    direct_report, shim_report = world.take_reports()
+    assert sorted(shim_report["environment"]) == sorted(direct_report["environment"])
+    assert int(shim_report["ignored"], 16) & (1 << (signal.SIGPIPE - 1)) == 0
+    assert world.endpoint.requests == []
 
 
 def test_a_deleted_python_never_loops_through_copies_of_the_shims(world, doomed_venv):
@@ -267,6 +286,7 @@ def test_shims_an_earlier_chefwrap_wrote_keep_working_until_install_refreshes_th
     assert (result.returncode, result.stderr) == (5, b"")
     outer, inner = world.take_reports()
     assert inner["ppid"] == outer["pid"]  # the nested call went straight to the real tool
+    assert int(outer["ignored"], 16) & (1 << (signal.SIGPIPE - 1)) == 0  # run by the launcher, not a bare exec
     (request,) = world.endpoint.wait_for(1)
     assert request.event["payload"]["properties"]["command"] == "knife"
     world.wait_for_senders_to_finish()
