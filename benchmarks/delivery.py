@@ -34,6 +34,7 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
+from chefwrap import isolated  # noqa: E402
 from chefwrap.delivery import spool  # noqa: E402
 from chefwrap.environment import Environment  # noqa: E402
 from chefwrap.main import main  # noqa: E402
@@ -64,7 +65,7 @@ def drain(events: int) -> None:
             built = event.build(sanitized, 0, 100.0, event.new_uuid(), {})
             spool.append(env, built["event_id"], endpoint.url, event.to_json(built))
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "chefwrap.delivery.sender"], env=dict(env, PYTHONPATH=str(REPO)), check=True)
+        subprocess.run(isolated.command(sys.executable, "chefwrap.delivery.sender"), env=env, check=True)
         elapsed = time.perf_counter() - started
         left = len(spool.names(env))
     endpoint.close()

@@ -66,6 +66,26 @@ def test_yes_records_the_decision_says_so_and_the_run_is_sent(undecided, bash):
     undecided.endpoint.wait_for(2)
 
 
+def test_modules_in_the_working_folder_never_run_in_the_prompt(undecided):
+    folder = undecided.root / "untrusted-repository"
+    folder.mkdir()
+    marker = undecided.root / "ran-from-the-working-folder"
+    for module in ("questionary", "prompt_toolkit", "asyncio", "chefwrap"):
+        (folder / f"{module}.py").write_text(f"open({str(marker)!r}, 'a').write({module!r})\n")
+    env = undecided.env(PS1="prompt$ ", TERM="xterm", CHEFWRAP_PROMPT_TIMEOUT="20", PYTHONPATH=str(folder))
+    terminal = Terminal([shell_path("bash"), "--norc", "--noprofile", "-i"], env, cwd=folder)
+    try:
+        terminal.expect(b"prompt$ ")
+        terminal.send(b"knife echo hello\n")
+        terminal.expect(QUESTION)
+        terminal.send(b"n")
+        terminal.expect(b"hello")
+    finally:
+        terminal.close()
+    assert not marker.exists()
+    assert decision_files(undecided) == ["telemetry_opt_out"]
+
+
 def test_enter_takes_the_default_yes(undecided, bash):
     bash.send(b"knife exit 0; echo status=$?\n")
     bash.expect(QUESTION)

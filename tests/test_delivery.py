@@ -227,8 +227,21 @@ def test_the_sender_sees_nothing_of_the_callers_environment_but_what_it_needs(in
     environment = sender.environ()
     assert "AWS_SECRET_ACCESS_KEY" not in environment
     assert environment["HTTPS_PROXY"] == "http://127.0.0.1:9"
-    assert sender.cmdline()[1:] == ["-m", "chefwrap.delivery.sender", "--lock-fd", sender.cmdline()[-1]]
+    assert sender.cmdline()[1:] == ["-I", str(REPO / "chefwrap" / "isolated.py"), "chefwrap.delivery.sender", "--lock-fd", sender.cmdline()[-1]]
     sender.kill()
+
+
+def test_modules_in_the_working_folder_never_run_in_the_sender(installed):
+    """`python -m` would put the folder knife ran in first on sys.path: a requests.py there would run."""
+    folder = installed.root / "untrusted-repository"
+    folder.mkdir()
+    marker = installed.root / "ran-from-the-working-folder"
+    for module in ("requests", "urllib3", "chefwrap", "isolated"):  # the fake tool itself imports json
+        (folder / f"{module}.py").write_text(f"open({str(marker)!r}, 'a').write({module!r})\n")
+    installed.run([installed.shims / "knife", "node", "list"], env=installed.env(PWD=str(folder), PYTHONPATH=str(folder)), cwd=folder)
+    installed.endpoint.wait_for(1)
+    installed.wait_for_senders_to_finish()
+    assert not marker.exists()
 
 
 # Sessions

@@ -12,7 +12,7 @@ import os
 import stat
 import sys
 
-from chefwrap import files, package_parent, paths
+from chefwrap import files, isolated, paths
 from chefwrap.delivery import pauses, spool
 
 # What the detached sender may see of the caller's environment: where to send, and how to get there.
@@ -95,9 +95,8 @@ def _start_sender(env, lock_descriptor) -> None:
     _close_on_exec_all_but(lock_descriptor)
     os.set_inheritable(lock_descriptor, True)
     sender_env = {name: env[name] for name in SENDER_ENVIRONMENT if name in env}
-    sender_env["PYTHONPATH"] = package_parent()
     python = sys.executable
-    argv = [python, "-m", "chefwrap.delivery.sender", "--lock-fd", str(lock_descriptor)]
+    argv = isolated.command(python, "chefwrap.delivery.sender", "--lock-fd", str(lock_descriptor))
     null = os.devnull
     os.posix_spawn(
         python,

@@ -14,7 +14,7 @@ Used on the shim's hot path before the tool runs: os only.
 
 import os
 
-from chefwrap import package_parent, paths
+from chefwrap import isolated, paths
 from chefwrap.shim import ci, settings
 from chefwrap.shim.folders import nearest, working_folder
 
@@ -101,15 +101,14 @@ def ask(env) -> Decision:
     import _signal as signal
     import sys
 
-    prompt_env = dict(env, PYTHONPATH=package_parent())
-    argv = [sys.executable, "-m", "chefwrap.shim.prompt"]
+    argv = isolated.command(sys.executable, "chefwrap.shim.prompt")
     previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGQUIT)}
     previous[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # or there is nothing to wait for
     try:
         pid = os.posix_spawn(
             sys.executable,
             argv,
-            prompt_env,
+            env,
             file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)],
             setsigdef=(signal.SIGINT, signal.SIGQUIT, signal.SIGPIPE),
         )
