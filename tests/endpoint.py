@@ -24,6 +24,7 @@ class Behaviour:
 
 
 ANSWER = Behaviour()
+ERASED = Behaviour(status=204)
 
 
 class Request:
@@ -44,6 +45,8 @@ class Endpoint:
         self.requests = []
         self.script = []
         self.default = ANSWER
+        self.on_delete = ERASED  # what DELETE /sessions/{id} answers
+        self.on_get = ANSWER
         self.released = threading.Event()
         self.lock = threading.Condition()
         endpoint = self
@@ -61,9 +64,11 @@ class Endpoint:
 
             def do_DELETE(self):
                 endpoint._take(Request("DELETE", self.path, dict(self.headers), b""))
-                self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                endpoint._behave(self, endpoint.on_delete)
+
+            def do_GET(self):
+                endpoint._take(Request("GET", self.path, dict(self.headers), b""))
+                endpoint._behave(self, endpoint.on_get)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True

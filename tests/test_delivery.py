@@ -356,6 +356,41 @@ def test_netrc_credentials_are_never_sent(installed):
     assert "Authorization" not in request.headers and "authorization" not in {h.lower() for h in request.headers}
 
 
+def test_netrc_credentials_are_never_added_on_a_redirect(installed):
+    """requests adds ~/.netrc's login for the host a redirect leads to, whatever session.auth says."""
+    from chefwrap.delivery.sender import http_session
+
+    target = Endpoint()
+    try:
+        (installed.home / ".netrc").write_text("machine localhost login alice password s3cret\n")
+        installed.endpoint.on_get = Behaviour(status=307, headers={"Location": target.url.replace("127.0.0.1", "localhost") + "/moved"})
+        os.environ["HOME"], home = str(installed.home), os.environ.get("HOME")
+        try:
+            with http_session() as http:
+                http.get(installed.endpoint.url + "/somewhere", timeout=10)
+        finally:
+            os.environ["HOME"] = home
+        (request,) = target.wait_for(1)
+    finally:
+        target.close()
+    assert "authorization" not in {name.lower() for name in request.headers}
+
+
+def test_forget_never_follows_a_redirect(installed):
+    target = Endpoint()
+    try:
+        knife(installed, "node", "list")
+        installed.endpoint.wait_for(1)
+        installed.wait_for_senders_to_finish()
+        installed.endpoint.on_delete = Behaviour(status=307, headers={"Location": target.url + "/sessions/elsewhere"})
+        code, out, _ = installed.chefwrap("telemetry", "forget")
+        assert code == 1 and "(HTTP 307)" in out
+        assert target.requests == []
+        assert len(ledger.entries(installed.env())) == 1  # not erased: kept, to try again
+    finally:
+        target.close()
+
+
 def test_each_event_goes_to_the_endpoint_its_command_was_configured_with(installed):
     other = Endpoint()
     try:

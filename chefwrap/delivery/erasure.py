@@ -94,7 +94,7 @@ def erase_at(endpoint, session_id):
 
     try:
         with http_session() as http:
-            response = http.delete(f"{endpoint}/sessions/{session_id}", timeout=(3, 10))
+            response = http.delete(f"{endpoint}/sessions/{session_id}", timeout=(3, 10), allow_redirects=False)
     except requests.RequestException as problem:
         return f"no answer ({type(problem).__name__})"
     if response.status_code in ERASED_STATUSES:

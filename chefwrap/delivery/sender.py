@@ -362,12 +362,22 @@ class Sender:
                 return
 
 
+class NoCredentialsSession(requests.Session):
+    """Takes proxies and CA bundles from the environment but never credentials. requests would otherwise
+    send ~/.netrc's login for the endpoint's host, and add it again for the host of a redirect
+    (Session.rebuild_auth), whatever session.auth says."""
+
+    def __init__(self):
+        super().__init__()
+        self.auth = lambda request: request
+        self.trust_env = True  # proxies and CA bundles; credentials are refused below
+
+    def rebuild_auth(self, prepared_request, response):
+        prepared_request.headers.pop("Authorization", None)
+
+
 def http_session():
-    """A requests session that takes proxies and CA bundles from the environment but never credentials:
-    requests would otherwise send ~/.netrc's login to the endpoint."""
-    session = requests.Session()
-    session.auth = lambda request: request
-    return session
+    return NoCredentialsSession()
 
 
 def remember(env, event, url, status) -> None:
