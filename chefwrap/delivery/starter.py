@@ -108,6 +108,7 @@ def _start_sender(env, lock_descriptor) -> None:
             (os.POSIX_SPAWN_OPEN, 2, null, os.O_WRONLY, 0),
         ],
         setsid=True,
+        setsigmask=(),  # the shim records with the tool's signals blocked; the sender must take them
     )
 
 

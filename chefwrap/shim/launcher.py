@@ -196,13 +196,13 @@ def run_and_wait(tool, real, argv, env):
         become_real_tool(tool, real, argv, env, ignored, caller_mask, caller_timer)
     status = wait_passing_signals_on(pid, waited)
     duration_ms = (time.monotonic() - started) * 1000.0
-    # The child's pid is free for reuse now. What came for the tool since it exited goes where a kill()
-    # of an exited process goes; the terminal's signals stay ignored while the run is recorded.
+    # The child's pid is free for reuse now. What comes for the tool from here on goes where a kill() of
+    # an exited process goes: nowhere. The signals stay blocked while the run is recorded and are dropped
+    # at exit, so none can replace the tool's exit status; the terminal's stay ignored too.
     while signal.sigtimedwait(waited, 0) is not None:
         pass
     for signum in TERMINAL_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_SETMASK, caller_mask)
     return status, duration_ms
 
 
