@@ -224,6 +224,18 @@ def test_a_run_as_root_in_a_users_home_records_nothing_and_leaves_nothing_of_roo
     check_delivered(home_of_nobody, sudo_scenario(home_of_nobody))
 
 
+@pytest.mark.parametrize("value", ["1", "on", "yes please"])
+def test_in_a_home_not_ours_the_tool_is_still_told_not_to_track(home_of_nobody, value):
+    """Whoever owns the home, DO_NOT_TRACK reaches gem-based tools as CHEF_TELEMETRY_OPT_OUT=1, whether
+    the sh front end or Python decided it."""
+    world = home_of_nobody
+    subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(world.root)], check=True)
+    knife(world, "node", "list", env=world.env(DO_NOT_TRACK=value))  # as root, with the user's HOME
+    environment = [bytes.fromhex(entry) for entry in world.take_report()["environment"]]
+    assert b"CHEF_TELEMETRY_OPT_OUT=1" in environment
+    assert world.endpoint.requests == []
+
+
 # 3. A deadline read back from disk is never trusted beyond the longest pause.
 
 def deadline_scenario(value):

@@ -27,17 +27,21 @@ def before_run(env_bytes):
 
     env = telemetry_environment(env_bytes)
     debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
+    decision = consent.decide(env)  # reads, never writes: whoever owns the home, the tool is told the same
     if not (debug or home_is_ours(env)):
-        return False, env_bytes
-    decision = consent.decide(env)
+        return False, for_the_tool(env_bytes, decision)
     if decision.outcome == consent.ASK and not debug:
         decision = consent.ask(env)
-    tool_env = env_bytes
-    if decision.tell_gem:
-        tool_env = dict(env_bytes)
-        tool_env.update(OPT_OUT_FOR_THE_TOOL)
     sending = decision.outcome == consent.SHARE and settings.usable_endpoint(env) is not None
-    return sending or decision.outcome == consent.LOCAL or debug, tool_env
+    return sending or decision.outcome == consent.LOCAL or debug, for_the_tool(env_bytes, decision)
+
+
+def for_the_tool(env_bytes, decision):
+    """The tool's environment: the caller's, with CHEF_TELEMETRY_OPT_OUT=1 when the decision is off for a
+    reason the chef-telemetry gem does not read (chefwrap.shim.consent.Decision.tell_gem)."""
+    if not decision.tell_gem:
+        return env_bytes
+    return {**env_bytes, **OPT_OUT_FOR_THE_TOOL}
 
 
 _resolved = None  # (the caller's environment, its telemetry environment): computed once per run
