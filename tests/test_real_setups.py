@@ -116,6 +116,24 @@ def test_a_folder_the_user_puts_first_at_the_prompt_goes_behind_the_shims(workst
         prompt.close()
 
 
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_after_uninstall_an_open_shell_runs_the_tools_again_at_the_next_prompt(workstation, shell):
+    """bash and zsh remember where they found knife: the shim's path, gone after uninstall. The prompt
+    hook takes the folder off PATH (which makes them forget) and retires."""
+    start_up_files(workstation, shell, init_before_install=False)
+    prompt = Prompt(workstation, shell, workstation.login_env(TERM="xterm"))
+    try:
+        assert prompt.run("knife echo through-the-shim") == ["through-the-shim"]
+        code, out, err = workstation.chefwrap("uninstall", env=workstation.login_env())
+        assert code == 0, out + err
+        prompt.run("true")  # the next prompt
+        status = "$status" if shell == "fish" else "$?"
+        assert prompt.run(f"knife echo after-uninstall; echo status={status}") == ["after-uninstall", "status=0"]
+        assert str(workstation.shims) not in prompt.run("echo $PATH" if shell != "fish" else "string join : $PATH")[-1]
+    finally:
+        prompt.close()
+
+
 def test_the_users_own_prompt_command_and_hooks_keep_running(workstation):
     bashrc = workstation.home / ".bashrc"
     bashrc.write_bytes(skel(".bashrc") + b'PROMPT_COMMAND="${PROMPT_COMMAND:+$PROMPT_COMMAND; }echo mine-\\$((20+1))"\n' + INIT_LINES["bash"])

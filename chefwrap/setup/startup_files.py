@@ -88,23 +88,30 @@ def block_body(shell: str, locations: Locations) -> list:
 
 
 def posix_hook(shims: str) -> list:
-    """A function that moves the shims folder to the front of PATH, or leaves PATH alone where it is there."""
+    """A function that moves the shims folder to the front of PATH, or leaves PATH alone where it is
+    there. Once `chefwrap uninstall` has removed the folder, it takes it off PATH instead (which also
+    makes bash and zsh forget the shims' remembered paths) and turns itself into a no-op."""
     quoted = sh_quote(shims)
     return [
+        "__chefwrap_without_shims() {",
+        '  __chefwrap_rest="${PATH:+${PATH}:}" __chefwrap_path=',
+        '  while [ -n "${__chefwrap_rest}" ]; do',
+        '    __chefwrap_entry="${__chefwrap_rest%%:*}" __chefwrap_rest="${__chefwrap_rest#*:}"',
+        f'    [ "${{__chefwrap_entry}}" = {quoted} ] || __chefwrap_path="${{__chefwrap_path}}:${{__chefwrap_entry}}"',
+        "  done",
+        "  unset __chefwrap_rest __chefwrap_entry",
+        "}",
         f"{HOOK}() {{",
-        '  case ":${PATH-}:" in',
-        f"    {sh_quote(':' + shims + ':')}*) ;;",
-        "    *)",
-        '      __chefwrap_rest="${PATH:+${PATH}:}" __chefwrap_path=',
-        '      while [ -n "${__chefwrap_rest}" ]; do',
-        '        __chefwrap_entry="${__chefwrap_rest%%:*}" __chefwrap_rest="${__chefwrap_rest#*:}"',
-        f'        [ "${{__chefwrap_entry}}" = {quoted} ] || __chefwrap_path="${{__chefwrap_path}}:${{__chefwrap_entry}}"',
-        "      done",
-        f'      PATH={quoted}"${{__chefwrap_path}}"',
-        "      export PATH",
-        "      unset __chefwrap_rest __chefwrap_path __chefwrap_entry",
-        "      ;;",
-        "  esac",
+        f"  if [ -d {quoted} ]; then",
+        '    case ":${PATH-}:" in',
+        f"      {sh_quote(':' + shims + ':')}*) ;;",
+        f'      *) __chefwrap_without_shims; PATH={quoted}"${{__chefwrap_path}}"; export PATH; unset __chefwrap_path ;;',
+        "    esac",
+        "  else",
+        '    __chefwrap_without_shims; PATH="${__chefwrap_path#:}"; export PATH; unset __chefwrap_path',
+        "    hash -r 2>/dev/null",
+        f"    {HOOK}() {{ :; }}",
+        "  fi",
         "}",
     ]
 
@@ -115,7 +122,11 @@ def fish_body(shims: str) -> list:
     quoted = fish_quote(shims)
     return [
         f"function {HOOK} --on-event fish_prompt --on-variable PATH",
-        f'    if test "$PATH[1]" != {quoted}',
+        f"    if not test -d {quoted}  # uninstalled: off PATH, and this function goes too",
+        f"        functions -e {HOOK}",
+        f"        set -l kept (string match -v -- {quoted} $PATH)",
+        "        set -gx PATH $kept",
+        f'    else if test "$PATH[1]" != {quoted}',
         "        set -l rest",
         "        for entry in $PATH",
         f'            test "$entry" = {quoted}; or set -a rest $entry',
