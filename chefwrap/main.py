@@ -1,5 +1,6 @@
 """chefwrap's entry point: parsing only; each command lives in chefwrap/commands/."""
 
+import os
 import sys
 
 from chefwrap.environment import Environment
@@ -33,6 +34,8 @@ def main(argv=None, env: Environment = None) -> int:
     command = import_module(COMMAND_MODULES[args.command])
     try:
         return command.run(args, env)
+    except BrokenPipeError:
+        raise  # the reader of our output went away: not a file problem (see run)
     except OSError as problem:  # a file or folder no command expected to be unusable: one line, never a traceback
         from chefwrap.setup.changes import describe
 
@@ -43,6 +46,16 @@ def main(argv=None, env: Environment = None) -> int:
 def run() -> None:
     """The console script."""
     try:
-        sys.exit(main())
+        try:
+            code = main()
+        except SystemExit as exit:  # argparse's --help, --version and usage errors
+            code = exit.code
+        sys.stdout.flush()  # here, not at exit: a reader that went away is handled below
     except KeyboardInterrupt:
-        sys.exit(130)
+        code = 130
+    except BrokenPipeError:
+        # `chefwrap ... | head`: the reader left. Say nothing more, like any filter, and keep Python from
+        # complaining when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    sys.exit(code)

@@ -230,3 +230,18 @@ def test_zsh_offers_the_completions_at_a_real_prompt(world):
         zsh.expect(b"chefwrap telemetry show ")
     finally:
         zsh.close()
+
+
+@pytest.mark.parametrize("command", [["telemetry", "status"], ["doctor", "--shell", "bash"], ["--help"]])
+def test_a_reader_that_goes_away_gets_no_complaint(installed, command):
+    """`chefwrap ... | head -1`: the rest of the output has nowhere to go; that is no file problem."""
+    script = f"{sys.executable} -m chefwrap {' '.join(command)} | (exit 0); echo status=${{PIPESTATUS[0]}}"
+    result = subprocess.run(["bash", "-c", script], env=installed.env(), capture_output=True, text=True, timeout=60)
+    assert result.stderr == ""
+    assert result.stdout.strip() in ("status=0", "status=1")
+
+
+def test_chef_telemetry_to_a_reader_that_goes_away_gets_no_complaint(installed):
+    script = f"'{installed.shims / 'chef'}' telemetry status | (exit 0)"
+    result = subprocess.run(["bash", "-c", script], env=installed.env(), capture_output=True, text=True, timeout=60)
+    assert result.stderr == ""

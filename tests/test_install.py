@@ -457,3 +457,16 @@ def test_uninstall_with_an_unwritable_startup_file_says_what_is_left(debian_home
     assert "Delete the lines from '# >>> chefwrap >>>' to '# <<< chefwrap <<<' in ~/.bashrc by hand." in result.stderr
     assert "not done: ~/.bashrc; chefwrap is only partly uninstalled" in result.stderr
     assert not (debian_home.shims / "knife").exists() and BEGIN not in (debian_home.home / ".profile").read_bytes()
+
+
+def test_uninstall_carries_on_past_a_damaged_record_and_says_what_is_left(world):
+    world.install("--shell", "fish")
+    world.chefwrap("telemetry", "local")
+    record = world.home / ".chefwrap" / "made-folders"
+    record.unlink()
+    (record / "inside").mkdir(parents=True)  # a directory where the record should be
+    code, out, err = world.chefwrap("uninstall")
+    assert code == 1 and "Traceback" not in err
+    assert "not done: ~/.chefwrap/made-folders; chefwrap is only partly uninstalled" in err
+    assert not (world.chef / "chefwrap").exists()  # the telemetry state went all the same
+    assert not (world.shims / "knife").exists()

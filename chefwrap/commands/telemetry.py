@@ -152,6 +152,8 @@ FILLED_IN_LATER = "filled in once the command has run"
 def run(args, env) -> int:
     try:
         return ACTIONS[args.action or DEFAULT_ACTION](args, env)
+    except BrokenPipeError:
+        raise  # the reader of our output went away: not a file problem
     except OSError as problem:
         cannot_change(problem, env)
         return 1

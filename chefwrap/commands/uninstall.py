@@ -33,7 +33,7 @@ def run(args, env) -> int:
             env.say(f"and delete {state}" + (f", all but {paths.ledger_file(env.variables)}" if keep_ledger else ""))
         return 0
     failed, _ = apply_all(changes, env)
-    made_folders.remove_empty(locations)
+    failed += made_folders.remove_empty(locations)
     remove_empty_folders(locations)
     failed += remove_telemetry_state(env, keep_ledger)
     if not failed:
@@ -43,7 +43,7 @@ def run(args, env) -> int:
                 f"Kept {paths.ledger_file(env.variables)}: it is the only record of the {keep_ledger} session(s) sent from here. "
                 "To have them erased, run `chefwrap telemetry forget` (it works without the shims); otherwise delete it."
             )
-        env.say("Run `hash -r` (bash, zsh) or open a new shell so this one forgets the shims.")
+        env.say("Shells open now take the shims off PATH at their next prompt.")
         return 0
     home = locations.home
     undone = [display(getattr(item, "path", item), home) for item in failed]

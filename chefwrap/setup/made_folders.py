@@ -26,11 +26,16 @@ def recalled(locations: Locations) -> list:
     return [Path(os.fsdecode(line)) for line in content.splitlines() if line]
 
 
-def remove_empty(locations: Locations) -> None:
-    """Remove the remembered folders that are empty now, deepest first, then the record."""
+def remove_empty(locations: Locations) -> list:
+    """Remove the remembered folders that are empty now, deepest first, then the record; returns the
+    record when it cannot be removed (a damaged one, say), for the summary."""
     for folder in sorted(recalled(locations), key=lambda folder: len(folder.parts), reverse=True):
         try:
             folder.rmdir()
         except OSError:
             pass  # not empty: something of the user's is in it
-    files.remove(locations.made_folders_record)
+    try:
+        files.remove(locations.made_folders_record)
+    except OSError:
+        return [locations.made_folders_record]
+    return []

@@ -95,10 +95,15 @@ def answer_telemetry_noun(args):
         from chefwrap.main import main as chefwrap_main
 
         code = chefwrap_main(["telemetry"] + [os.fsdecode(arg) for arg in args])
+    except BrokenPipeError:  # the reader left while we wrote
+        code = 1
     except SystemExit as exit:
         code = exit.code if isinstance(exit.code, int) else 2
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # `chef telemetry show | head`: the reader left
+        code = code or 1
     os._exit(code)
 
 
