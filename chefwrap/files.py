@@ -96,8 +96,9 @@ def write_atomically(path, data: bytes, mode: int = None, durable: bool = True) 
             if durable:
                 os.fsync(descriptor)
             os.fchmod(descriptor, mode)
-            if existing is not None and os.geteuid() == 0:  # `sudo chefwrap install` keeps ~/.bashrc the user's
-                os.fchown(descriptor, existing.st_uid, existing.st_gid)
+            owner = (existing.st_uid, existing.st_gid) if existing is not None else owner_for_new(folder)
+            if owner is not None and os.geteuid() == 0:  # `sudo chefwrap ...` keeps ~/.bashrc, and what it adds, the user's
+                os.fchown(descriptor, *owner)
         finally:
             os.close(descriptor)
         os.replace(temporary, target)
@@ -108,7 +109,8 @@ def write_atomically(path, data: bytes, mode: int = None, durable: bool = True) 
 
 
 def make_folders(folder) -> list:
-    """mkdir -p, returning the folders that did not exist before, outermost first."""
+    """mkdir -p, returning the folders that did not exist before, outermost first. As root, each new
+    folder belongs to the owner of the folder it was made in (see owner_for_new)."""
     missing = []
     folder = os.fspath(folder)
     while not os.path.isdir(folder):
@@ -117,13 +119,30 @@ def make_folders(folder) -> list:
         if parent == folder:
             break
         folder = parent
+    owner = owner_for_new(folder) if missing else None
     for each in reversed(missing):
         try:
             os.mkdir(each, 0o777)
         except FileExistsError:
             if not os.path.isdir(each):
                 raise
+            continue
+        if owner is not None:
+            os.chown(each, *owner)
     return list(reversed(missing))
+
+
+def owner_for_new(folder):
+    """(uid, gid) a file or folder made in `folder` should have: as root, the folder's owner when that is
+    someone else, so that `sudo chefwrap install` with a user's HOME leaves nothing of root's in it
+    (the user could not change or remove it). None otherwise: it gets ours."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        status = os.stat(folder)
+    except OSError:
+        return None
+    return (status.st_uid, status.st_gid) if status.st_uid != 0 else None
 
 
 def remove(path) -> bool:

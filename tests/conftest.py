@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -245,3 +246,47 @@ def collector(database):
     server = Collector(database)
     yield server
     server.stop()
+
+
+# A user's home that a run as root must leave as it found it (sudo -E): an unprivileged user's.
+
+NOBODY = 65534
+
+
+def as_user(uid) -> list:
+    """Run as `uid`. The tests' Python may live where an unprivileged user cannot read it (/root/.pyenv):
+    the user keeps CAP_DAC_READ_SEARCH, which lets it read anything but write only what it may write,
+    and writing into a home is what these tests are about."""
+    caps = ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *caps, "--"]
+
+
+def stop_senders(world):
+    running = world.senders()
+    for process in running:
+        process.kill()
+    psutil.wait_procs(running, timeout=10)
+
+
+def world_for_nobody(root) -> World:
+    """A world an unprivileged user can reach: tests' own temporary folders are root's alone."""
+    os.chmod(root, 0o755)
+    world = World(Path(root), Endpoint())
+    world.install("--shell", "bash")
+    world.opt_in()
+    return world
+
+
+@pytest.fixture
+def home_of_nobody():
+    root = tempfile.mkdtemp(prefix="chefwrap-sudo-")
+    try:
+        world = world_for_nobody(root)
+        yield world
+        try:
+            world.wait_for_senders_to_finish(timeout=15)
+        finally:
+            stop_senders(world)
+            world.endpoint.close()
+    finally:
+        shutil.rmtree(root)

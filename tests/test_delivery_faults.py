@@ -7,26 +7,19 @@ benchmarks/faults.py runs the same scenarios and counts what arrived.
 
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
-import psutil
 import pytest
 
 from chefwrap import paths
 from chefwrap.delivery import ledger, pauses, spool
 from chefwrap.shim import event, sanitizer, settings
 
-from conftest import World, wait_for
+from conftest import NOBODY, as_user, stop_senders, wait_for
 from endpoint import DEAD_KINDS, Behaviour, Endpoint, closed_port_url, dead_destination
 
 DAY = 86400
-NOBODY = 65534
-
-
 class Outcome:
     """What a scenario expects to arrive: `made` distinct events, resent at most once per interrupted post."""
 
@@ -45,14 +38,6 @@ def knife(world, *args, env=None, cwd=None, user=None):
     return result
 
 
-def as_user(uid) -> list:
-    """Run as `uid`. The tests' Python may live where an unprivileged user cannot read it (/root/.pyenv):
-    the user keeps CAP_DAC_READ_SEARCH, which lets it read anything but write only what it may write,
-    and writing into a home is what these tests are about."""
-    caps = ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
-    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *caps, "--"]
-
-
 def spool_events(world, destination, count, env=None) -> list:
     """`count` events spooled for `destination` as a shim would; their event ids."""
     env = env or world.env()
@@ -63,13 +48,6 @@ def spool_events(world, destination, count, env=None) -> list:
         spool.append(env, built["event_id"], destination, event.to_json(built))
         event_ids.append(built["event_id"])
     return event_ids
-
-
-def stop_senders(world):
-    running = world.senders()
-    for process in running:
-        process.kill()
-    psutil.wait_procs(running, timeout=10)
 
 
 def write_pauses(world, text):
@@ -194,30 +172,6 @@ def sudo_scenario(world):
     knife(world, "node", "list", user=NOBODY)
     world.endpoint.wait_for(1)
     return Outcome(made=1)
-
-
-def world_for_nobody(root) -> World:
-    """A world an unprivileged user can reach: tests' own temporary folders are root's alone."""
-    os.chmod(root, 0o755)
-    world = World(Path(root), Endpoint())
-    world.install("--shell", "bash")
-    world.opt_in()
-    return world
-
-
-@pytest.fixture
-def home_of_nobody():
-    root = tempfile.mkdtemp(prefix="chefwrap-sudo-")
-    try:
-        world = world_for_nobody(root)
-        yield world
-        try:
-            world.wait_for_senders_to_finish(timeout=15)
-        finally:
-            stop_senders(world)
-            world.endpoint.close()
-    finally:
-        shutil.rmtree(root)
 
 
 def test_a_run_as_root_in_a_users_home_records_nothing_and_leaves_nothing_of_roots(home_of_nobody):

@@ -9,7 +9,7 @@ import pytest
 
 from chefwrap.setup.startup_files import BEGIN, END
 
-from conftest import PYTHON, skel
+from conftest import NOBODY, PYTHON, as_user, skel
 
 SHELLS = ("bash", "zsh", "fish", "sh")
 
@@ -470,3 +470,19 @@ def test_uninstall_carries_on_past_a_damaged_record_and_says_what_is_left(world)
     assert "not done: ~/.chefwrap/made-folders; chefwrap is only partly uninstalled" in err
     assert not (world.chef / "chefwrap").exists()  # the telemetry state went all the same
     assert not (world.shims / "knife").exists()
+
+
+def test_commands_run_as_root_in_a_users_home_leave_nothing_of_roots(home_of_nobody):
+    """`sudo chefwrap install` (or `sudo chef telemetry enable`) with the user's HOME: everything it makes
+    there is the user's, so the user can still change it and uninstall."""
+    world = home_of_nobody
+    code, out, err = world.chefwrap("uninstall")
+    assert code == 0, out + err
+    subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(world.root)], check=True)
+    world.install("--shell", "bash")  # as root
+    result = world.run([world.shims / "chef", "telemetry", "enable"])  # as root, through the shim
+    assert result.returncode == 0, result.stderr
+    owned_by_others = [str(path) for path in world.home.rglob("*") if path.lstat().st_uid != NOBODY]
+    assert owned_by_others == []
+    result = world.run([*as_user(NOBODY), PYTHON, "-m", "chefwrap", "uninstall"])
+    assert result.returncode == 0, result.stderr
