@@ -203,3 +203,20 @@ def test_fish_scripts_find_the_shims(workstation):
     start_up_files(workstation, "fish", init_before_install=True)
     result = run_shell(workstation, [shell_path("fish"), "-c", "command -s knife"])
     assert result.stdout.decode().split() == [str(workstation.shims / "knife")]
+
+
+def test_a_readonly_prompt_command_is_left_alone_and_doctor_says_so(workstation):
+    """Audit set-ups make PROMPT_COMMAND readonly (in /etc/bash.bashrc): the block must not print an error
+    at every shell start, and doctor must not call that all good."""
+    bashrc = workstation.home / ".bashrc"
+    bashrc.write_bytes(b"readonly PROMPT_COMMAND='history -a'\n" + skel(".bashrc"))
+    code, out, err = workstation.chefwrap("install", "--shell", "bash", env=workstation.login_env())
+    assert code == 1 and "has no chefwrap prompt hook in PROMPT_COMMAND" in err  # installed, and says what it could not do
+    prompt = Prompt(workstation, "bash", workstation.login_env(TERM="xterm"))
+    try:
+        assert prompt.first_on_path("knife") == str(workstation.shims / "knife")
+    finally:
+        prompt.close()
+    assert b"readonly variable" not in prompt.terminal.output
+    code, out, err = workstation.chefwrap("doctor", "--shell", "bash", env=workstation.login_env(PATH=f"{workstation.shims}:{workstation.tools}:/usr/bin:/bin"))
+    assert code == 1 and "has no chefwrap prompt hook in PROMPT_COMMAND" in out

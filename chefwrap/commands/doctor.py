@@ -150,7 +150,21 @@ def shell_problems(outcomes, tools, shell, locations) -> list:
             groups.setdefault(key, []).append(tool)
         for (kind, folder, _), wrong in groups.items():
             problems.append(describe_wrong(outcome, wrong, kind, folder, shell, locations))
+        # A terminal window is where a user types: the hook matters there. (A login shell whose ~/.profile
+        # does not read ~/.bashrc has the shims first but no hook, as its user chose.)
+        if not groups and outcome.mode.flags == ("-i",) and outcome.hook is False:
+            problems.append(missing_hook(outcome, shell))
     return problems
+
+
+def missing_hook(outcome, shell):
+    """The shims are first now, but nothing puts them back when a prompt-time PATH change moves them."""
+    variable = {"bash": "PROMPT_COMMAND", "zsh": "precmd_functions"}.get(shell, "the prompt hooks")
+    return (
+        f"{outcome.mode.name} has no chefwrap prompt hook in {variable}: a folder put first at the prompt (or by a "
+        "later hook) would win over the shims",
+        f"make sure {variable} can be added to (bash: it must not be readonly) and stays so after the chefwrap block",
+    )
 
 
 def describe_wrong(outcome, wrong, kind, folder, shell, locations):
