@@ -62,6 +62,17 @@ def test_uninstall_restores_the_home_byte_for_byte(debian_home, shell):
     assert snapshot(debian_home.root) == before
 
 
+def test_a_home_where_fish_never_ran_is_left_as_it_was(debian_home):
+    """install and doctor start fish to see what it runs; a first fish writes its variables, folders and
+    history into the home. None of that may outlive uninstall."""
+    before = snapshot(debian_home.root)
+    debian_home.install("--shell", "fish")
+    debian_home.chefwrap("doctor", "--shell", "fish")
+    code, out, err = debian_home.chefwrap("uninstall")
+    assert code == 0, err
+    assert snapshot(debian_home.root) == before
+
+
 @pytest.mark.parametrize(
     "content",
     [

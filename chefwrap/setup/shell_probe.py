@@ -9,6 +9,7 @@ Interactive shells run their prompt hooks once, as before the first prompt. To n
 shell runs again with the start-up block's trace switch (startup_files.TRACE_VARIABLE) on.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -126,10 +127,45 @@ def check(shell: str, tools: list, shims: Path, env: dict, home: Path) -> list:
     if program is None:
         return []
     base = probe_environment(env, shims)
-    with ThreadPoolExecutor(max_workers=len(MODES[shell])) as pool:
-        outcomes = list(pool.map(lambda mode: ask(mode, program, tools, base, home), MODES[shell]))
-        list(pool.map(lambda outcome: find_culprits(outcome, program, tools, shims, base, home), outcomes))
+    with leaving_no_trace(files_the_shell_makes(shell, env, home)):
+        with ThreadPoolExecutor(max_workers=len(MODES[shell])) as pool:
+            outcomes = list(pool.map(lambda mode: ask(mode, program, tools, base, home), MODES[shell]))
+            list(pool.map(lambda outcome: find_culprits(outcome, program, tools, shims, base, home), outcomes))
     return outcomes
+
+
+def files_the_shell_makes(shell: str, env: dict, home: Path) -> list:
+    """What a shell writes into a home the first time it starts there, innermost first: fish its universal
+    variables, folders and history. The probe's shells must leave the home as they found it."""
+    if shell != "fish":
+        return []
+    config = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+    data = Path(env.get("XDG_DATA_HOME") or home / ".local" / "share")
+    made = [config / "fish" / name for name in ("fish_variables", "functions", "completions", "conf.d", "config.fish")]
+    return made + [config / "fish", config, data / "fish", data, data.parent]
+
+
+@contextlib.contextmanager
+def leaving_no_trace(candidates: list):
+    """Remove afterwards those of `candidates` that did not exist before (folders only when empty, or
+    when they are the shell's own: named in candidates with all they hold)."""
+    existed = {path for path in candidates if path.exists() or path.is_symlink()}
+    try:
+        yield
+    finally:
+        for path in candidates:
+            if path in existed or not path.exists():
+                continue
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    if path.name == "fish":  # the shell's own data and config folders, made by this probe
+                        shutil.rmtree(path)
+                    else:
+                        path.rmdir()
+                else:
+                    path.unlink()
+            except OSError:
+                pass  # not empty: something else is in it now
 
 
 def probe_environment(env: dict, shims: Path) -> dict:
