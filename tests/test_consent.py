@@ -361,3 +361,11 @@ def test_the_destination_is_chef_or_the_configured_host_never_its_path_or_creden
     assert disclosure.destination(endpoint) == said
     question = " ".join(disclosure.question(endpoint).split())
     assert said in question and "/chef/v1" not in question and "s3cret" not in question and "alice" not in question
+
+
+@pytest.mark.parametrize("value", ["\u00a00", " no ", "FALSE", "\u00a0on"])
+def test_the_launcher_and_consent_read_a_variable_alike(value):
+    """The shim has the environment as bytes, consent as text: one decoding, one answer."""
+    from chefwrap.shim import ci
+
+    assert ci.is_set(value.encode()) == ci.is_set(value)

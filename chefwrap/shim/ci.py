@@ -26,8 +26,8 @@ CI_VARIABLES = (
 
 def is_set(value) -> bool:
     """A variable (str, or bytes as the shim has them) counts when it holds anything but empty, 0, false or no."""
-    if isinstance(value, bytes):
-        value = value.decode("latin-1")
+    if isinstance(value, bytes):  # as the shim has it: decoded as the text environment is (os.fsdecode)
+        value = value.decode("utf-8", "surrogateescape")
     return value is not None and value.strip().lower() not in ("", "0", "false", "no")
 
 
