@@ -55,7 +55,10 @@ def test_yes_records_the_decision_says_so_and_the_run_is_sent(undecided, bash):
     bash.expect(b"hello")
     bash.expect(b"status=0")
     assert decision_files(undecided) == ["telemetry_opt_in"]
-    assert (undecided.chef / "chefwrap" / "config.toml").read_text().startswith("# chefwrap: settings")
+    settings_file = (undecided.chef / "chefwrap" / "config.toml").read_text()
+    assert settings_file.startswith("# chefwrap: settings")
+    # The question named the endpoint CHEF_TELEMETRY_ENDPOINT gave: the answer stays with it.
+    assert f'endpoint = "{undecided.endpoint.url}"' in settings_file
     (request,) = undecided.endpoint.wait_for(1)
     assert request.event["payload"]["properties"]["command"] == "knife"
 

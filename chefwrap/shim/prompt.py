@@ -63,7 +63,11 @@ def main() -> int:
         return NO_ANSWER
     try:
         consent.record_decision(env, share)
-        if not os.path.exists(paths.settings_file(env)):
+        url, source = settings.configured_endpoint(env)
+        if share and source == "CHEF_TELEMETRY_ENDPOINT":
+            # The question named this endpoint: the answer is for it, also once the variable is gone.
+            settings.write(env, endpoint=url)
+        elif not os.path.exists(paths.settings_file(env)):
             settings.write(env)
     except OSError as problem:
         print(f"chefwrap: could not record your answer ({problem.strerror}); you may be asked again.", file=sys.stderr)
