@@ -66,6 +66,7 @@ def test_a_removed_shim(debian):
     assert code == 1
     assert "problem: the kitchen shim is missing from ~/.chefwrap/shims" in out
     assert "All good" not in out
+    assert out.count("problem:") == 1  # said once, not again for every kind of shell
 
 
 def test_only_the_tools_install_was_asked_for_are_checked_and_claimed(debian):

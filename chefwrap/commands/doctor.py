@@ -20,7 +20,10 @@ from chefwrap.shim.real_tool import find_real_tool
 def run(args, env) -> int:
     locations = Locations.of(env)
     tools = wanted_tools(locations)
-    problems = check_shims(tools, locations) + check_real_tools(tools, locations, env) + check_this_shell(tools, locations, env)
+    problems = check_shims(tools, locations) + check_real_tools(tools, locations, env)
+    # A missing shim is one problem, said above: no shell can run it, and saying so for each is noise.
+    present = [tool for tool in tools if tool in shim_files.installed(locations.shims)]
+    problems += check_this_shell(present, locations, env)
     shell = args.shell
     if shell is None:
         try:
@@ -30,8 +33,9 @@ def run(args, env) -> int:
     checked = []
     if shell is not None:
         problems += check_startup_files(shell, locations)
-        outcomes = shell_probe.check(shell, tools, locations.shims, dict(env.variables), locations.home)
-        problems += shell_problems(outcomes, tools, shell, locations)
+    if shell is not None and present:
+        outcomes = shell_probe.check(shell, present, locations.shims, dict(env.variables), locations.home)
+        problems += shell_problems(outcomes, present, shell, locations)
         checked = [outcome.mode.name for outcome in outcomes]
         if not outcomes:
             problems.append((f"{shell} is not installed here, so what it runs could not be checked", f"install {shell}, or name your shell: --shell"))
