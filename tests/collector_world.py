@@ -59,12 +59,12 @@ def an_event(tool="knife", argv=("node", "show", "web1", "-F", "json"), exit_cod
 
 
 def aggregates_and_recomputation(database):
-    """(what the aggregate tables hold, what a recomputation from the raw events gives)."""
+    """(what the aggregate tables hold, read as every reader reads them, what a recomputation from the raw events gives)."""
     from chefwrap.collector.store import Store, recomputed, stored_aggregates
 
     store = Store(database)
     try:
-        with store.engine.connect() as connection:
+        with store.reading() as connection:
             return stored_aggregates(connection), recomputed(connection)
     finally:
         store.close()

@@ -261,7 +261,7 @@ def test_a_database_of_the_first_collector_upgrades_in_place_with_nothing_lost(d
     code, out, err = world.chefwrap("collector", "report", "--database", database)
     assert code == 1 and "chefwrap collector migrate --database" in err and err.count("\n") == 1
     code, out, err = world.chefwrap("collector", "migrate", "--database", database)
-    assert (code, out.strip()) == (0, "Upgraded the database's schema from revision 0001 to 0002."), err
+    assert (code, out.strip()) == (0, "Upgraded the database's schema from revision 0001 to 0003."), err
     assert len(raw_events(database)) == len(sent)
     assert_aggregates_are_exact(database)
     code, out, err = world.chefwrap("collector", "report", "--database", database, "--json")
@@ -282,7 +282,7 @@ def test_serve_upgrades_at_start_and_refuses_a_database_newer_than_itself(databa
     store_like_the_first_collector(database, [an_event()])
     server = Collector(database)
     try:
-        assert "from revision 0001 to 0002" in server.upgraded
+        assert "from revision 0001 to 0003" in server.upgraded
         assert server.report()["events"] == 1
     finally:
         server.stop()

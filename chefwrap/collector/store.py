@@ -1,56 +1,88 @@
 """Where the collector keeps events and their aggregates: SQLite by default, PostgreSQL when the URL says so.
 
-Every write is one transaction that changes the raw events and the aggregates together
-(chefwrap.collector.aggregates says how), so the aggregates always equal a recomputation from the
-raw events they were built from. Reports read only aggregates. No client address and no request
-header is ever stored.
+Ingest stores each new event together with a pending row (one statement on PostgreSQL, one
+transaction on SQLite); folding counts pending events into the aggregates (chefwrap.collector.aggregates
+says how) and deletes their pending rows, in one transaction, thousands at a time. So after every
+commit the aggregates equal a recomputation from the raw events less the pending ones: a replayed
+event_id inserts nothing, a crash leaves an event either pending (folded by the next fold) or counted,
+never both, never neither. Readers of the aggregates fold first (`Store.reading`). Reports read only
+aggregates. No client address and no request header is ever stored.
 
 Concurrency: on SQLite a write transaction starts with BEGIN IMMEDIATE (one writer at a time, waiting
-up to busy_timeout). On PostgreSQL, several collectors may share a database: a write first takes a
-transaction-scoped advisory lock per session it touches (in sorted order), so two writers never
-count the same session's day twice, and aggregate rows are always upserted in one global order, so
-two writers never wait on each other in a cycle. The purge takes its own advisory lock and is
-skipped by a collector that does not get it.
+up to busy_timeout). On PostgreSQL, several collectors may share a database: ingest only inserts (rows
+sorted by event_id, so two collectors inserting the same ids wait in one order, never in a cycle) and
+never touches an aggregate row; what changes what is counted (folding, erasure) holds one
+transaction-scoped advisory lock (COUNTING_LOCK), so counting is serial and no two transactions ever
+update the same aggregate row at once. The purge takes its own advisory lock and is skipped by a
+collector that does not get it.
 """
 
 import contextlib
 import functools
 import inspect
+import json
 import os
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, bindparam, create_engine, delete, event, func, select, text, union_all
+from sqlalchemy import and_, create_engine, delete, event, exists, func, select, text, union_all
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import SQLAlchemyError
 
 from chefwrap.collector import aggregates as contributions
-from chefwrap.collector.tables import AGGREGATE_KEYS, VALUES, events
+from chefwrap.collector.tables import AGGREGATE_KEYS, VALUES, events, pending_events
 from chefwrap.collector.tables import aggregates as aggregate_tables
 from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS, decode, encode
 
-# Ingest's statements go straight to the driver (they run for every batch; SQLAlchemy's part was most
-# of their cost). The read: each session's first day and its events on the batch's days (index
-# events_session_day; LATERAL ... OFFSET 0 keeps PostgreSQL's planner from joining it into a scan of a
-# whole day, which it picks while a young table's statistics lag).
-SESSIONS_READ_POSTGRESQL = (
-    "SELECT f.session_id, f.first, e.day, e.event FROM "
-    "(SELECT session_id, min(day) AS first FROM events WHERE session_id = ANY(%s) GROUP BY session_id) AS f "
-    "LEFT JOIN LATERAL (SELECT day, event FROM events WHERE session_id = f.session_id AND day = ANY(%s) OFFSET 0) AS e ON true"
-)
-
-
-SESSION_DAY = select(events.c.event).where(events.c.session_id == bindparam("session_id"), events.c.day == bindparam("day"))
-# A transaction's session locks, taken in one order by every writer.
-LOCK_SESSIONS = "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY k) AS ordered"
+# Ingest's and folding's statements go straight to the driver (SQLAlchemy's part was most of their
+# cost). On PostgreSQL, ingest is one fixed statement over arrays (prepared once by the server) that
+# inserts the new events and their pending rows: a single statement is atomic, so it runs without BEGIN
+# and COMMIT (one round trip a group of requests).
 EVENT_COLUMNS = [column.name for column in events.columns]
 INSERT_EVENTS_POSTGRESQL = (
-    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+    f"WITH new AS (INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
     f"SELECT * FROM unnest({', '.join(f'%b::{column.type.compile(dialect=postgresql.dialect())}[]' for column in events.columns)}) "
-    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id) "
+    "INSERT INTO pending_events (event_id) SELECT event_id FROM new RETURNING event_id"
 )
-PURGE_LOCK = (0x63686566, 1)  # ("chef", 1): the two-key advisory lock space, apart from the sessions'
+PENDING_SQLITE = "INSERT INTO pending_events (event_id) SELECT value FROM json_each(?)"
+PURGE_LOCK = (0x63686566, 1)  # ("chef", 1): the two-key advisory lock space
+COUNTING_LOCK = (0x63686566, 3)  # ("chef", 3): held by whoever changes what is counted (folding, erasure)
 ROWS_A_STATEMENT = 500
+FOLD_MAX = 20_000  # pending events folded in one transaction
+
+# Folding reads, for the sessions of the pending events: the first day of their counted (not pending)
+# events, and their counted events on the days the pending ones fall on (index events_session_day;
+# LATERAL ... OFFSET 0 keeps PostgreSQL's planner from joining it into a scan of a whole day, which it
+# picks while a young table's statistics lag). A pending row whose event is gone (erased meanwhile)
+# reads as no session, and is cleared.
+NOT_PENDING = "NOT EXISTS (SELECT 1 FROM pending_events AS p WHERE p.event_id = e.event_id)"
+FOLDING = {
+    "postgresql": {
+        "pending": "SELECT p.event_id, e.session_id, e.day, e.event FROM pending_events AS p LEFT JOIN events AS e ON e.event_id = p.event_id LIMIT %s",
+        "first days": (
+            f"SELECT s.session_id, (SELECT e.day FROM events AS e WHERE e.session_id = s.session_id AND {NOT_PENDING} ORDER BY e.day LIMIT 1) "
+            "FROM unnest(%s::varchar[]) AS s(session_id)"
+        ),
+        "counted": (
+            "SELECT w.session_id, e.day, e.event FROM unnest(%s::varchar[], %s::date[]) AS w(session_id, day) CROSS JOIN LATERAL "
+            f"(SELECT e.day, e.event FROM events AS e WHERE e.session_id = w.session_id AND e.day = w.day AND {NOT_PENDING} OFFSET 0) AS e"
+        ),
+        "folded": "DELETE FROM pending_events WHERE event_id = ANY(%s)",
+    },
+    "sqlite": {
+        "pending": "SELECT p.event_id, e.session_id, e.day, e.event FROM pending_events AS p LEFT JOIN events AS e ON e.event_id = p.event_id LIMIT ?",
+        "first days": (
+            f"SELECT s.value, (SELECT e.day FROM events AS e WHERE e.session_id = s.value AND {NOT_PENDING} ORDER BY e.day LIMIT 1) "
+            "FROM json_each(?) AS s"
+        ),
+        "counted": (
+            "SELECT e.session_id, e.day, e.event FROM json_each(?) AS w CROSS JOIN events AS e "
+            f"ON e.session_id = json_extract(w.value, '$[0]') AND e.day = json_extract(w.value, '$[1]') WHERE {NOT_PENDING}"
+        ),
+        "folded": "DELETE FROM pending_events WHERE event_id IN (SELECT value FROM json_each(?))",
+    },
+}
 
 
 def database_url(text_: str) -> str:
@@ -82,21 +114,28 @@ class Store:
     # Ingest
 
     def add(self, received: list, now: datetime = None) -> list:
-        """Store validated events (chefwrap.collector.validation.Received) with their aggregates, in one
+        """Store validated events (chefwrap.collector.validation.Received), each new one pending, in one
         transaction; returns, for each, whether it was accepted (False: a replay of a stored event_id).
+        They count in the aggregates once folded (`fold`; readers fold first).
 
         An event from before the retention window is accepted and dropped: its day is already purged,
         and its aggregates are frozen.
         """
         accepted, rows = self.prepare(received, now)
         if rows:
-            with self.writing() as connection, connection.begin():
+            with self.ingesting() as connection, connection.begin():
                 inserted = self.write(connection, rows)
             settle(accepted, rows, inserted)
         return accepted
 
+    def ingesting(self):
+        """A connection for `write`: on PostgreSQL in autocommit (its one statement is its own transaction)."""
+        if self.sqlite:
+            return self.writing()
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
     def prepare(self, received: list, now: datetime = None) -> tuple:
-        """([accepted so far], [(index, row, stored)] to write): ids given, duplicates within the batch and
+        """([accepted so far], [(index, row)] to write): ids given, duplicates within the batch and
         events older than the retention window set aside."""
         now = _naive(now or datetime.now(timezone.utc))
         oldest = self.oldest_kept_day(now)
@@ -111,84 +150,112 @@ class Store:
                 accepted[index] = False
                 continue
             seen.add(event_id)
-            rows.append((index, _event_row(record, event_id, now), record.stored))
+            rows.append((index, _event_row(record, event_id, now)))
         return accepted, rows
 
     def write(self, connection, rows: list) -> set:
-        """Insert prepared rows and add what they change to the aggregates, in the connection's
-        transaction; returns the event ids that were new."""
-        return self._add_rows(connection, [(row, stored) for _, row, stored in rows])
-
-    def _add_rows(self, connection, received: list) -> set:
-        rows = [row for row, _ in received]
-        sessions = sorted({row["session_id"] for row in rows})
-        wanted = {(row["session_id"], row["day"]) for row in rows}
-        first_days, prior = {}, {}
-        for session_id, first, day, stored in self._lock_and_read(connection, sessions, sorted({day for _, day in wanted})):
-            first_days[session_id] = first
-            if (session_id, day) in wanted:
-                prior.setdefault(session_id, {}).setdefault(day, []).append(decode(stored))
-        moved = [(session_id, first) for session_id, first in first_days.items() if any(day < first for s, day in wanted if s == session_id)]
-        for session_id, first in moved:  # rare: a late event from before the session's first day
-            for (stored,) in connection.execute(SESSION_DAY, {"session_id": session_id, "day": first}):
-                prior.setdefault(session_id, {}).setdefault(first, []).append(decode(stored))
-        inserted = self._insert_events(connection, rows)
-        new = {}
-        for row, stored in received:
-            if row["event_id"] in inserted:
-                new.setdefault(row["session_id"], {}).setdefault(row["day"], []).append(stored)
-        delta = {}
-        for session_id, new_days in new.items():
-            contributions.ingest_delta(prior.get(session_id, {}), first_days.get(session_id), new_days, delta)
-        apply(connection, delta)
-        return inserted
-
-    def _lock_and_read(self, connection, sessions: list, days: list) -> list:
-        """Lock the sessions, then read (session, its first day, day, event) for their events on `days`
-        (day and event None when it has none there); on PostgreSQL both in one round trip."""
-        raw = connection.connection
-        if self.dialect != "postgresql":
-            cursor = raw.cursor()
-            cursor.execute(sessions_read_sqlite(len(sessions), len(days)), [*sessions, *(day.isoformat() for day in days)])
-            return [(session_id, _day(first), day and _day(day), stored) for session_id, first, day, stored in cursor.fetchall()]
-        with _pipeline(raw):
-            cursor = raw.cursor()
-            cursor.execute(LOCK_SESSIONS, (sorted(_lock_key(session_id) for session_id in sessions),))
-            cursor.execute(SESSIONS_READ_POSTGRESQL, (sessions, days))
-            return cursor.fetchall()
-
-    def _insert_events(self, connection, rows: list) -> set:
-        """INSERT ... ON CONFLICT DO NOTHING RETURNING the new ids: one statement (on PostgreSQL one
-        fixed statement over arrays, which the server prepares once)."""
+        """Insert prepared rows, each new one with its pending row, in the connection's transaction;
+        returns the event ids that were new. (Nothing else: no read, no aggregate row.)"""
+        rows = sorted((row for _, row in rows), key=lambda row: row["event_id"])  # one lock order for every writer
         if self.dialect == "postgresql":
             cursor = connection.connection.cursor()
             cursor.execute(INSERT_EVENTS_POSTGRESQL, [[row[column] for row in rows] for column in EVENT_COLUMNS])
             return {event_id for (event_id,) in cursor.fetchall()}
-        cursor, inserted = connection.connection.cursor(), set()
+        cursor, inserted = connection.connection.cursor(), []
         for start in range(0, len(rows), ROWS_A_STATEMENT):
             chunk = rows[start : start + ROWS_A_STATEMENT]
             cursor.execute(insert_events_sqlite(len(chunk)), [_sqlite_value(row[column]) for row in chunk for column in EVENT_COLUMNS])
-            inserted.update(event_id for (event_id,) in cursor.fetchall())
-        return inserted
+            inserted += [event_id for (event_id,) in cursor.fetchall()]
+        if inserted:
+            cursor.execute(PENDING_SQLITE, (json.dumps(inserted),))
+        return set(inserted)
 
-    def _lock_sessions(self, connection, sessions: list) -> None:
-        if self.dialect == "postgresql" and sessions:
-            connection.exec_driver_sql(LOCK_SESSIONS, (sorted(_lock_key(session_id) for session_id in sessions),))
+    # Folding: pending events into the aggregates
+
+    def fold(self, limit: int = FOLD_MAX, wait: bool = True):
+        """Count up to `limit` pending events into the aggregates and clear their pending rows, in one
+        transaction; returns how many, or None when another collector is counting and `wait` is False."""
+        with self.writing() as connection, connection.begin():
+            if not self._lock_counting(connection, wait):
+                return None
+            return self._fold(connection, limit)
+
+    def fold_pending(self) -> None:
+        """Fold until every event stored before this call is counted (events arriving meanwhile may stay
+        pending). Reads nothing but one row of pending_events when nothing is pending."""
+        with self.engine.connect() as connection:
+            if connection.execute(select(pending_events.c.event_id).limit(1)).first() is None:
+                return
+        while self.fold() == FOLD_MAX:
+            pass
+
+    @contextlib.contextmanager
+    def reading(self):
+        """A connection to read the aggregates from, with every event stored so far counted in them
+        (pending events folded first). Every reader of the aggregates goes through here."""
+        self.fold_pending()
+        with self.engine.connect() as connection:
+            yield connection
+
+    def _fold(self, connection, limit: int) -> int:
+        statements = FOLDING[self.dialect]
+        cursor = connection.connection.cursor()
+        cursor.execute(statements["pending"], (limit,))
+        pending = cursor.fetchall()
+        if not pending:
+            return 0
+        new = {}
+        for _, session_id, day, stored in pending:
+            if session_id is not None:
+                new.setdefault(session_id, {}).setdefault(_day(day), []).append(decode(stored))
+        sessions = sorted(new)
+        first = {}
+        if sessions:
+            cursor.execute(statements["first days"], (sessions if self.dialect == "postgresql" else json.dumps(sessions),))
+            first = {session_id: _day(day) for session_id, day in cursor.fetchall() if day is not None}
+        wanted = {(session_id, day) for session_id, days in new.items() for day in days}
+        wanted |= {(session_id, first[session_id]) for session_id in sessions if session_id in first and min(new[session_id]) < first[session_id]}
+        prior = {}
+        if wanted:
+            wanted = sorted(wanted)
+            if self.dialect == "postgresql":
+                cursor.execute(statements["counted"], ([session_id for session_id, _ in wanted], [day for _, day in wanted]))
+            else:
+                cursor.execute(statements["counted"], (json.dumps([[session_id, day.isoformat()] for session_id, day in wanted]),))
+            for session_id, day, stored in cursor.fetchall():
+                prior.setdefault(session_id, {}).setdefault(_day(day), []).append(decode(stored))
+        delta = {}
+        for session_id in sessions:
+            contributions.ingest_delta(prior.get(session_id, {}), first.get(session_id), new[session_id], delta)
+        apply(connection, delta)
+        folded = [event_id for event_id, *_ in pending]
+        cursor = connection.connection.cursor()
+        cursor.execute(statements["folded"], (folded if self.dialect == "postgresql" else json.dumps(folded),))
+        return len(pending)
+
+    def _lock_counting(self, connection, wait: bool) -> bool:
+        """Take the counting lock (PostgreSQL; on SQLite BEGIN IMMEDIATE holds every writer off already)."""
+        if self.dialect != "postgresql":
+            return True
+        function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+        return connection.exec_driver_sql(f"SELECT {function}(%s, %s)", COUNTING_LOCK).scalar() is not False
 
     # Erasure and retention
 
     def erase_session(self, session_id: str) -> int:
         """Delete every event of a session and take its contribution out of the aggregates; returns how many events."""
         session_id = session_id.lower()
+        of_session = events.c.session_id == session_id
         with self.writing() as connection, connection.begin():
-            self._lock_sessions(connection, [session_id])
-            by_day = {}
-            for day, stored in connection.execute(select(events.c.day, events.c.event).where(events.c.session_id == session_id)):
-                by_day.setdefault(day, []).append(decode(stored))
+            self._lock_counting(connection, wait=True)
+            counted = {}  # its pending events were never counted: only the others are taken out
+            for day, stored in connection.execute(select(events.c.day, events.c.event).where(of_session, ~_pending(events.c.event_id))):
+                counted.setdefault(day, []).append(decode(stored))
             delta = {}
-            contributions.session_contribution(by_day, delta, sign=-1)
+            contributions.session_contribution(counted, delta, sign=-1)
             apply(connection, delta)
-            return connection.execute(delete(events).where(events.c.session_id == session_id)).rowcount
+            connection.execute(delete(pending_events).where(pending_events.c.event_id.in_(select(events.c.event_id).where(of_session))))
+            return connection.execute(delete(events).where(of_session)).rowcount
 
     def oldest_kept_day(self, now: datetime = None):
         if self.retain_days is None:
@@ -197,15 +264,17 @@ class Store:
 
     def purge(self, now: datetime = None):
         """Delete raw events of the days before the retention window; the aggregates stay (they hold no
-        session id). Returns how many events, or None when another collector is purging."""
+        session id). What is pending is folded first (an event arriving meanwhile stays until it is
+        counted). Returns how many events, or None when another collector is purging."""
         oldest = self.oldest_kept_day(now)
         if oldest is None:
             return 0
+        self.fold_pending()
         with self.writing() as connection, connection.begin():
             if self.dialect == "postgresql":
                 if not connection.execute(text("SELECT pg_try_advisory_xact_lock(:a, :b)"), dict(zip("ab", PURGE_LOCK))).scalar():
                     return None
-            return connection.execute(delete(events).where(events.c.day < oldest)).rowcount
+            return connection.execute(delete(events).where(events.c.day < oldest, ~_pending(events.c.event_id))).rowcount
 
     # Reports
 
@@ -214,7 +283,7 @@ class Store:
         the last `days` days (today, UTC, included): read from the aggregates only."""
         today = _naive(now or datetime.now(timezone.utc)).date()
         start = today - timedelta(days=days - 1)
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             window = Window(connection, start)
             totals = window.top("sessions", (), limit=1)
             commands = window.top("commands", ("product", "command"), limit=limit)
@@ -242,7 +311,7 @@ class Store:
 
 
 def settle(accepted: list, rows: list, inserted: set) -> None:
-    for index, row, _ in rows:
+    for index, row in rows:
         accepted[index] = row["event_id"] in inserted
 
 
@@ -340,8 +409,9 @@ def _upsert_sql(dialect: str, period: str, aggregate: str) -> str:
 
 
 def rebuild_aggregates(connection, flush_at: int = 300_000) -> int:
-    """Empty the aggregate tables and fill them again from the raw events (session by session, through
-    the same contribution as ingest); returns how many events were read."""
+    """Empty the aggregate tables and fill them again from every raw event (session by session, through
+    the same contribution as folding); returns how many events were read. For a database with no
+    pending events (revision 0002's back-fill, made before pending_events existed)."""
     for table in aggregate_tables.values():
         connection.execute(delete(table))
     delta, session, by_day, read = {}, None, {}, 0
@@ -411,10 +481,8 @@ def _event_row(record, event_id: str, now: datetime) -> dict:
     }
 
 
-def _lock_key(session_id: str) -> int:
-    """A session's advisory lock: 64 bits of its UUID, as PostgreSQL's signed bigint."""
-    value = int(session_id.replace("-", "")[:16], 16)
-    return value - 2**64 if value >= 2**63 else value
+def _pending(event_id_column):
+    return exists().where(pending_events.c.event_id == event_id_column)
 
 
 def tune_sqlite(connection, _record):
@@ -435,15 +503,6 @@ def _naive(moment: datetime) -> datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment
-
-
-@functools.lru_cache(maxsize=256)
-def sessions_read_sqlite(sessions: int, days: int) -> str:
-    return (
-        "SELECT f.session_id, f.first, e.day, e.event FROM "
-        f"(SELECT session_id, min(day) AS first FROM events WHERE session_id IN ({', '.join('?' * sessions)}) GROUP BY session_id) AS f "
-        f"LEFT JOIN events AS e ON e.session_id = f.session_id AND e.day IN ({', '.join('?' * days)})"
-    )
 
 
 @functools.lru_cache(maxsize=256)
