@@ -121,12 +121,11 @@ class Store:
         An event from before the retention window is accepted and dropped: its day is already purged,
         and its aggregates are frozen.
         """
-        accepted, rows = self.prepare(received, now)
-        if rows:
-            with self.ingesting() as connection, connection.begin():
-                inserted = self.write(connection, rows)
-            settle(accepted, rows, inserted)
-        return accepted
+        ingester = Ingester(self)
+        try:
+            return ingester.add(received, now)
+        finally:
+            ingester.close()
 
     def ingesting(self):
         """A connection for `write`: on PostgreSQL in autocommit (its one statement is its own transaction)."""
@@ -308,6 +307,47 @@ class Store:
 
     def close(self):
         self.engine.dispose()
+
+
+class Ingester:
+    """Ingest through one connection kept from group to group (a writer thread's): no pool checkout, no
+    ping and no reset a group. A kept connection that fails is dropped and the group written once more
+    on a fresh one from the pool (pinged there): after a database restart nothing is refused. Writing
+    twice is safe: rows are prepared once (event ids included) and a stored event_id inserts nothing."""
+
+    def __init__(self, store: Store):
+        self.store, self.connection = store, None
+
+    def add(self, received: list, now: datetime = None) -> list:
+        accepted, rows = self.store.prepare(received, now)
+        if rows:
+            try:
+                inserted = self._write(rows)
+            except self.store.errors:
+                if self.connection is None:  # it was a fresh connection: the database is in trouble
+                    raise
+                self.close()
+                inserted = self._write(rows)
+            settle(accepted, rows, inserted)
+        return accepted
+
+    def _write(self, rows: list) -> set:
+        fresh = self.connection is None
+        if fresh:
+            self.connection = self.store.ingesting()
+        try:
+            with self.connection.begin():
+                return self.store.write(self.connection, rows)
+        except BaseException:
+            if fresh:
+                self.close()
+            raise
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            with contextlib.suppress(*self.store.errors):  # a dead connection cannot be reset: the pool drops it
+                connection.close()
 
 
 def settle(accepted: list, rows: list, inserted: set) -> None:

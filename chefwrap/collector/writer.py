@@ -2,8 +2,8 @@
 fold pending events into the aggregates between groups.
 
 A request hands its validated events to the queue and awaits a future. Each writer thread takes
-everything waiting (up to MAX_EVENTS events), stores it (one INSERT of the events and their pending
-rows: chefwrap.collector.store) and answers every request of the group. Under load the groups grow, so
+everything waiting (up to MAX_EVENTS events), stores it on its own connection (one INSERT of the events
+and their pending rows: chefwrap.collector.store.Ingester) and answers every request of the group. Under load the groups grow, so
 the cost a commit is shared; alone, a request is written at once. Measured against an async driver
 (one transaction a request, no thread) in benchmarks/collector_throughput.py.
 
@@ -20,7 +20,7 @@ import queue
 import threading
 import time
 
-from chefwrap.collector.store import FOLD_MAX
+from chefwrap.collector.store import FOLD_MAX, Ingester
 
 MAX_EVENTS = 5000
 FOLD_AT = 5000
@@ -57,6 +57,13 @@ class BatchingWriter:
         return await future
 
     def _run(self) -> None:
+        ingester = Ingester(self.store)  # this thread's connection, kept from group to group
+        try:
+            self._serve(ingester)
+        finally:
+            ingester.close()
+
+    def _serve(self, ingester: Ingester) -> None:
         while True:
             try:
                 first = self.waiting.get(timeout=self.fold_every)
@@ -76,16 +83,16 @@ class BatchingWriter:
                     break
                 group.append(item)
                 size += len(item[0])
-            self._write(group)
+            self._write(group, ingester)
             self._fold_if_due()
 
-    def _write(self, group: list) -> None:
+    def _write(self, group: list, ingester: Ingester) -> None:
         try:
-            accepted = self.store.add([record for received, _, _ in group for record in received])
+            accepted = ingester.add([record for received, _, _ in group for record in received])
         except Exception as problem:  # noqa: BLE001 - answered to the request(s) it belongs to, logged by the app
             if len(group) > 1:  # one request's trouble must not fail the others: write each on its own
                 for item in group:
-                    self._write([item])
+                    self._write([item], ingester)
                 return
             _, future, loop = group[0]
             loop.call_soon_threadsafe(_settle, future, None, problem)
