@@ -83,3 +83,18 @@ def raw_events(database) -> list:
             return connection.execute(select(events.c.event_id, events.c.session_id)).all()
     finally:
         store.close()
+
+
+def pending_events(database) -> int:
+    """How many stored events are not yet counted in the aggregates."""
+    from sqlalchemy import func, select
+
+    from chefwrap.collector.store import Store
+    from chefwrap.collector.tables import pending_events as pending
+
+    store = Store(database)
+    try:
+        with store.engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(pending)).scalar()
+    finally:
+        store.close()

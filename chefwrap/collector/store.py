@@ -470,10 +470,14 @@ def rebuild_aggregates(connection, flush_at: int = 300_000) -> int:
     return read
 
 
-def recomputed(connection) -> dict:
-    """What the aggregate tables would hold if rebuilt now: {table name: {(day, keys...): (values...)}}."""
+def recomputed(connection, counted_only: bool = False) -> dict:
+    """What the aggregate tables would hold if rebuilt now: {table name: {(day, keys...): (values...)}}.
+    counted_only: from the events that are not pending (what the tables hold between folds)."""
     delta, by_session = {}, {}
-    for session_id, day, stored in connection.execute(select(events.c.session_id, events.c.day, events.c.event)):
+    read = select(events.c.session_id, events.c.day, events.c.event)
+    if counted_only:
+        read = read.where(~_pending(events.c.event_id))
+    for session_id, day, stored in connection.execute(read):
         by_session.setdefault(session_id, {}).setdefault(day, []).append(decode(stored))
     for by_day in by_session.values():
         contributions.session_contribution(by_day, delta)
