@@ -265,7 +265,8 @@ def assert_counted_exactly(store):
 
 def check_any_arrival(database, specs, cuts, replays, erased, folds):
     """Batches cut anywhere, replays mixed in, folds of any size in between (so a session's events are
-    counted in several folds, or some still pending when it is erased)."""
+    counted in several folds, or some still pending when it is erased), by the storing process (which
+    holds what it stored) or another (which reads it back)."""
     from chefwrap.collector.validation import events_in
 
     now = time.time()
@@ -273,7 +274,7 @@ def check_any_arrival(database, specs, cuts, replays, erased, folds):
     sent = [build(spec, now, sessions) for spec in specs]
     sent += [sent[index % len(sent)] for index in replays]  # replays, mixed in
     fold_after = dict(folds)  # {batch number: how many pending events to fold then}
-    store = store_at(database)
+    store, another = store_at(database), store_at(database)
     try:
         start = 0
         for number, cut in enumerate(sorted({cut for cut in cuts if cut < len(sent)}) + [len(sent)]):
@@ -282,13 +283,14 @@ def check_any_arrival(database, specs, cuts, replays, erased, folds):
                 start = cut
                 assert_counted_exactly(store)
             if number in fold_after:
-                store.fold(limit=fold_after[number])
+                (another if fold_after[number] % 2 else store).fold(limit=fold_after[number])
                 assert_counted_exactly(store)
         store.erase_session(sessions[erased])
         assert_counted_exactly(store)
         assert_aggregates_are_exact(database)
     finally:
         store.close()
+        another.close()
 
 
 FOLDS = st.lists(st.tuples(st.integers(0, 5), st.integers(1, 40)), max_size=4)

@@ -44,23 +44,24 @@ INSERT_EVENTS_POSTGRESQL = (
     f"WITH new AS (INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
     f"SELECT {', '.join(EVENT_COLUMNS)} FROM json_populate_recordset(NULL::events, %s::json) "
     "ON CONFLICT (event_id) DO NOTHING RETURNING event_id) "
-    "INSERT INTO pending_events (event_id) SELECT event_id FROM new RETURNING event_id"
+    "INSERT INTO pending_events (event_id, writer) SELECT event_id, %s FROM new RETURNING event_id"
 )
-PENDING_SQLITE = "INSERT INTO pending_events (event_id) SELECT value FROM json_each(?)"
+PENDING_SQLITE = "INSERT INTO pending_events (event_id, writer) SELECT value, ? FROM json_each(?)"
 PURGE_LOCK = (0x63686566, 1)  # ("chef", 1): the two-key advisory lock space
 COUNTING_LOCK = (0x63686566, 3)  # ("chef", 3): held by whoever changes what is counted (folding, erasure)
 ROWS_A_STATEMENT = 500
 FOLD_MAX = 20_000  # pending events folded in one transaction
 
-# Folding reads, for the sessions of the pending events: the first day of their counted (not pending)
+# Folding reads the pending rows; the events other processes stored (and this one no longer holds) by
+# their ids; then, for the sessions of the pending events, the first day of their counted (not pending)
 # events, and their counted events on the days the pending ones fall on (index events_session_day;
 # LATERAL ... OFFSET 0 keeps PostgreSQL's planner from joining it into a scan of a whole day, which it
-# picks while a young table's statistics lag). A pending row whose event is gone (erased meanwhile)
-# reads as no session, and is cleared.
+# picks while a young table's statistics lag).
 NOT_PENDING = "NOT EXISTS (SELECT 1 FROM pending_events AS p WHERE p.event_id = e.event_id)"
 FOLDING = {
     "postgresql": {
-        "pending": "SELECT p.event_id, e.session_id, e.day, e.event FROM pending_events AS p LEFT JOIN events AS e ON e.event_id = p.event_id LIMIT %s",
+        "pending": "SELECT event_id, writer FROM pending_events LIMIT %s",
+        "events": "SELECT session_id, day, event FROM events WHERE event_id = ANY(%s)",
         "first days": (
             f"SELECT s.session_id, (SELECT e.day FROM events AS e WHERE e.session_id = s.session_id AND {NOT_PENDING} ORDER BY e.day LIMIT 1) "
             "FROM unnest(%s::varchar[]) AS s(session_id)"
@@ -72,7 +73,8 @@ FOLDING = {
         "folded": "DELETE FROM pending_events WHERE event_id = ANY(%s)",
     },
     "sqlite": {
-        "pending": "SELECT p.event_id, e.session_id, e.day, e.event FROM pending_events AS p LEFT JOIN events AS e ON e.event_id = p.event_id LIMIT ?",
+        "pending": "SELECT event_id, writer FROM pending_events LIMIT ?",
+        "events": "SELECT session_id, day, event FROM events WHERE event_id IN (SELECT value FROM json_each(?))",
         "first days": (
             f"SELECT s.value, (SELECT e.day FROM events AS e WHERE e.session_id = s.value AND {NOT_PENDING} ORDER BY e.day LIMIT 1) "
             "FROM json_each(?) AS s"
@@ -107,9 +109,12 @@ class Store:
         self.dialect = self.engine.dialect.name
         # What a database in trouble raises: SQLAlchemy's errors, and the driver's own where ingest talks to it directly.
         self.errors = (SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error)
-        # The events this process stored and has not folded yet, by their stored text: folding takes the
-        # validated object from here instead of decoding the text again (the same text is the same event).
+        # The events this process stored and has not folded yet ({event_id: (session_id, day, StoredEvent)}),
+        # and the number its pending rows carry: folding takes the validated events from here instead of
+        # reading and decoding them again. Only for a pending row with this number: one this process wrote,
+        # and an event id it stored again is written here again.
         self.just_stored = {}
+        self.writer_number = int.from_bytes(os.urandom(8), "big") >> 1
 
     def writing(self):
         """A connection whose transactions take the write lock at once on SQLite (BEGIN IMMEDIATE)."""
@@ -164,13 +169,13 @@ class Store:
             self.just_stored.clear()
         for _, row, stored in rows:
             if row["event_id"] in inserted:
-                self.just_stored[row["event"]] = stored
+                self.just_stored[row["event_id"]] = (row["session_id"], row["day"], stored)
         return inserted
 
     def _insert(self, connection, rows: list) -> set:
         if self.dialect == "postgresql":
             cursor = connection.connection.cursor()
-            cursor.execute(INSERT_EVENTS_POSTGRESQL, (_encode_json(rows).decode(),))
+            cursor.execute(INSERT_EVENTS_POSTGRESQL, (_encode_json(rows).decode(), self.writer_number))
             return {event_id for (event_id,) in cursor.fetchall()}
         cursor, inserted = connection.connection.cursor(), []
         for start in range(0, len(rows), ROWS_A_STATEMENT):
@@ -178,7 +183,7 @@ class Store:
             cursor.execute(insert_events_sqlite(len(chunk)), [_sqlite_value(row[column]) for row in chunk for column in EVENT_COLUMNS])
             inserted += [event_id for (event_id,) in cursor.fetchall()]
         if inserted:
-            cursor.execute(PENDING_SQLITE, (json.dumps(inserted),))
+            cursor.execute(PENDING_SQLITE, (self.writer_number, json.dumps(inserted)))
         return set(inserted)
 
     # Folding: pending events into the aggregates
@@ -215,10 +220,18 @@ class Store:
         pending = cursor.fetchall()
         if not pending:
             return 0
-        new = {}
-        for _, session_id, day, stored in pending:
-            if session_id is not None:
-                new.setdefault(session_id, {}).setdefault(_day(day), []).append(self.just_stored.pop(stored, None) or decode(stored))
+        new, elsewhere = {}, []
+        for event_id, writer in pending:
+            held = self.just_stored.pop(event_id, None) if writer == self.writer_number else None
+            if held is None:
+                elsewhere.append(event_id)
+            else:
+                session_id, day, stored = held
+                new.setdefault(session_id, {}).setdefault(day, []).append(stored)
+        if elsewhere:  # an id whose event is gone (erased meanwhile) reads nothing, and is cleared
+            cursor.execute(statements["events"], (elsewhere if self.dialect == "postgresql" else json.dumps(elsewhere),))
+            for session_id, day, stored in cursor.fetchall():
+                new.setdefault(session_id, {}).setdefault(_day(day), []).append(decode(stored))
         sessions = sorted(new)
         first = {}
         if sessions:
@@ -266,8 +279,10 @@ class Store:
             delta = {}
             contributions.session_contribution(counted, delta, sign=-1)
             apply(connection, delta)
-            connection.execute(delete(pending_events).where(pending_events.c.event_id.in_(select(events.c.event_id).where(of_session))))
-            return connection.execute(delete(events).where(of_session)).rowcount
+            erased = connection.execute(delete(events).where(of_session).returning(events.c.event_id)).scalars().all()
+            for start in range(0, len(erased), ROWS_A_STATEMENT):  # the pending rows of exactly those: no pending row outlives its event
+                connection.execute(delete(pending_events).where(pending_events.c.event_id.in_(erased[start : start + ROWS_A_STATEMENT])))
+            return len(erased)
 
     def oldest_kept_day(self, now: datetime = None):
         if self.retain_days is None:

@@ -17,7 +17,7 @@ no event id: every row is a count. The values, the same in every table:
     first_day_sessions  of those, sessions whose first event of all was that day
 """
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
 
 metadata = MetaData()
 
@@ -47,6 +47,7 @@ pending_events = Table(
     "pending_events",
     metadata,
     Column("event_id", String(36), primary_key=True),
+    Column("writer", BigInteger, nullable=False),  # a random number the storing process drew at start
     sqlite_with_rowid=False,
 )
 

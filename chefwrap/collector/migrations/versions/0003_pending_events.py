@@ -16,4 +16,9 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table("pending_events", sa.Column("event_id", sa.String(36), primary_key=True), sqlite_with_rowid=False)
+    op.create_table(
+        "pending_events",
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("writer", sa.BigInteger, nullable=False),
+        sqlite_with_rowid=False,
+    )
