@@ -198,11 +198,11 @@ def test_the_collector_rides_out_a_postgresql_restart():
 # Reports over windows that start mid-month, cross months and years
 
 
-def store_at(database):
+def store_at(database, **options):
     from chefwrap.collector import schema_upgrade
     from chefwrap.collector.store import Store
 
-    store = Store(database)
+    store = Store(database, **options)
     schema_upgrade.upgrade(store)
     return store
 
@@ -263,10 +263,11 @@ def assert_counted_exactly(store):
         assert stored_aggregates(connection) == recomputed(connection, counted_only=True)
 
 
-def check_any_arrival(database, specs, cuts, replays, erased, folds):
+def check_any_arrival(database, specs, cuts, replays, erased, folds, count_at_once):
     """Batches cut anywhere, replays mixed in, folds of any size in between (so a session's events are
     counted in several folds, or some still pending when it is erased), by the storing process (which
-    holds what it stored) or another (which reads it back)."""
+    holds what it stored) or another (which reads it back); batches from `count_at_once` events on
+    counted as they are stored, among pending ones."""
     from chefwrap.collector.validation import events_in
 
     now = time.time()
@@ -274,7 +275,7 @@ def check_any_arrival(database, specs, cuts, replays, erased, folds):
     sent = [build(spec, now, sessions) for spec in specs]
     sent += [sent[index % len(sent)] for index in replays]  # replays, mixed in
     fold_after = dict(folds)  # {batch number: how many pending events to fold then}
-    store, another = store_at(database), store_at(database)
+    store, another = store_at(database, count_at_once=count_at_once), store_at(database)
     try:
         start = 0
         for number, cut in enumerate(sorted({cut for cut in cuts if cut < len(sent)}) + [len(sent)]):
@@ -294,18 +295,23 @@ def check_any_arrival(database, specs, cuts, replays, erased, folds):
 
 
 FOLDS = st.lists(st.tuples(st.integers(0, 5), st.integers(1, 40)), max_size=4)
+COUNT_AT_ONCE = st.sampled_from([1000, 2, 5])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(specs=EVENTS, cuts=st.lists(st.integers(1, 30), max_size=5), replays=st.lists(st.integers(0, 30), max_size=4), erased=st.integers(0, 3), folds=FOLDS)
-def test_aggregates_are_exact_whatever_the_order_batches_and_replays_on_sqlite(tmp_path_factory, specs, cuts, replays, erased, folds):
-    check_any_arrival(str(tmp_path_factory.mktemp("db") / "c.sqlite3"), specs, cuts, replays, erased, folds)
+@given(
+    specs=EVENTS, cuts=st.lists(st.integers(1, 30), max_size=5), replays=st.lists(st.integers(0, 30), max_size=4), erased=st.integers(0, 3), folds=FOLDS, count_at_once=COUNT_AT_ONCE
+)
+def test_aggregates_are_exact_whatever_the_order_batches_and_replays_on_sqlite(tmp_path_factory, specs, cuts, replays, erased, folds, count_at_once):
+    check_any_arrival(str(tmp_path_factory.mktemp("db") / "c.sqlite3"), specs, cuts, replays, erased, folds, count_at_once)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(specs=EVENTS, cuts=st.lists(st.integers(1, 30), max_size=5), replays=st.lists(st.integers(0, 30), max_size=4), erased=st.integers(0, 3), folds=FOLDS)
-def test_aggregates_are_exact_whatever_the_order_batches_and_replays_on_postgresql(postgres_server, specs, cuts, replays, erased, folds):
-    check_any_arrival(postgres_server.new_database(f"p_{event.new_uuid()[:8]}"), specs, cuts, replays, erased, folds)
+@given(
+    specs=EVENTS, cuts=st.lists(st.integers(1, 30), max_size=5), replays=st.lists(st.integers(0, 30), max_size=4), erased=st.integers(0, 3), folds=FOLDS, count_at_once=COUNT_AT_ONCE
+)
+def test_aggregates_are_exact_whatever_the_order_batches_and_replays_on_postgresql(postgres_server, specs, cuts, replays, erased, folds, count_at_once):
+    check_any_arrival(postgres_server.new_database(f"p_{event.new_uuid()[:8]}"), specs, cuts, replays, erased, folds, count_at_once)
 
 
 # Retention
@@ -395,16 +401,18 @@ def test_two_collectors_on_one_postgresql_count_each_event_once(postgres_server)
     now = time.time()
     sessions = [event.new_uuid() for _ in range(6)]
     sent = [
-        an_event(session=sessions[n % 6], when=now - (n % 3) * DAY, exit_code=n % 2, context=CONTEXT if n % 5 == 0 else None) for n in range(240)
+        an_event(session=sessions[n % 6], when=now - (n % 3) * DAY, exit_code=n % 2, context=CONTEXT if n % 5 == 0 else None) for n in range(1440)
     ]
-    batches = [sent[start : start + 20] for start in range(0, 240, 20)]
+    # batches of 20, left pending and folded, and of 600, counted as they are stored, on the same sessions
+    batches = [sent[start : start + 20] for start in range(0, 240, 20)] + [sent[240:840], sent[840:]]
+    batches.insert(6, batches.pop())
     answers, problems = [], []
 
     def post_all(collector, order):
         try:
             for batch in order:
                 answers.append(collector.post(batch))
-            for one in order[0]:
+            for one in batches[0]:
                 answers.append(collector.post(one))
         except Exception as problem:  # noqa: BLE001 - reported by the test below
             problems.append(problem)
@@ -416,10 +424,10 @@ def test_two_collectors_on_one_postgresql_count_each_event_once(postgres_server)
         for thread in threads:
             thread.join(timeout=120)
         assert not problems and all(status in (200, 201) for status, _ in answers)
-        assert sum(answer["accepted"] for _, answer in answers) == 240
-        assert len(raw_events(database)) == 240
+        assert sum(answer["accepted"] for _, answer in answers) == 1440
+        assert len(raw_events(database)) == 1440
         assert_aggregates_are_exact(database)
-        assert first.report()["events"] == second.report()["events"] == 240
+        assert first.report()["events"] == second.report()["events"] == 1440
     finally:
         first.stop()
         second.stop()

@@ -40,17 +40,19 @@ from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS, decode, encode
 # round trip a group of requests). The rows go as one JSON array (encoded by msgspec), which costs half
 # the Python of one array parameter a column.
 EVENT_COLUMNS = [column.name for column in events.columns]
+INSERT_COUNTED_EVENTS_POSTGRESQL = (
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) SELECT {', '.join(EVENT_COLUMNS)} FROM json_populate_recordset(NULL::events, %s::json) "
+    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+)
 INSERT_EVENTS_POSTGRESQL = (
-    f"WITH new AS (INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
-    f"SELECT {', '.join(EVENT_COLUMNS)} FROM json_populate_recordset(NULL::events, %s::json) "
-    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id) "
-    "INSERT INTO pending_events (event_id, writer) SELECT event_id, %s FROM new RETURNING event_id"
+    f"WITH new AS ({INSERT_COUNTED_EVENTS_POSTGRESQL}) INSERT INTO pending_events (event_id, writer) SELECT event_id, %s FROM new RETURNING event_id"
 )
 PENDING_SQLITE = "INSERT INTO pending_events (event_id, writer) SELECT value, ? FROM json_each(?)"
 PURGE_LOCK = (0x63686566, 1)  # ("chef", 1): the two-key advisory lock space
 COUNTING_LOCK = (0x63686566, 3)  # ("chef", 3): held by whoever changes what is counted (folding, erasure)
 ROWS_A_STATEMENT = 500
 FOLD_MAX = 20_000  # pending events folded in one transaction
+COUNT_AT_ONCE = 500  # a group this large is counted as it is stored (measured on batches of 1,000)
 
 # Folding reads the pending rows; the events other processes stored (and this one no longer holds) by
 # their ids; then, for the sessions of the pending events, the first day of their counted (not pending)
@@ -98,8 +100,9 @@ def database_url(text_: str) -> str:
 
 
 class Store:
-    def __init__(self, url: str, retain_days: int = None):
+    def __init__(self, url: str, retain_days: int = None, count_at_once: int = COUNT_AT_ONCE):
         self.url = database_url(url)
+        self.count_at_once = count_at_once
         self.sqlite = self.url.startswith("sqlite")
         self.retain_days = retain_days
         self.engine = create_engine(self.url, pool_pre_ping=not self.sqlite, pool_size=8)
@@ -162,9 +165,22 @@ class Store:
         return accepted, rows
 
     def write(self, connection, rows: list) -> set:
-        """Insert prepared rows, each new one with its pending row, in the connection's transaction;
-        returns the event ids that were new. (Nothing else: no read, no aggregate row.)"""
-        inserted = self._insert(connection, sorted((row for _, row, _ in rows), key=lambda row: row["event_id"]))  # one lock order for every writer
+        """Insert prepared rows in the connection's transaction; returns the event ids that were new.
+
+        A group of fewer than `count_at_once` events is left pending, for a fold: each new event with its
+        pending row, nothing else (no read, no aggregate row). A larger group (a batch) is counted in the
+        same transaction, under the counting lock: the reads and upserts a fold would do, once for many
+        events, without writing and reading back pending rows."""
+        ordered = sorted((row for _, row, _ in rows), key=lambda row: row["event_id"])  # one lock order for every writer
+        if len(rows) >= self.count_at_once:
+            with self._transaction(connection):
+                cursor = connection.connection.cursor()
+                self._lock_counting(cursor, wait=True)
+                first, prior = self._counted(cursor, _by_session(rows))  # before the insert: what was counted already
+                inserted = self._insert(connection, ordered, pending=False)
+                self._count(connection, _by_session(rows, inserted), first, prior)
+            return inserted
+        inserted = self._insert(connection, ordered, pending=True)
         if len(self.just_stored) > FOLD_MAX:  # what other collectors folded, or transactions that failed
             self.just_stored.clear()
         for _, row, stored in rows:
@@ -172,17 +188,27 @@ class Store:
                 self.just_stored[row["event_id"]] = (row["session_id"], row["day"], stored)
         return inserted
 
-    def _insert(self, connection, rows: list) -> set:
+    def _transaction(self, connection):
+        """The connection's transaction, or, on the writer's PostgreSQL connection in autocommit, one of its own."""
+        driver = connection.connection.driver_connection
+        if self.dialect == "postgresql" and driver.autocommit:
+            return driver.transaction()
+        return contextlib.nullcontext()
+
+    def _insert(self, connection, rows: list, pending: bool) -> set:
         if self.dialect == "postgresql":
             cursor = connection.connection.cursor()
-            cursor.execute(INSERT_EVENTS_POSTGRESQL, (_encode_json(rows).decode(), self.writer_number))
+            if pending:
+                cursor.execute(INSERT_EVENTS_POSTGRESQL, (_encode_json(rows).decode(), self.writer_number))
+            else:
+                cursor.execute(INSERT_COUNTED_EVENTS_POSTGRESQL, (_encode_json(rows).decode(),))
             return {event_id for (event_id,) in cursor.fetchall()}
         cursor, inserted = connection.connection.cursor(), []
         for start in range(0, len(rows), ROWS_A_STATEMENT):
             chunk = rows[start : start + ROWS_A_STATEMENT]
             cursor.execute(insert_events_sqlite(len(chunk)), [_sqlite_value(row[column]) for row in chunk for column in EVENT_COLUMNS])
             inserted += [event_id for (event_id,) in cursor.fetchall()]
-        if inserted:
+        if inserted and pending:
             cursor.execute(PENDING_SQLITE, (self.writer_number, json.dumps(inserted)))
         return set(inserted)
 
@@ -192,7 +218,7 @@ class Store:
         """Count up to `limit` pending events into the aggregates and clear their pending rows, in one
         transaction; returns how many, or None when another collector is counting and `wait` is False."""
         with self.writing() as connection, connection.begin():
-            if not self._lock_counting(connection, wait):
+            if not self._lock_counting(connection.connection.cursor(), wait):
                 return None
             return self._fold(connection, limit)
 
@@ -232,6 +258,18 @@ class Store:
             cursor.execute(statements["events"], (elsewhere if self.dialect == "postgresql" else json.dumps(elsewhere),))
             for session_id, day, stored in cursor.fetchall():
                 new.setdefault(session_id, {}).setdefault(_day(day), []).append(decode(stored))
+        first, prior = self._counted(cursor, new)
+        self._count(connection, new, first, prior)
+        folded = [event_id for event_id, *_ in pending]
+        cursor = connection.connection.cursor()
+        cursor.execute(statements["folded"], (folded if self.dialect == "postgresql" else json.dumps(folded),))
+        return len(pending)
+
+    def _counted(self, cursor, new: dict) -> tuple:
+        """For the sessions of `new` ({session: {day: [StoredEvent]}}): ({session: the first day of its
+        counted events}, {session: {day: [its counted StoredEvent]}} on the days of `new` and, when `new`
+        comes before it, on its first day). Counted: stored and not pending."""
+        statements = FOLDING[self.dialect]
         sessions = sorted(new)
         first = {}
         if sessions:
@@ -249,21 +287,21 @@ class Store:
                 cursor.execute(statements["counted"], (json.dumps([[session_id, day.isoformat()] for session_id, day in wanted]),))
             for session_id, day, stored in cursor.fetchall():
                 prior.setdefault(session_id, {}).setdefault(_day(day), []).append(decode(stored))
-        delta = {}
-        for session_id in sessions:
-            contributions.ingest_delta(prior.get(session_id, {}), first.get(session_id), new[session_id], delta)
-        apply(connection, delta)
-        folded = [event_id for event_id, *_ in pending]
-        cursor = connection.connection.cursor()
-        cursor.execute(statements["folded"], (folded if self.dialect == "postgresql" else json.dumps(folded),))
-        return len(pending)
+        return first, prior
 
-    def _lock_counting(self, connection, wait: bool) -> bool:
+    def _count(self, connection, new: dict, first: dict, prior: dict) -> None:
+        """Add to the aggregates what `new` events change, given what `_counted` read before."""
+        delta = {}
+        for session_id, new_days in new.items():
+            contributions.ingest_delta(prior.get(session_id, {}), first.get(session_id), new_days, delta)
+        apply(connection, delta)
+
+    def _lock_counting(self, cursor, wait: bool) -> bool:
         """Take the counting lock (PostgreSQL; on SQLite BEGIN IMMEDIATE holds every writer off already)."""
         if self.dialect != "postgresql":
             return True
-        function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-        return connection.exec_driver_sql(f"SELECT {function}(%s, %s)", COUNTING_LOCK).scalar() is not False
+        cursor.execute(f"SELECT {'pg_advisory_xact_lock' if wait else 'pg_try_advisory_xact_lock'}(%s, %s)", COUNTING_LOCK)
+        return cursor.fetchone()[0] is not False
 
     # Erasure and retention
 
@@ -272,7 +310,7 @@ class Store:
         session_id = session_id.lower()
         of_session = events.c.session_id == session_id
         with self.writing() as connection, connection.begin():
-            self._lock_counting(connection, wait=True)
+            self._lock_counting(connection.connection.cursor(), wait=True)
             counted = {}  # its pending events were never counted: only the others are taken out
             for day, stored in connection.execute(select(events.c.day, events.c.event).where(of_session, ~_pending(events.c.event_id))):
                 counted.setdefault(day, []).append(decode(stored))
@@ -554,6 +592,15 @@ def _event_row(record, event_id: str, now: datetime) -> dict:
 
 
 _encode_json = msgspec.json.Encoder().encode  # dates as YYYY-MM-DD, naive times as ISO 8601: what PostgreSQL reads
+
+
+def _by_session(rows: list, only: set = None) -> dict:
+    """{session: {day: [StoredEvent]}} of prepared rows (those whose event_id is in `only`, if given)."""
+    found = {}
+    for _, row, stored in rows:
+        if only is None or row["event_id"] in only:
+            found.setdefault(row["session_id"], {}).setdefault(row["day"], []).append(stored)
+    return found
 
 
 def _pending(event_id_column):
