@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/collector_throughput.py [--events 20000] [--clients 8] [--batch 1]
         [--database sqlite|postgresql|both] [--writer threads|async-driver|both]
+        [--baseline DIR] [--rounds N]
 
 The collector runs as `chefwrap collector serve` (its own process; --writer threads, the collector as
 shipped), or, for comparison, the same application with an async driver instead of the writer threads
@@ -9,9 +10,13 @@ shipped), or, for comparison, the same application with an async driver instead 
 transaction a request, nothing off the event loop; `pip install aiosqlite greenlet` for it). Fresh SQLite
 file or fresh database on a temporary PostgreSQL server each run. Each client is a process posting its
 share over one kept-alive connection; every event has its own event_id, sessions of 20 events.
-Reported: events per second over the whole run, request latency p50 and p99, the events stored, and
-the CPU time the collector (and PostgreSQL's processes) spent a 1,000 events: the figure the machine's
-other load does not change much.
+Reported: events per second over the whole run, request latency p50 and p99, the events stored (as
+the report counts them: every event folded), and the CPU time the collector (and PostgreSQL's processes,
+and the clients) spent a 1,000 events: the figures the machine's other load does not change much.
+
+--baseline DIR runs, in turn with this code, the collector of another checkout (`git worktree add DIR
+COMMIT`, or `git archive COMMIT | tar -x -C DIR`), --rounds times, alternating which goes first, on a
+fresh database each run; then the medians of each side. So both meet the same load.
 """
 
 import argparse
@@ -19,6 +24,8 @@ import asyncio
 import http.client
 import json
 import multiprocessing
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,7 +60,9 @@ def bodies_for(count: int, batch: int) -> list:
 
 
 def client(arguments):
+    """(request latencies in ms, CPU seconds this client spent)."""
     port, bodies = arguments
+    cpu = time.process_time()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     latencies = []
     for body in bodies:
@@ -65,15 +74,16 @@ def client(arguments):
             raise RuntimeError(f"HTTP {response.status}")
         latencies.append((time.perf_counter() - started) * 1000)
     connection.close()
-    return latencies
+    return latencies, time.process_time() - cpu
 
 
-def start_collector(database: str, writer: str):
+def start_collector(database: str, writer: str, code: Path = REPO):
+    """The collector of the checkout `code` (this one by default) on a free loopback port."""
     if writer == "threads":
         argv = [sys.executable, "-m", "chefwrap", "collector", "serve", "--port", "0", "--database", database]
     else:
         argv = [sys.executable, __file__, "--serve-with-async-driver", database]
-    process = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    process = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, cwd=code, env={**os.environ, "PYTHONPATH": str(code)})
     line = process.stderr.readline()
     while line and "listening on" not in line:
         line = process.stderr.readline()
@@ -93,8 +103,8 @@ def cpu_seconds(processes) -> float:
     return total
 
 
-def run(name: str, database: str, args, writer: str, database_processes=()) -> None:
-    process, port = start_collector(database, writer)
+def run(name: str, database: str, args, writer: str, database_processes=lambda: [], code: Path = REPO, label: str = "") -> dict:
+    process, port = start_collector(database, writer, code)
     try:
         per_client = args.events // args.clients
         work = [(port, bodies_for(per_client, args.batch)) for _ in range(args.clients)]
@@ -105,7 +115,8 @@ def run(name: str, database: str, args, writer: str, database_processes=()) -> N
             results = pool.map(client, work)
             elapsed = time.perf_counter() - started
             used = cpu_seconds(server) - before[0], cpu_seconds(database_processes()) - before[1]
-        latencies = sorted(latency for result in results for latency in result)
+        latencies = sorted(latency for result, _ in results for latency in result)
+        clients_cpu = sum(cpu for _, cpu in results)
         connection = http.client.HTTPConnection("127.0.0.1", port)
         connection.request("GET", "/report?days=1&format=json")
         stored = json.loads(connection.getresponse().read())["events"]
@@ -113,11 +124,26 @@ def run(name: str, database: str, args, writer: str, database_processes=()) -> N
         process.terminate()
         process.wait(timeout=60)
     count = per_client * args.clients
-    print(
-        f"{name:<11} {writer:<13} {count} events, {args.clients} clients, {args.batch} a request: {count / elapsed:,.0f} events/s, "
-        f"latency p50 {latencies[len(latencies) // 2]:.2f} ms, p99 {latencies[int(len(latencies) * 0.99)]:.2f} ms; {stored} stored; "
-        f"CPU a 1,000 events: collector {used[0] / count * 1e6:.0f} ms" + (f", PostgreSQL {used[1] / count * 1e6:.0f} ms" if used[1] else ""),
-        flush=True,
+    figures = {
+        "events/s": count / elapsed,
+        "p50 ms": latencies[len(latencies) // 2],
+        "p99 ms": latencies[int(len(latencies) * 0.99)],
+        "collector ms": used[0] / count * 1e6,
+        "PostgreSQL ms": used[1] / count * 1e6,
+        "clients ms": clients_cpu / count * 1e6,
+    }
+    print(f"{name:<11} {writer:<13} {label}{count} events, {args.clients} clients, {args.batch} a request: {describe(figures)}; {stored} stored", flush=True)
+    if stored != count:
+        raise RuntimeError(f"{count} events posted, {stored} counted")
+    return figures
+
+
+def describe(figures: dict) -> str:
+    return (
+        f"{figures['events/s']:,.0f} events/s, latency p50 {figures['p50 ms']:.2f} ms, p99 {figures['p99 ms']:.2f} ms; "
+        f"CPU a 1,000 events: collector {figures['collector ms']:.0f} ms"
+        + (f", PostgreSQL {figures['PostgreSQL ms']:.0f} ms" if figures["PostgreSQL ms"] else "")
+        + f", clients {figures['clients ms']:.0f} ms"
     )
 
 
@@ -187,23 +213,42 @@ def main():
     options.add_argument("--batch", type=int, default=1, help="events a request (1 to 1000)")
     options.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     options.add_argument("--writer", choices=("threads", "async-driver", "both"), default="threads")
+    options.add_argument("--baseline", metavar="DIR", help="another checkout whose collector runs in turn with this one")
+    options.add_argument("--rounds", type=int, default=1, help="runs of each side (with --baseline: alternating)")
     options.add_argument("--serve-with-async-driver", metavar="DATABASE", help=argparse.SUPPRESS)
     args = options.parse_args()
     if args.serve_with_async_driver:
         return serve_with_async_driver(args.serve_with_async_driver)
     writers = ("threads", "async-driver") if args.writer == "both" else (args.writer,)
-    for writer in writers:
-        if args.database in ("sqlite", "both"):
-            with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as folder:
-                run("SQLite", str(Path(folder) / "collector.sqlite3"), args, writer, lambda: [])
-        if args.database in ("postgresql", "both"):
-            from postgres import Server
+    sides = [("this code", REPO)] + ([("baseline", Path(args.baseline).resolve())] if args.baseline else [])
+    databases = [name for name in ("sqlite", "postgresql") if args.database in (name, "both")]
+    server = None
+    if "postgresql" in databases:
+        from postgres import Server
 
-            server = Server()
-            try:
-                run("PostgreSQL", server.new_database("bench"), args, writer, postgres_processes(server.process.pid))
-            finally:
-                server.stop()
+        server = Server()
+    try:
+        for writer in writers:
+            for database in databases:
+                found = {label: [] for label, _ in sides}
+                for round_ in range(args.rounds):
+                    for label, code in sides if round_ % 2 == 0 else sides[::-1]:
+                        found[label].append(run_on(database, args, writer, code, f"{label + ': ' if len(sides) > 1 else ''}", server, round_))
+                if args.rounds > 1:
+                    for label, runs in found.items():
+                        medians = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+                        print(f"  median of {len(runs)}, {database}, {writer}, {label}: {describe(medians)}", flush=True)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def run_on(database: str, args, writer: str, code: Path, label: str, server, round_: int) -> dict:
+    if database == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as folder:
+            return run("SQLite", str(Path(folder) / "collector.sqlite3"), args, writer, code=code, label=label)
+    name = f"bench_{round_}_{'base' if code != REPO else 'this'}"
+    return run("PostgreSQL", server.new_database(name), args, writer, postgres_processes(server.process.pid), code, label)
 
 
 if __name__ == "__main__":

@@ -59,12 +59,12 @@ def an_event(tool="knife", argv=("node", "show", "web1", "-F", "json"), exit_cod
 
 
 def aggregates_and_recomputation(database):
-    """(what the aggregate tables hold, what a recomputation from the raw events gives)."""
+    """(what the aggregate tables hold, read as every reader reads them, what a recomputation from the raw events gives)."""
     from chefwrap.collector.store import Store, recomputed, stored_aggregates
 
     store = Store(database)
     try:
-        with store.engine.connect() as connection:
+        with store.reading() as connection:
             return stored_aggregates(connection), recomputed(connection)
     finally:
         store.close()
@@ -81,5 +81,20 @@ def raw_events(database) -> list:
     try:
         with store.engine.connect() as connection:
             return connection.execute(select(events.c.event_id, events.c.session_id)).all()
+    finally:
+        store.close()
+
+
+def pending_events(database) -> int:
+    """How many stored events are not yet counted in the aggregates."""
+    from sqlalchemy import func, select
+
+    from chefwrap.collector.store import Store
+    from chefwrap.collector.tables import pending_events as pending
+
+    store = Store(database)
+    try:
+        with store.engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(pending)).scalar()
     finally:
         store.close()

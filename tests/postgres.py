@@ -6,6 +6,7 @@ PostgreSQL refuses to run as root, so as root it runs as the `postgres` user Deb
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -37,7 +38,11 @@ class Server:
             self.user = pwd.getpwnam("postgres")
             os.chown(self.folder, self.user.pw_uid, self.user.pw_gid)
         self._run([binary("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"])
-        log = open(self.folder / "log", "wb")
+        self.start()
+
+    def start(self):
+        """Start the server on its data folder and port (again, after `stop_server`)."""
+        log = open(self.folder / "log", "ab")
         self.process = subprocess.Popen(
             self._as_owner([binary("postgres"), "-D", str(self.data), "-p", str(self.port), "-h", "127.0.0.1", "-k", str(self.folder), "-c", "fsync=off", "-c", "synchronous_commit=off"]),
             stdout=log,
@@ -73,10 +78,16 @@ class Server:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
-    def stop(self):
-        self.process.terminate()
+    def stop_server(self):
+        """Stop the server, keeping its data (`start` brings it back): a fast shutdown (SIGINT), which
+        ends the sessions still connected, as a crash or a restart of the server does for a client."""
+        self.process.send_signal(signal.SIGINT)
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+
+    def stop(self):
+        self.stop_server()
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -3,9 +3,11 @@ out-of-order days, erasure), reports over any window, upgrades of databases made
 and two collectors sharing one PostgreSQL database. Real SQLite files and a real PostgreSQL server."""
 
 import glob
+import http.client
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,7 +16,8 @@ from hypothesis import strategies as st
 
 from chefwrap.shim import event
 
-from collector_world import Collector, aggregates_and_recomputation, an_event, raw_events
+from collector_world import Collector, aggregates_and_recomputation, an_event, pending_events, raw_events
+from conftest import wait_for
 from legacy_collector import first_collector_counts, store_like_the_first_collector
 
 DAY = 86400.0
@@ -124,14 +127,82 @@ def test_the_schema_is_served_and_is_the_rule(collector):
     assert collector.post(bad) == (400, {"error": "payload.properties.exit_code: expected `int` <= 2147483647"})
 
 
+# Crashes and restarts
+
+
+def test_a_collector_killed_while_ingesting_loses_no_acknowledged_event_and_counts_none_twice(database):
+    server = Collector(database)
+    sessions = [event.new_uuid() for _ in range(5)]
+    acknowledged, stop = [], threading.Event()
+
+    def post_until_killed(first):
+        number = first
+        while not stop.is_set():
+            batch = [an_event(session=sessions[(number + n) % 5], exit_code=n % 2) for n in range(1 + number % 7)]
+            try:
+                status, _ = server.post(batch)
+            except (OSError, http.client.HTTPException):  # killed while this request was in flight
+                return
+            if status == 201:
+                acknowledged.extend(sent["event_id"] for sent in batch)
+            number += 3
+
+    posters = [threading.Thread(target=post_until_killed, args=(first,)) for first in range(3)]
+    try:
+        for poster in posters:
+            poster.start()
+        wait_for(lambda: len(acknowledged) >= 400, timeout=60, what="400 events acknowledged")
+        server.process.kill()  # SIGKILL: no clean stop, no last fold, whatever transaction was open is lost
+        server.process.communicate(timeout=30)
+    finally:
+        stop.set()
+        for poster in posters:
+            poster.join(timeout=60)
+    stored = {event_id for event_id, _ in raw_events(database)}
+    assert set(acknowledged) <= stored
+
+    restarted = Collector(database)
+    try:
+        wait_for(lambda: pending_events(database) == 0, timeout=30, what="what the killed collector left pending to be folded")
+        assert restarted.report()["events"] == len(stored)
+    finally:
+        restarted.stop()
+    assert_aggregates_are_exact(database)
+
+
+def test_the_collector_rides_out_a_postgresql_restart():
+    from postgres import Server
+
+    server = Server()
+    try:
+        collector = Collector(server.new_database("restarted"))
+        try:
+            with ThreadPoolExecutor(8) as clients:  # at once: every writer thread takes some, and keeps its connection
+                assert {status for status, _ in clients.map(collector.post, [an_event() for _ in range(16)])} == {201}
+            server.stop_server()
+            server.start()
+            for _ in range(8):  # the writers' kept connections died with the server: each takes a fresh one
+                assert collector.post(an_event())[0] == 201
+            server.stop_server()
+            status, answer = collector.post(an_event())
+            assert status == 503 and "send them again later" in answer["error"]
+            server.start()
+            assert collector.post(an_event())[0] == 201
+            assert collector.report()["events"] == 25
+        finally:
+            collector.stop()
+    finally:
+        server.stop()
+
+
 # Reports over windows that start mid-month, cross months and years
 
 
-def store_at(database):
+def store_at(database, **options):
     from chefwrap.collector import schema_upgrade
     from chefwrap.collector.store import Store
 
-    store = Store(database)
+    store = Store(database, **options)
     schema_upgrade.upgrade(store)
     return store
 
@@ -184,37 +255,63 @@ def build(spec, now, sessions):
     return sent
 
 
-def check_any_arrival(database, specs, cuts, replays, erased):
+def assert_counted_exactly(store):
+    """Between folds: the aggregate tables equal a recomputation from the raw events less the pending ones."""
+    from chefwrap.collector.store import recomputed, stored_aggregates
+
+    with store.engine.connect() as connection:
+        assert stored_aggregates(connection) == recomputed(connection, counted_only=True)
+
+
+def check_any_arrival(database, specs, cuts, replays, erased, folds, count_at_once):
+    """Batches cut anywhere, replays mixed in, folds of any size in between (so a session's events are
+    counted in several folds, or some still pending when it is erased), by the storing process (which
+    holds what it stored) or another (which reads it back); batches from `count_at_once` events on
+    counted as they are stored, among pending ones."""
     from chefwrap.collector.validation import events_in
 
     now = time.time()
     sessions = [event.new_uuid() for _ in range(4)]
     sent = [build(spec, now, sessions) for spec in specs]
     sent += [sent[index % len(sent)] for index in replays]  # replays, mixed in
-    store = store_at(database)
+    fold_after = dict(folds)  # {batch number: how many pending events to fold then}
+    store, another = store_at(database, count_at_once=count_at_once), store_at(database)
     try:
         start = 0
-        for cut in sorted({cut for cut in cuts if cut < len(sent)}) + [len(sent)]:
+        for number, cut in enumerate(sorted({cut for cut in cuts if cut < len(sent)}) + [len(sent)]):
             if cut > start:
                 store.add(events_in(json.dumps(sent[start:cut]).encode()))
                 start = cut
-        assert_aggregates_are_exact(database)
+                assert_counted_exactly(store)
+            if number in fold_after:
+                (another if fold_after[number] % 2 else store).fold(limit=fold_after[number])
+                assert_counted_exactly(store)
         store.erase_session(sessions[erased])
+        assert_counted_exactly(store)
         assert_aggregates_are_exact(database)
     finally:
         store.close()
+        another.close()
+
+
+FOLDS = st.lists(st.tuples(st.integers(0, 5), st.integers(1, 40)), max_size=4)
+COUNT_AT_ONCE = st.sampled_from([1000, 2, 5])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(specs=EVENTS, cuts=st.lists(st.integers(1, 30), max_size=5), replays=st.lists(st.integers(0, 30), max_size=4), erased=st.integers(0, 3))
-def test_aggregates_are_exact_whatever_the_order_batches_and_replays_on_sqlite(tmp_path_factory, specs, cuts, replays, erased):
-    check_any_arrival(str(tmp_path_factory.mktemp("db") / "c.sqlite3"), specs, cuts, replays, erased)
+@given(
+    specs=EVENTS, cuts=st.lists(st.integers(1, 30), max_size=5), replays=st.lists(st.integers(0, 30), max_size=4), erased=st.integers(0, 3), folds=FOLDS, count_at_once=COUNT_AT_ONCE
+)
+def test_aggregates_are_exact_whatever_the_order_batches_and_replays_on_sqlite(tmp_path_factory, specs, cuts, replays, erased, folds, count_at_once):
+    check_any_arrival(str(tmp_path_factory.mktemp("db") / "c.sqlite3"), specs, cuts, replays, erased, folds, count_at_once)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(specs=EVENTS, cuts=st.lists(st.integers(1, 30), max_size=5), replays=st.lists(st.integers(0, 30), max_size=4), erased=st.integers(0, 3))
-def test_aggregates_are_exact_whatever_the_order_batches_and_replays_on_postgresql(postgres_server, specs, cuts, replays, erased):
-    check_any_arrival(postgres_server.new_database(f"p_{event.new_uuid()[:8]}"), specs, cuts, replays, erased)
+@given(
+    specs=EVENTS, cuts=st.lists(st.integers(1, 30), max_size=5), replays=st.lists(st.integers(0, 30), max_size=4), erased=st.integers(0, 3), folds=FOLDS, count_at_once=COUNT_AT_ONCE
+)
+def test_aggregates_are_exact_whatever_the_order_batches_and_replays_on_postgresql(postgres_server, specs, cuts, replays, erased, folds, count_at_once):
+    check_any_arrival(postgres_server.new_database(f"p_{event.new_uuid()[:8]}"), specs, cuts, replays, erased, folds, count_at_once)
 
 
 # Retention
@@ -261,7 +358,7 @@ def test_a_database_of_the_first_collector_upgrades_in_place_with_nothing_lost(d
     code, out, err = world.chefwrap("collector", "report", "--database", database)
     assert code == 1 and "chefwrap collector migrate --database" in err and err.count("\n") == 1
     code, out, err = world.chefwrap("collector", "migrate", "--database", database)
-    assert (code, out.strip()) == (0, "Upgraded the database's schema from revision 0001 to 0002."), err
+    assert (code, out.strip()) == (0, "Upgraded the database's schema from revision 0001 to 0003."), err
     assert len(raw_events(database)) == len(sent)
     assert_aggregates_are_exact(database)
     code, out, err = world.chefwrap("collector", "report", "--database", database, "--json")
@@ -282,7 +379,7 @@ def test_serve_upgrades_at_start_and_refuses_a_database_newer_than_itself(databa
     store_like_the_first_collector(database, [an_event()])
     server = Collector(database)
     try:
-        assert "from revision 0001 to 0002" in server.upgraded
+        assert "from revision 0001 to 0003" in server.upgraded
         assert server.report()["events"] == 1
     finally:
         server.stop()
@@ -304,16 +401,18 @@ def test_two_collectors_on_one_postgresql_count_each_event_once(postgres_server)
     now = time.time()
     sessions = [event.new_uuid() for _ in range(6)]
     sent = [
-        an_event(session=sessions[n % 6], when=now - (n % 3) * DAY, exit_code=n % 2, context=CONTEXT if n % 5 == 0 else None) for n in range(240)
+        an_event(session=sessions[n % 6], when=now - (n % 3) * DAY, exit_code=n % 2, context=CONTEXT if n % 5 == 0 else None) for n in range(1440)
     ]
-    batches = [sent[start : start + 20] for start in range(0, 240, 20)]
+    # batches of 20, left pending and folded, and of 600, counted as they are stored, on the same sessions
+    batches = [sent[start : start + 20] for start in range(0, 240, 20)] + [sent[240:840], sent[840:]]
+    batches.insert(6, batches.pop())
     answers, problems = [], []
 
     def post_all(collector, order):
         try:
             for batch in order:
                 answers.append(collector.post(batch))
-            for one in order[0]:
+            for one in batches[0]:
                 answers.append(collector.post(one))
         except Exception as problem:  # noqa: BLE001 - reported by the test below
             problems.append(problem)
@@ -325,10 +424,10 @@ def test_two_collectors_on_one_postgresql_count_each_event_once(postgres_server)
         for thread in threads:
             thread.join(timeout=120)
         assert not problems and all(status in (200, 201) for status, _ in answers)
-        assert sum(answer["accepted"] for _, answer in answers) == 240
-        assert len(raw_events(database)) == 240
+        assert sum(answer["accepted"] for _, answer in answers) == 1440
+        assert len(raw_events(database)) == 1440
         assert_aggregates_are_exact(database)
-        assert first.report()["events"] == second.report()["events"] == 240
+        assert first.report()["events"] == second.report()["events"] == 1440
     finally:
         first.stop()
         second.stop()

@@ -2,7 +2,8 @@
 
 No database call runs on the event loop: events go to the writer threads (chefwrap.collector.writer),
 which commit many requests in one transaction; reports, erasures and the purge run on a small
-thread pool of their own.
+thread pool of their own. POST /events, the request every shim sends, is a bare ASGI endpoint
+(`EventsEndpoint`): no Request or Response object, which cost the server 20 to 40 µs a request.
 
 POST /events                 one event or a JSON array of them; 201 (or 200 when all were replays)
 DELETE /sessions/{id}        erase every event of a session, and its part of the aggregates; 204
@@ -15,6 +16,7 @@ import contextlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
+import msgspec
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -34,40 +36,24 @@ class TooLarge(Exception):
     pass
 
 
+class Gone(Exception):
+    """The client went away before its body arrived: nobody to answer."""
+
+
 def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
 def create_app(store, writer=None, max_body: int = MAX_BODY, purge_every: float = PURGE_EVERY) -> Starlette:
-    """`writer`: anything with `async add(received) -> [accepted]`, start() and stop(); by default writer
-    threads: one on SQLite, which takes one writer at a time; two on PostgreSQL, where every transaction
-    updates the same few rows of the day, so more threads mostly wait on each other (measured)."""
-    writer = writer or BatchingWriter(store, threads=1 if store.sqlite else 2)
+    """`writer`: anything with `async add(received) -> [accepted]`, start() and stop(); by default one
+    writer thread, which also folds: on SQLite, which takes one writer at a time; on PostgreSQL too, where
+    a second thread halves the groups and costs more CPU a event than it saves in waiting (measured)."""
+    writer = writer or BatchingWriter(store, threads=1)
     readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="collector-reader")
     schema = json_schema()
 
     async def in_pool(function, *args):
         return await asyncio.get_running_loop().run_in_executor(readers, function, *args)
-
-    async def post_events(request: Request):
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            return error(415, "send events as application/json")
-        try:
-            body = await read_body(request, max_body)
-        except TooLarge:
-            return error(413, f"the body is larger than {max_body} bytes")
-        try:
-            received = events_in(body)
-        except Invalid as problem:
-            return error(400, str(problem))
-        try:
-            accepted = await writer.add(received)
-        except store.errors:
-            log.exception("storing events failed")
-            return error(503, "the collector cannot store events right now; send them again later")
-        new = sum(accepted)
-        return JSONResponse({"accepted": new, "duplicates": len(accepted) - new}, status_code=201 if new else 200)
 
     async def delete_session(request: Request):
         session_id = request.path_params["session_id"]
@@ -115,7 +101,7 @@ def create_app(store, writer=None, max_body: int = MAX_BODY, purge_every: float 
             readers.shutdown(wait=True)
 
     routes = [
-        Route("/events", post_events, methods=["POST"]),
+        Route("/events", EventsEndpoint(store, writer, max_body), methods=["POST"]),
         Route("/sessions/{session_id}", delete_session, methods=["DELETE"]),
         Route("/report", get_report, methods=["GET"]),
         Route("/schema", get_schema, methods=["GET"]),
@@ -123,13 +109,65 @@ def create_app(store, writer=None, max_body: int = MAX_BODY, purge_every: float 
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+class EventsEndpoint:
+    """POST /events as a bare ASGI application. It reads two headers (the body's type and length: no
+    other header, no address) and answers JSON: 201 {"accepted", "duplicates"} (200 when all were
+    replays), 400 naming the field, 413, 415, 503."""
+
+    def __init__(self, store, writer, max_body: int):
+        self.store, self.writer, self.max_body = store, writer, max_body
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            status, answer = await self.answer(scope, receive)
+        except Gone:
+            return
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(answer))]})
+        await send({"type": "http.response.body", "body": answer})
+
+    async def answer(self, scope, receive) -> tuple:
+        content_type, declared = b"", b""
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                content_type = value
+            elif name == b"content-length":
+                declared = value
+        if content_type.split(b";")[0].strip().lower() != b"application/json":
+            return 415, _error("send events as application/json")
+        try:
+            body = await read_body(receive, declared, self.max_body)
+        except TooLarge:
+            return 413, _error(f"the body is larger than {self.max_body} bytes")
+        try:
+            received = events_in(body)
+        except Invalid as problem:
+            return 400, _error(str(problem))
+        try:
+            accepted = await self.writer.add(received)
+        except self.store.errors:
+            log.exception("storing events failed")
+            return 503, _error("the collector cannot store events right now; send them again later")
+        new = sum(accepted)
+        return (201 if new else 200), _encode({"accepted": new, "duplicates": len(accepted) - new})
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def _error(message: str) -> bytes:
+    return _encode({"error": message})
+
+
+async def read_body(receive, declared: bytes, limit: int) -> bytes:
+    if declared.isdigit() and int(declared) > limit:
         raise TooLarge()
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Gone()
+        body += message.get("body", b"")
         if len(body) > limit:
             raise TooLarge()
-    return bytes(body)
+        if not message.get("more_body", False):
+            return body

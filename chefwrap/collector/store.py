@@ -1,56 +1,93 @@
 """Where the collector keeps events and their aggregates: SQLite by default, PostgreSQL when the URL says so.
 
-Every write is one transaction that changes the raw events and the aggregates together
-(chefwrap.collector.aggregates says how), so the aggregates always equal a recomputation from the
-raw events they were built from. Reports read only aggregates. No client address and no request
-header is ever stored.
+Ingest stores each new event together with a pending row (one statement on PostgreSQL, one
+transaction on SQLite); folding counts pending events into the aggregates (chefwrap.collector.aggregates
+says how) and deletes their pending rows, in one transaction, thousands at a time. So after every
+commit the aggregates equal a recomputation from the raw events less the pending ones: a replayed
+event_id inserts nothing, a crash leaves an event either pending (folded by the next fold) or counted,
+never both, never neither. Readers of the aggregates fold first (`Store.reading`). Reports read only
+aggregates. No client address and no request header is ever stored.
 
 Concurrency: on SQLite a write transaction starts with BEGIN IMMEDIATE (one writer at a time, waiting
-up to busy_timeout). On PostgreSQL, several collectors may share a database: a write first takes a
-transaction-scoped advisory lock per session it touches (in sorted order), so two writers never
-count the same session's day twice, and aggregate rows are always upserted in one global order, so
-two writers never wait on each other in a cycle. The purge takes its own advisory lock and is
-skipped by a collector that does not get it.
+up to busy_timeout). On PostgreSQL, several collectors may share a database: ingest only inserts (rows
+sorted by event_id, so two collectors inserting the same ids wait in one order, never in a cycle) and
+never touches an aggregate row; what changes what is counted (folding, erasure) holds one
+transaction-scoped advisory lock (COUNTING_LOCK), so counting is serial and no two transactions ever
+update the same aggregate row at once. The purge takes its own advisory lock and is skipped by a
+collector that does not get it.
 """
 
 import contextlib
 import functools
 import inspect
+import json
 import os
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, bindparam, create_engine, delete, event, func, select, text, union_all
-from sqlalchemy.dialects import postgresql
+import msgspec
+from sqlalchemy import and_, create_engine, delete, event, exists, func, select, text, union_all
 from sqlalchemy.exc import SQLAlchemyError
 
 from chefwrap.collector import aggregates as contributions
-from chefwrap.collector.tables import AGGREGATE_KEYS, VALUES, events
+from chefwrap.collector.tables import AGGREGATE_KEYS, VALUES, events, pending_events
 from chefwrap.collector.tables import aggregates as aggregate_tables
 from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS, decode, encode
 
-# Ingest's statements go straight to the driver (they run for every batch; SQLAlchemy's part was most
-# of their cost). The read: each session's first day and its events on the batch's days (index
-# events_session_day; LATERAL ... OFFSET 0 keeps PostgreSQL's planner from joining it into a scan of a
-# whole day, which it picks while a young table's statistics lag).
-SESSIONS_READ_POSTGRESQL = (
-    "SELECT f.session_id, f.first, e.day, e.event FROM "
-    "(SELECT session_id, min(day) AS first FROM events WHERE session_id = ANY(%s) GROUP BY session_id) AS f "
-    "LEFT JOIN LATERAL (SELECT day, event FROM events WHERE session_id = f.session_id AND day = ANY(%s) OFFSET 0) AS e ON true"
-)
-
-
-SESSION_DAY = select(events.c.event).where(events.c.session_id == bindparam("session_id"), events.c.day == bindparam("day"))
-# A transaction's session locks, taken in one order by every writer.
-LOCK_SESSIONS = "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY k) AS ordered"
+# Ingest's and folding's statements go straight to the driver (SQLAlchemy's part was most of their
+# cost). On PostgreSQL, ingest is one fixed statement (prepared once by the server) that inserts the new
+# events and their pending rows: a single statement is atomic, so it runs without BEGIN and COMMIT (one
+# round trip a group of requests). The rows go as one JSON array (encoded by msgspec), which costs half
+# the Python of one array parameter a column.
 EVENT_COLUMNS = [column.name for column in events.columns]
-INSERT_EVENTS_POSTGRESQL = (
-    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
-    f"SELECT * FROM unnest({', '.join(f'%b::{column.type.compile(dialect=postgresql.dialect())}[]' for column in events.columns)}) "
+INSERT_COUNTED_EVENTS_POSTGRESQL = (
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) SELECT {', '.join(EVENT_COLUMNS)} FROM json_populate_recordset(NULL::events, %s::json) "
     "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
 )
-PURGE_LOCK = (0x63686566, 1)  # ("chef", 1): the two-key advisory lock space, apart from the sessions'
+INSERT_EVENTS_POSTGRESQL = (
+    f"WITH new AS ({INSERT_COUNTED_EVENTS_POSTGRESQL}) INSERT INTO pending_events (event_id, writer) SELECT event_id, %s FROM new RETURNING event_id"
+)
+PENDING_SQLITE = "INSERT INTO pending_events (event_id, writer) SELECT value, ? FROM json_each(?)"
+PURGE_LOCK = (0x63686566, 1)  # ("chef", 1): the two-key advisory lock space
+COUNTING_LOCK = (0x63686566, 3)  # ("chef", 3): held by whoever changes what is counted (folding, erasure)
 ROWS_A_STATEMENT = 500
+FOLD_MAX = 20_000  # pending events folded in one transaction
+COUNT_AT_ONCE = 500  # a group this large is counted as it is stored (measured on batches of 1,000)
+
+# Folding reads the pending rows; the events other processes stored (and this one no longer holds) by
+# their ids; then, for the sessions of the pending events, the first day of their counted (not pending)
+# events, and their counted events on the days the pending ones fall on (index events_session_day;
+# LATERAL ... OFFSET 0 keeps PostgreSQL's planner from joining it into a scan of a whole day, which it
+# picks while a young table's statistics lag).
+NOT_PENDING = "NOT EXISTS (SELECT 1 FROM pending_events AS p WHERE p.event_id = e.event_id)"
+FOLDING = {
+    "postgresql": {
+        "pending": "SELECT event_id, writer FROM pending_events LIMIT %s",
+        "events": "SELECT session_id, day, event FROM events WHERE event_id = ANY(%s)",
+        "first days": (
+            f"SELECT s.session_id, (SELECT e.day FROM events AS e WHERE e.session_id = s.session_id AND {NOT_PENDING} ORDER BY e.day LIMIT 1) "
+            "FROM unnest(%s::varchar[]) AS s(session_id)"
+        ),
+        "counted": (
+            "SELECT w.session_id, e.day, e.event FROM unnest(%s::varchar[], %s::date[]) AS w(session_id, day) CROSS JOIN LATERAL "
+            f"(SELECT e.day, e.event FROM events AS e WHERE e.session_id = w.session_id AND e.day = w.day AND {NOT_PENDING} OFFSET 0) AS e"
+        ),
+        "folded": "DELETE FROM pending_events WHERE event_id = ANY(%s)",
+    },
+    "sqlite": {
+        "pending": "SELECT event_id, writer FROM pending_events LIMIT ?",
+        "events": "SELECT session_id, day, event FROM events WHERE event_id IN (SELECT value FROM json_each(?))",
+        "first days": (
+            f"SELECT s.value, (SELECT e.day FROM events AS e WHERE e.session_id = s.value AND {NOT_PENDING} ORDER BY e.day LIMIT 1) "
+            "FROM json_each(?) AS s"
+        ),
+        "counted": (
+            "SELECT e.session_id, e.day, e.event FROM json_each(?) AS w CROSS JOIN events AS e "
+            f"ON e.session_id = json_extract(w.value, '$[0]') AND e.day = json_extract(w.value, '$[1]') WHERE {NOT_PENDING}"
+        ),
+        "folded": "DELETE FROM pending_events WHERE event_id IN (SELECT value FROM json_each(?))",
+    },
+}
 
 
 def database_url(text_: str) -> str:
@@ -63,8 +100,9 @@ def database_url(text_: str) -> str:
 
 
 class Store:
-    def __init__(self, url: str, retain_days: int = None):
+    def __init__(self, url: str, retain_days: int = None, count_at_once: int = COUNT_AT_ONCE):
         self.url = database_url(url)
+        self.count_at_once = count_at_once
         self.sqlite = self.url.startswith("sqlite")
         self.retain_days = retain_days
         self.engine = create_engine(self.url, pool_pre_ping=not self.sqlite, pool_size=8)
@@ -74,6 +112,12 @@ class Store:
         self.dialect = self.engine.dialect.name
         # What a database in trouble raises: SQLAlchemy's errors, and the driver's own where ingest talks to it directly.
         self.errors = (SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error)
+        # The events this process stored and has not folded yet ({event_id: (session_id, day, StoredEvent)}),
+        # and the number its pending rows carry: folding takes the validated events from here instead of
+        # reading and decoding them again. Only for a pending row with this number: one this process wrote,
+        # and an event id it stored again is written here again.
+        self.just_stored = {}
+        self.writer_number = int.from_bytes(os.urandom(8), "big") >> 1
 
     def writing(self):
         """A connection whose transactions take the write lock at once on SQLite (BEGIN IMMEDIATE)."""
@@ -82,18 +126,24 @@ class Store:
     # Ingest
 
     def add(self, received: list, now: datetime = None) -> list:
-        """Store validated events (chefwrap.collector.validation.Received) with their aggregates, in one
+        """Store validated events (chefwrap.collector.validation.Received), each new one pending, in one
         transaction; returns, for each, whether it was accepted (False: a replay of a stored event_id).
+        They count in the aggregates once folded (`fold`; readers fold first).
 
         An event from before the retention window is accepted and dropped: its day is already purged,
         and its aggregates are frozen.
         """
-        accepted, rows = self.prepare(received, now)
-        if rows:
-            with self.writing() as connection, connection.begin():
-                inserted = self.write(connection, rows)
-            settle(accepted, rows, inserted)
-        return accepted
+        ingester = Ingester(self)
+        try:
+            return ingester.add(received, now)
+        finally:
+            ingester.close()
+
+    def ingesting(self):
+        """A connection for `write`: on PostgreSQL in autocommit (its one statement is its own transaction)."""
+        if self.sqlite:
+            return self.writing()
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def prepare(self, received: list, now: datetime = None) -> tuple:
         """([accepted so far], [(index, row, stored)] to write): ids given, duplicates within the batch and
@@ -115,80 +165,162 @@ class Store:
         return accepted, rows
 
     def write(self, connection, rows: list) -> set:
-        """Insert prepared rows and add what they change to the aggregates, in the connection's
-        transaction; returns the event ids that were new."""
-        return self._add_rows(connection, [(row, stored) for _, row, stored in rows])
+        """Insert prepared rows in the connection's transaction; returns the event ids that were new.
 
-    def _add_rows(self, connection, received: list) -> set:
-        rows = [row for row, _ in received]
-        sessions = sorted({row["session_id"] for row in rows})
-        wanted = {(row["session_id"], row["day"]) for row in rows}
-        first_days, prior = {}, {}
-        for session_id, first, day, stored in self._lock_and_read(connection, sessions, sorted({day for _, day in wanted})):
-            first_days[session_id] = first
-            if (session_id, day) in wanted:
-                prior.setdefault(session_id, {}).setdefault(day, []).append(decode(stored))
-        moved = [(session_id, first) for session_id, first in first_days.items() if any(day < first for s, day in wanted if s == session_id)]
-        for session_id, first in moved:  # rare: a late event from before the session's first day
-            for (stored,) in connection.execute(SESSION_DAY, {"session_id": session_id, "day": first}):
-                prior.setdefault(session_id, {}).setdefault(first, []).append(decode(stored))
-        inserted = self._insert_events(connection, rows)
-        new = {}
-        for row, stored in received:
+        A group of fewer than `count_at_once` events is left pending, for a fold: each new event with its
+        pending row, nothing else (no read, no aggregate row). A larger group (a batch) is counted in the
+        same transaction, under the counting lock: the reads and upserts a fold would do, once for many
+        events, without writing and reading back pending rows."""
+        ordered = sorted((row for _, row, _ in rows), key=lambda row: row["event_id"])  # one lock order for every writer
+        if len(rows) >= self.count_at_once:
+            with self._transaction(connection):
+                cursor = connection.connection.cursor()
+                self._lock_counting(cursor, wait=True)
+                first, prior = self._counted(cursor, _by_session(rows))  # before the insert: what was counted already
+                inserted = self._insert(connection, ordered, pending=False)
+                self._count(connection, _by_session(rows, inserted), first, prior)
+            return inserted
+        inserted = self._insert(connection, ordered, pending=True)
+        if len(self.just_stored) > FOLD_MAX:  # what other collectors folded, or transactions that failed
+            self.just_stored.clear()
+        for _, row, stored in rows:
             if row["event_id"] in inserted:
-                new.setdefault(row["session_id"], {}).setdefault(row["day"], []).append(stored)
-        delta = {}
-        for session_id, new_days in new.items():
-            contributions.ingest_delta(prior.get(session_id, {}), first_days.get(session_id), new_days, delta)
-        apply(connection, delta)
+                self.just_stored[row["event_id"]] = (row["session_id"], row["day"], stored)
         return inserted
 
-    def _lock_and_read(self, connection, sessions: list, days: list) -> list:
-        """Lock the sessions, then read (session, its first day, day, event) for their events on `days`
-        (day and event None when it has none there); on PostgreSQL both in one round trip."""
-        raw = connection.connection
-        if self.dialect != "postgresql":
-            cursor = raw.cursor()
-            cursor.execute(sessions_read_sqlite(len(sessions), len(days)), [*sessions, *(day.isoformat() for day in days)])
-            return [(session_id, _day(first), day and _day(day), stored) for session_id, first, day, stored in cursor.fetchall()]
-        with _pipeline(raw):
-            cursor = raw.cursor()
-            cursor.execute(LOCK_SESSIONS, (sorted(_lock_key(session_id) for session_id in sessions),))
-            cursor.execute(SESSIONS_READ_POSTGRESQL, (sessions, days))
-            return cursor.fetchall()
+    def _transaction(self, connection):
+        """The connection's transaction, or, on the writer's PostgreSQL connection in autocommit, one of its own."""
+        driver = connection.connection.driver_connection
+        if self.dialect == "postgresql" and driver.autocommit:
+            return driver.transaction()
+        return contextlib.nullcontext()
 
-    def _insert_events(self, connection, rows: list) -> set:
-        """INSERT ... ON CONFLICT DO NOTHING RETURNING the new ids: one statement (on PostgreSQL one
-        fixed statement over arrays, which the server prepares once)."""
+    def _insert(self, connection, rows: list, pending: bool) -> set:
         if self.dialect == "postgresql":
             cursor = connection.connection.cursor()
-            cursor.execute(INSERT_EVENTS_POSTGRESQL, [[row[column] for row in rows] for column in EVENT_COLUMNS])
+            if pending:
+                cursor.execute(INSERT_EVENTS_POSTGRESQL, (_encode_json(rows).decode(), self.writer_number))
+            else:
+                cursor.execute(INSERT_COUNTED_EVENTS_POSTGRESQL, (_encode_json(rows).decode(),))
             return {event_id for (event_id,) in cursor.fetchall()}
-        cursor, inserted = connection.connection.cursor(), set()
+        cursor, inserted = connection.connection.cursor(), []
         for start in range(0, len(rows), ROWS_A_STATEMENT):
             chunk = rows[start : start + ROWS_A_STATEMENT]
             cursor.execute(insert_events_sqlite(len(chunk)), [_sqlite_value(row[column]) for row in chunk for column in EVENT_COLUMNS])
-            inserted.update(event_id for (event_id,) in cursor.fetchall())
-        return inserted
+            inserted += [event_id for (event_id,) in cursor.fetchall()]
+        if inserted and pending:
+            cursor.execute(PENDING_SQLITE, (self.writer_number, json.dumps(inserted)))
+        return set(inserted)
 
-    def _lock_sessions(self, connection, sessions: list) -> None:
-        if self.dialect == "postgresql" and sessions:
-            connection.exec_driver_sql(LOCK_SESSIONS, (sorted(_lock_key(session_id) for session_id in sessions),))
+    # Folding: pending events into the aggregates
+
+    def fold(self, limit: int = FOLD_MAX, wait: bool = True):
+        """Count up to `limit` pending events into the aggregates and clear their pending rows, in one
+        transaction; returns how many, or None when another collector is counting and `wait` is False."""
+        with self.writing() as connection, connection.begin():
+            if not self._lock_counting(connection.connection.cursor(), wait):
+                return None
+            return self._fold(connection, limit)
+
+    def fold_pending(self) -> None:
+        """Fold until every event stored before this call is counted (events arriving meanwhile may stay
+        pending). Reads nothing but one row of pending_events when nothing is pending."""
+        with self.engine.connect() as connection:
+            if connection.execute(select(pending_events.c.event_id).limit(1)).first() is None:
+                return
+        while self.fold() == FOLD_MAX:
+            pass
+
+    @contextlib.contextmanager
+    def reading(self):
+        """A connection to read the aggregates from, with every event stored so far counted in them
+        (pending events folded first). Every reader of the aggregates goes through here."""
+        self.fold_pending()
+        with self.engine.connect() as connection:
+            yield connection
+
+    def _fold(self, connection, limit: int) -> int:
+        statements = FOLDING[self.dialect]
+        cursor = connection.connection.cursor()
+        cursor.execute(statements["pending"], (limit,))
+        pending = cursor.fetchall()
+        if not pending:
+            return 0
+        new, elsewhere = {}, []
+        for event_id, writer in pending:
+            held = self.just_stored.pop(event_id, None) if writer == self.writer_number else None
+            if held is None:
+                elsewhere.append(event_id)
+            else:
+                session_id, day, stored = held
+                new.setdefault(session_id, {}).setdefault(day, []).append(stored)
+        if elsewhere:  # an id whose event is gone (erased meanwhile) reads nothing, and is cleared
+            cursor.execute(statements["events"], (elsewhere if self.dialect == "postgresql" else json.dumps(elsewhere),))
+            for session_id, day, stored in cursor.fetchall():
+                new.setdefault(session_id, {}).setdefault(_day(day), []).append(decode(stored))
+        first, prior = self._counted(cursor, new)
+        self._count(connection, new, first, prior)
+        folded = [event_id for event_id, *_ in pending]
+        cursor = connection.connection.cursor()
+        cursor.execute(statements["folded"], (folded if self.dialect == "postgresql" else json.dumps(folded),))
+        return len(pending)
+
+    def _counted(self, cursor, new: dict) -> tuple:
+        """For the sessions of `new` ({session: {day: [StoredEvent]}}): ({session: the first day of its
+        counted events}, {session: {day: [its counted StoredEvent]}} on the days of `new` and, when `new`
+        comes before it, on its first day). Counted: stored and not pending."""
+        statements = FOLDING[self.dialect]
+        sessions = sorted(new)
+        first = {}
+        if sessions:
+            cursor.execute(statements["first days"], (sessions if self.dialect == "postgresql" else json.dumps(sessions),))
+            first = {session_id: _day(day) for session_id, day in cursor.fetchall() if day is not None}
+        # A session with no counted event has none on any day: only the others are read.
+        wanted = {(session_id, day) for session_id in first for day in new[session_id]}
+        wanted |= {(session_id, first[session_id]) for session_id in first if min(new[session_id]) < first[session_id]}
+        prior = {}
+        if wanted:
+            wanted = sorted(wanted)
+            if self.dialect == "postgresql":
+                cursor.execute(statements["counted"], ([session_id for session_id, _ in wanted], [day for _, day in wanted]))
+            else:
+                cursor.execute(statements["counted"], (json.dumps([[session_id, day.isoformat()] for session_id, day in wanted]),))
+            for session_id, day, stored in cursor.fetchall():
+                prior.setdefault(session_id, {}).setdefault(_day(day), []).append(decode(stored))
+        return first, prior
+
+    def _count(self, connection, new: dict, first: dict, prior: dict) -> None:
+        """Add to the aggregates what `new` events change, given what `_counted` read before."""
+        delta = {}
+        for session_id, new_days in new.items():
+            contributions.ingest_delta(prior.get(session_id, {}), first.get(session_id), new_days, delta)
+        apply(connection, delta)
+
+    def _lock_counting(self, cursor, wait: bool) -> bool:
+        """Take the counting lock (PostgreSQL; on SQLite BEGIN IMMEDIATE holds every writer off already)."""
+        if self.dialect != "postgresql":
+            return True
+        cursor.execute(f"SELECT {'pg_advisory_xact_lock' if wait else 'pg_try_advisory_xact_lock'}(%s, %s)", COUNTING_LOCK)
+        return cursor.fetchone()[0] is not False
 
     # Erasure and retention
 
     def erase_session(self, session_id: str) -> int:
         """Delete every event of a session and take its contribution out of the aggregates; returns how many events."""
         session_id = session_id.lower()
+        of_session = events.c.session_id == session_id
         with self.writing() as connection, connection.begin():
-            self._lock_sessions(connection, [session_id])
-            by_day = {}
-            for day, stored in connection.execute(select(events.c.day, events.c.event).where(events.c.session_id == session_id)):
-                by_day.setdefault(day, []).append(decode(stored))
+            self._lock_counting(connection.connection.cursor(), wait=True)
+            counted = {}  # its pending events were never counted: only the others are taken out
+            for day, stored in connection.execute(select(events.c.day, events.c.event).where(of_session, ~_pending(events.c.event_id))):
+                counted.setdefault(day, []).append(decode(stored))
             delta = {}
-            contributions.session_contribution(by_day, delta, sign=-1)
+            contributions.session_contribution(counted, delta, sign=-1)
             apply(connection, delta)
-            return connection.execute(delete(events).where(events.c.session_id == session_id)).rowcount
+            erased = connection.execute(delete(events).where(of_session).returning(events.c.event_id)).scalars().all()
+            for start in range(0, len(erased), ROWS_A_STATEMENT):  # the pending rows of exactly those: no pending row outlives its event
+                connection.execute(delete(pending_events).where(pending_events.c.event_id.in_(erased[start : start + ROWS_A_STATEMENT])))
+            return len(erased)
 
     def oldest_kept_day(self, now: datetime = None):
         if self.retain_days is None:
@@ -197,15 +329,17 @@ class Store:
 
     def purge(self, now: datetime = None):
         """Delete raw events of the days before the retention window; the aggregates stay (they hold no
-        session id). Returns how many events, or None when another collector is purging."""
+        session id). What is pending is folded first (an event arriving meanwhile stays until it is
+        counted). Returns how many events, or None when another collector is purging."""
         oldest = self.oldest_kept_day(now)
         if oldest is None:
             return 0
+        self.fold_pending()
         with self.writing() as connection, connection.begin():
             if self.dialect == "postgresql":
                 if not connection.execute(text("SELECT pg_try_advisory_xact_lock(:a, :b)"), dict(zip("ab", PURGE_LOCK))).scalar():
                     return None
-            return connection.execute(delete(events).where(events.c.day < oldest)).rowcount
+            return connection.execute(delete(events).where(events.c.day < oldest, ~_pending(events.c.event_id))).rowcount
 
     # Reports
 
@@ -214,7 +348,7 @@ class Store:
         the last `days` days (today, UTC, included): read from the aggregates only."""
         today = _naive(now or datetime.now(timezone.utc)).date()
         start = today - timedelta(days=days - 1)
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             window = Window(connection, start)
             totals = window.top("sessions", (), limit=1)
             commands = window.top("commands", ("product", "command"), limit=limit)
@@ -239,6 +373,47 @@ class Store:
 
     def close(self):
         self.engine.dispose()
+
+
+class Ingester:
+    """Ingest through one connection kept from group to group (a writer thread's): no pool checkout, no
+    ping and no reset a group. A kept connection that fails is dropped and the group written once more
+    on a fresh one from the pool (pinged there): after a database restart nothing is refused. Writing
+    twice is safe: rows are prepared once (event ids included) and a stored event_id inserts nothing."""
+
+    def __init__(self, store: Store):
+        self.store, self.connection = store, None
+
+    def add(self, received: list, now: datetime = None) -> list:
+        accepted, rows = self.store.prepare(received, now)
+        if rows:
+            try:
+                inserted = self._write(rows)
+            except self.store.errors:
+                if self.connection is None:  # it was a fresh connection: the database is in trouble
+                    raise
+                self.close()
+                inserted = self._write(rows)
+            settle(accepted, rows, inserted)
+        return accepted
+
+    def _write(self, rows: list) -> set:
+        fresh = self.connection is None
+        if fresh:
+            self.connection = self.store.ingesting()
+        try:
+            with self.connection.begin():
+                return self.store.write(self.connection, rows)
+        except BaseException:
+            if fresh:
+                self.close()
+            raise
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            with contextlib.suppress(*self.store.errors):  # a dead connection cannot be reset: the pool drops it
+                connection.close()
 
 
 def settle(accepted: list, rows: list, inserted: set) -> None:
@@ -340,8 +515,9 @@ def _upsert_sql(dialect: str, period: str, aggregate: str) -> str:
 
 
 def rebuild_aggregates(connection, flush_at: int = 300_000) -> int:
-    """Empty the aggregate tables and fill them again from the raw events (session by session, through
-    the same contribution as ingest); returns how many events were read."""
+    """Empty the aggregate tables and fill them again from every raw event (session by session, through
+    the same contribution as folding); returns how many events were read. For a database with no
+    pending events (revision 0002's back-fill, made before pending_events existed)."""
     for table in aggregate_tables.values():
         connection.execute(delete(table))
     delta, session, by_day, read = {}, None, {}, 0
@@ -360,10 +536,14 @@ def rebuild_aggregates(connection, flush_at: int = 300_000) -> int:
     return read
 
 
-def recomputed(connection) -> dict:
-    """What the aggregate tables would hold if rebuilt now: {table name: {(day, keys...): (values...)}}."""
+def recomputed(connection, counted_only: bool = False) -> dict:
+    """What the aggregate tables would hold if rebuilt now: {table name: {(day, keys...): (values...)}}.
+    counted_only: from the events that are not pending (what the tables hold between folds)."""
     delta, by_session = {}, {}
-    for session_id, day, stored in connection.execute(select(events.c.session_id, events.c.day, events.c.event)):
+    read = select(events.c.session_id, events.c.day, events.c.event)
+    if counted_only:
+        read = read.where(~_pending(events.c.event_id))
+    for session_id, day, stored in connection.execute(read):
         by_session.setdefault(session_id, {}).setdefault(day, []).append(decode(stored))
     for by_day in by_session.values():
         contributions.session_contribution(by_day, delta)
@@ -411,10 +591,20 @@ def _event_row(record, event_id: str, now: datetime) -> dict:
     }
 
 
-def _lock_key(session_id: str) -> int:
-    """A session's advisory lock: 64 bits of its UUID, as PostgreSQL's signed bigint."""
-    value = int(session_id.replace("-", "")[:16], 16)
-    return value - 2**64 if value >= 2**63 else value
+_encode_json = msgspec.json.Encoder().encode  # dates as YYYY-MM-DD, naive times as ISO 8601: what PostgreSQL reads
+
+
+def _by_session(rows: list, only: set = None) -> dict:
+    """{session: {day: [StoredEvent]}} of prepared rows (those whose event_id is in `only`, if given)."""
+    found = {}
+    for _, row, stored in rows:
+        if only is None or row["event_id"] in only:
+            found.setdefault(row["session_id"], {}).setdefault(row["day"], []).append(stored)
+    return found
+
+
+def _pending(event_id_column):
+    return exists().where(pending_events.c.event_id == event_id_column)
 
 
 def tune_sqlite(connection, _record):
@@ -435,15 +625,6 @@ def _naive(moment: datetime) -> datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment
-
-
-@functools.lru_cache(maxsize=256)
-def sessions_read_sqlite(sessions: int, days: int) -> str:
-    return (
-        "SELECT f.session_id, f.first, e.day, e.event FROM "
-        f"(SELECT session_id, min(day) AS first FROM events WHERE session_id IN ({', '.join('?' * sessions)}) GROUP BY session_id) AS f "
-        f"LEFT JOIN events AS e ON e.session_id = f.session_id AND e.day IN ({', '.join('?' * days)})"
-    )
 
 
 @functools.lru_cache(maxsize=256)

@@ -3,6 +3,11 @@
 Raw events: one row per event, its JSON as validated (the single source every aggregate is computed
 from), a few columns beside it for the indexes and for people reading the database by hand.
 
+Pending events: the events stored but not yet counted in the aggregates (their ids). Ingest stores an
+event and its pending row together; folding (chefwrap.collector.store) counts pending events into the
+aggregates and deletes their pending rows in one transaction. So at every commit the aggregates equal a
+recomputation from the raw events less the pending ones, and readers fold before they read.
+
 Aggregates: for each kind of name an event carries, one row per day (`daily_*`) and one per month
 (`monthly_*`, the sums of that month's daily rows, so a long window reads few rows). No session id,
 no event id: every row is a count. The values, the same in every table:
@@ -12,7 +17,7 @@ no event id: every row is a count. The values, the same in every table:
     first_day_sessions  of those, sessions whose first event of all was that day
 """
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
 
 metadata = MetaData()
 
@@ -36,6 +41,14 @@ events = Table(
     Column("event", Text, nullable=False),  # the event as validated (chefwrap.collector.validation.StoredEvent)
     Index("events_session_day", "session_id", "day"),
     Index("events_day", "day"),
+)
+
+pending_events = Table(
+    "pending_events",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("writer", BigInteger, nullable=False),  # a random number the storing process drew at start
+    sqlite_with_rowid=False,
 )
 
 # Each aggregate: its key columns (text, '' where the event said nothing) after the day.
