@@ -73,8 +73,9 @@ def _frame(chart_id: str, title: str, description: str, width: int, height: int,
     )
 
 
-def line_chart(chart_id: str, title: str, days: list, series: list, y_label: str, percent: bool = False) -> str:
-    """Lines over days. `series`: [(name, [value per day, or None where there is nothing to show])]."""
+def line_chart(chart_id: str, title: str, days: list, series: list, y_label: str, percent: bool = False, x_label: str = "day (UTC)") -> str:
+    """Lines over days. `series`: [(name, [value per day, or None where there is nothing to show])];
+    `days`: each point's first day (a point may stand for several days: say so in `x_label`)."""
     plot_width = WIDTH - MARGIN["left"] - MARGIN["right"]
     plot_height = HEIGHT - MARGIN["top"] - MARGIN["bottom"]
     values = [value for _, points in series for value in points if value is not None]
@@ -103,7 +104,7 @@ def line_chart(chart_id: str, title: str, days: list, series: list, y_label: str
         if index % label_every == 0 or index == count - 1:
             body.append(f'<text x="{x_of(index):.1f}" y="{MARGIN["top"] + plot_height + 16}" text-anchor="middle">{escape(day[5:])}</text>')
     body.append(
-        f'<text class="axis-label" x="{MARGIN["left"] + plot_width / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle">day (UTC)</text>'
+        f'<text class="axis-label" x="{MARGIN["left"] + plot_width / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle">{escape(x_label)}</text>'
     )
     body.append(f'<line x1="{MARGIN["left"]}" x2="{MARGIN["left"] + plot_width}" y1="{y_of(0):.1f}" y2="{y_of(0):.1f}" stroke="#333"/>')
     body.append("</g>")
@@ -139,9 +140,11 @@ def line_chart(chart_id: str, title: str, days: list, series: list, y_label: str
     return _frame(chart_id, title, description, WIDTH, HEIGHT, body)
 
 
-def bar_chart(chart_id: str, title: str, rows: list, value_label: str, other_label: str = None) -> str:
-    """Horizontal bars, most first. `rows`: [(label, value)]; a row whose label is `other_label` (the
-    counted-but-unnamed, or what the privacy threshold folded away) is drawn hatched, and says so."""
+def bar_chart(chart_id: str, title: str, rows: list, value_label: str, other_label=None) -> str:
+    """Horizontal bars, most first. `rows`: [(label, value)]; a row whose label is `other_label` (or one
+    of them, given a tuple: the counted-but-unnamed, what the privacy threshold folded away) is drawn
+    hatched, and says so."""
+    others = (other_label,) if isinstance(other_label, str) else tuple(other_label or ())
     label_width, value_width = 200, 70
     plot_width = WIDTH - label_width - value_width - 20
     height = MARGIN["top"] + BAR_HEIGHT * max(len(rows), 1) + 40
@@ -153,7 +156,7 @@ def bar_chart(chart_id: str, title: str, rows: list, value_label: str, other_lab
     for index, (label, value) in enumerate(rows):
         y = MARGIN["top"] + index * BAR_HEIGHT
         length = plot_width * value / top
-        other = label == other_label
+        other = label in others
         fill = f"url(#{escape(chart_id)}-hatch)" if other else COLOURS[0]
         attributes = f'data-series="{escape(title)}" data-label="{escape(str(label))}" data-value="{value}"'
         body.append(
