@@ -57,17 +57,15 @@ class Published:
 
     def _counted(self, table):
         """The window's rows on counted product-days."""
+        in_window = and_(table.c.day >= self.first, table.c.day <= self.last)
         clauses, whole = [], []
         for product, by_day in sorted(self.counted.items()):
             quiet = sorted(day for day, counted in by_day.items() if not counted)
-            if len(quiet) == len(by_day):
-                continue
-            if quiet:
-                clauses.append(and_(table.c.product == product, table.c.day.notin_(quiet)))
-            else:
+            if not quiet:
                 whole.append(product)
-        in_window = and_(table.c.day >= self.first, table.c.day <= self.last)
-        if whole and not clauses:  # every product-day counts: the window is the rule (a product's rows are the view's)
+            elif len(quiet) < len(by_day):
+                clauses.append(and_(table.c.product == product, table.c.day.notin_(quiet)))
+        if len(whole) == len(self.counted):  # every product-day counts: the window is the rule
             return in_window
         if whole:
             clauses.append(table.c.product.in_(whole))
