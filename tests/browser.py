@@ -47,6 +47,7 @@ class Browser:
         self.socket = websocket.create_connection(self._browser_url(), timeout=30, suppress_origin=True)
         self.next_id = 0
         self.events = []
+        self.document = None
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
         self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         for domain in ("Page", "Runtime", "Network", "Log"):
@@ -98,12 +99,45 @@ class Browser:
         """Load `url` and wait until it has loaded and the network has been quiet for a moment."""
         self.events.clear()
         self.call("Page.navigate", session=True, url=url)
+        self._wait_for_load(url, timeout)
+
+    def follow(self, expression, timeout=30.0):
+        """Evaluate `expression` (a click, a form's submit) and wait for the page it leads to to load."""
+        self.events.clear()
+        self.call("Runtime.evaluate", session=True, expression=expression)
+        self._wait_for_load(expression, timeout)
+
+    def _wait_for_load(self, what, timeout):
+        self.document = None
         deadline = time.monotonic() + timeout
         while not any(event.get("method") == "Page.loadEventFired" for event in self.events):
             if time.monotonic() > deadline:
-                raise AssertionError(f"{url} did not load")
+                raise AssertionError(f"{what} did not load")
             self.pump(0.1)
         self.pump(0.3)
+
+    def node(self, selector) -> int:
+        """The DOM node id of the first element matching `selector` (through DevTools: works with the page's scripts off)."""
+        if self.document is None:  # asked once a page: asking again forgets the node ids given before
+            self.document = self.call("DOM.getDocument", session=True, depth=0)["root"]["nodeId"]
+        found = self.call("DOM.querySelector", session=True, nodeId=self.document, selector=selector)["nodeId"]
+        if not found:
+            raise AssertionError(f"nothing matches {selector}")
+        return found
+
+    def click(self, selector, timeout=30.0):
+        """A real mouse click in the middle of the element, then wait for the page it leads to."""
+        node = self.node(selector)
+        self.call("DOM.scrollIntoViewIfNeeded", session=True, nodeId=node)
+        quad = self.call("DOM.getBoxModel", session=True, nodeId=node)["model"]["border"]
+        x, y = sum(quad[0::2]) / 4, sum(quad[1::2]) / 4
+        self.events.clear()
+        for kind in ("mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", session=True, type=kind, x=x, y=y, button="left", clickCount=1)
+        self._wait_for_load(selector, timeout)
+
+    def scripts(self, enabled: bool):
+        self.call("Emulation.setScriptExecutionDisabled", session=True, value=not enabled)
 
     def evaluate(self, expression):
         result = self.call("Runtime.evaluate", session=True, expression=expression, returnByValue=True, awaitPromise=True)
