@@ -12,13 +12,14 @@ cell, whatever the number of events.
 from collections import namedtuple
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, false, func, or_, select, tuple_, union_all
+from sqlalchemy import and_, case, false, func, or_, select, tuple_, union_all
 
 from chefwrap.collector import threshold
 from chefwrap.collector.tables import AGGREGATE_KEYS, VALUES
 from chefwrap.collector.tables import aggregates as aggregate_tables
 from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS
 
+QUIET_DAYS_FOR_MONTHLY_ROWS = 31
 DAILY = {name: table for (period, name), table in aggregate_tables.items() if period == "daily"}
 METRICS = ("runs", "failures", "sessions")
 CONTEXT_KINDS = ("cookbook", *(f"kitchen-{kind}" for kind in KITCHEN_PLUGIN_KINDS), "platform", "tool-version")
@@ -47,7 +48,13 @@ class Published:
         where = [totals.c.day >= self.first, totals.c.day <= self.last, *([totals.c.product == product] if product else [])]
         self._totals = connection.execute(select(totals).where(*where)).all()
         self.counted = threshold.counted_days([(row.day, row.product, row.sessions) for row in self._totals], min_sessions)
-        self._context = None
+        self._context = self._commands = None
+        product_days = sum(len(by_day) for by_day in self.counted.values())
+        quiet = sum(1 for by_day in self.counted.values() for counted in by_day.values() if not counted)
+        self.nothing_counted = quiet == product_days
+        # A busy collector (few quiet product-days) reads the window mostly from monthly rows; a quiet one
+        # has few daily rows, and reads them: it would otherwise subtract long lists of quiet days.
+        self.by_day = quiet > max(QUIET_DAYS_FOR_MONTHLY_ROWS, product_days // 10)
 
     def envelope(self) -> dict:
         """What every answer says about its view."""
@@ -56,15 +63,19 @@ class Published:
     # The rule, in SQL
 
     def _counted(self, table):
-        """The window's rows on counted product-days."""
+        """The window's rows on counted product-days (each product's counted days, or all but its quiet
+        ones, whichever is the shorter list)."""
         in_window = and_(table.c.day >= self.first, table.c.day <= self.last)
         clauses, whole = [], []
         for product, by_day in sorted(self.counted.items()):
             quiet = sorted(day for day, counted in by_day.items() if not counted)
+            kept = sorted(day for day, counted in by_day.items() if counted)
             if not quiet:
                 whole.append(product)
-            elif len(quiet) < len(by_day):
+            elif len(quiet) <= len(kept):
                 clauses.append(and_(table.c.product == product, table.c.day.notin_(quiet)))
+            elif kept:
+                clauses.append(and_(table.c.product == product, table.c.day.in_(kept)))
         if len(whole) == len(self.counted):  # every product-day counts: the window is the rule
             return in_window
         if whole:
@@ -88,6 +99,10 @@ class Published:
     def sums(self, aggregate: str, keys: tuple, where: dict = None) -> dict:
         """{name: [count shown, failures shown, count hidden, failures hidden]} over the counted product-days."""
         where = {**(where or {}), **({"product": self.product} if self.product else {})}
+        if self.nothing_counted:
+            return {}
+        if self.by_day:
+            return self._sums_by_day(aggregate, keys, where)
         table = DAILY[aggregate]
         columns = [table.c[key] for key in keys]
         conditions = [table.c[name] == value for name, value in where.items()]
@@ -114,8 +129,22 @@ class Published:
             values[3] += int(row[-1])
         return found
 
+    def _sums_by_day(self, aggregate: str, keys: tuple, where: dict) -> dict:
+        """sums(), straight from the daily rows of the counted product-days."""
+        table = DAILY[aggregate]
+        columns = [table.c[key] for key in keys]
+        shown = self._shown(table)
+        statement = select(
+            *columns,
+            *(func.sum(case((shown, table.c[value]), else_=0)) for value in ("count", "failures")),
+            *(func.sum(case((shown, 0), else_=table.c[value])) for value in ("count", "failures")),
+        ).where(self._counted(table), *(table.c[name] == value for name, value in where.items()))
+        return {tuple(row[: len(keys)]): [int(value) for value in row[len(keys) :]] for row in self.connection.execute(statement.group_by(*columns))}
+
     def commands(self) -> Ranked:
-        return rank(self.sums("commands", ("product", "command")))
+        if self._commands is None:
+            self._commands = rank(self.sums("commands", ("product", "command")))
+        return self._commands
 
     def options(self, command: str = None) -> Ranked:
         return rank(self.sums("options", ("product", "command", "option"), {"command": command} if command else None))
