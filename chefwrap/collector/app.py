@@ -110,13 +110,14 @@ def create_app(
         except api.BadQuery as problem:
             return error(400, str(problem))
         try:
-            report, _ = await read(published.report, days, None, min_sessions)
+            report, took = await read(published.report, days, None, min_sessions)
         except store.errors:
             log.exception("reading the report failed")
             return error(503, UNAVAILABLE)
+        timing = {"Server-Timing": f"app;dur={took:.1f}"}
         if request.query_params.get("format") == "json":
-            return JSONResponse(report)
-        return HTMLResponse(report_format.as_html(report))
+            return JSONResponse(report, headers=timing)
+        return HTMLResponse(report_format.as_html(report), headers=timing)
 
     async def get_page(request: Request):
         try:
