@@ -352,3 +352,17 @@ def test_a_query_out_of_range_is_a_one_line_json_error(tmp_path):
         assert server.post(an_event(session=event.new_uuid()))[0] == 201  # and it goes on serving
     finally:
         server.stop()
+
+
+def test_weekly_points_are_whole_weeks_counted_back_from_the_last_day(tmp_path):
+    store = stored(str(tmp_path / "c.sqlite3"), a_month_of_use(), T)
+    view, connection = viewed(store, 30, T)
+    try:
+        days, daily = view.series("runs", "knife node list")
+        weeks, weekly = view.series("runs", "knife node list", step=7)
+    finally:
+        connection.close()
+        store.close()
+    assert days[-1] == (T - timedelta(days=1)).isoformat() and weeks == days[2::7]  # four whole weeks; the two oldest days left out
+    assert weekly == [sum(value for value in daily[start : start + 7] if value is not None) or None for start in range(2, 30, 7)]
+    assert weekly[-1] == 7 * 6

@@ -247,10 +247,11 @@ class Published:
         return self.stepped({day: values[index] for day, values in by_day.items() if values[index] is not None}, step)
 
     def stepped(self, by_day: dict, step: int) -> tuple:
-        """(labels, values) of {day: number} over the window, summed over steps of `step` days from its
-        first; None where no day of the step has a number."""
+        """(labels, values) of {day: number} over the window, summed over steps of `step` days counted
+        back from its last (the days before the first whole step are left out: a step of fewer days
+        would look like a fall); None where no day of the step has a number."""
         labels, values = [], []
-        for start in range(0, len(self.dates), step):
+        for start in range(len(self.dates) % step, len(self.dates), step):
             days = self.dates[start : start + step]
             known = [by_day[day] for day in days if day in by_day]
             labels.append(days[0].isoformat())
@@ -267,8 +268,7 @@ class Published:
                 chosen[tool].append((version, named.count))
         names = [(tool, version) for tool, versions in chosen.items() for version, _ in versions]
         by_day = self.daily("context", ("name", "version"), names, {"kind": "tool-version"})
-        labels = [day.isoformat() for day in self.dates[::step]]
-        found = {}
+        labels, found = self.stepped({}, step)[0], {}
         for tool, versions in sorted(chosen.items()):
             for version, count in versions:
                 _, values = self.stepped({day: cell[0] for day, cell in by_day.get((tool, version), {}).items()}, step)
