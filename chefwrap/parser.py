@@ -7,9 +7,13 @@ import argparse
 
 import chefwrap
 from chefwrap import TOOLS
+from chefwrap.collector.threshold import DEFAULT_MIN_SESSIONS  # plain Python: none of the collector's libraries
 from chefwrap.setup.shells import SHELLS
 
 DEFAULT_DATABASE = "chefwrap-collector.sqlite3"
+MIN_SESSIONS_HELP = (
+    f"show a name only on the days at least K sessions used it, complete days only (default {DEFAULT_MIN_SESSIONS}; 1: everything, today too)"
+)
 
 
 def tool_list(text: str) -> list:
@@ -93,12 +97,14 @@ def parser() -> argparse.ArgumentParser:
         "--database", default=DEFAULT_DATABASE, help=f"an SQLite file or a database URL (postgresql://...; default {DEFAULT_DATABASE})"
     ).completes_files = True
     serve.add_argument("--retain-days", type=positive, default=365, help="delete events older than this (default 365)")
+    serve.add_argument("--min-sessions", type=positive, default=DEFAULT_MIN_SESSIONS, metavar="K", help=MIN_SESSIONS_HELP)
     report = command(collector_actions, "report", "the report, in the terminal")
     report.add_argument(
         "--database", default=DEFAULT_DATABASE, help=f"the collector's SQLite file or database URL (default {DEFAULT_DATABASE})"
     ).completes_files = True
     report.add_argument("--days", type=positive, default=30, help="the last N days (default 30)")
     report.add_argument("--json", action="store_true", help="as JSON")
+    report.add_argument("--min-sessions", type=positive, default=DEFAULT_MIN_SESSIONS, metavar="K", help=MIN_SESSIONS_HELP)
     migrate = command(
         collector_actions, "migrate", "bring the database's schema up to this collector's",
         "serve does it at start; a database newer than this collector is refused.",

@@ -58,6 +58,16 @@ def an_event(tool="knife", argv=("node", "show", "web1", "-F", "json"), exit_cod
     return json.loads(event.to_json(built))
 
 
+def published_report(store, days, now=None, min_sessions=1) -> dict:
+    """The report of a Store, as GET /report gives it (by default with the threshold off)."""
+    from datetime import datetime, timezone
+
+    from chefwrap.collector import published
+
+    with store.reading() as connection:
+        return published.report(connection, days, today=(now or datetime.now(timezone.utc)).date(), min_sessions=min_sessions)
+
+
 def aggregates_and_recomputation(database):
     """(what the aggregate tables hold, read as every reader reads them, what a recomputation from the raw events gives)."""
     from chefwrap.collector.store import Store, recomputed, stored_aggregates

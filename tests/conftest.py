@@ -240,10 +240,11 @@ def database(request, tmp_path):
 
 @pytest.fixture
 def collector(database):
-    """`chefwrap collector serve` on that database, on a loopback port (tests/collector_world.py)."""
+    """`chefwrap collector serve` on that database, on a loopback port (tests/collector_world.py), with the
+    privacy threshold off (--min-sessions 1: every event counted, today's too), as its operator may."""
     from collector_world import Collector
 
-    server = Collector(database)
+    server = Collector(database, "--min-sessions", "1")
     yield server
     server.stop()
 

@@ -48,3 +48,10 @@ def test_ticks_are_round_and_cover_the_top():
     assert charts._ticks(87) == [0, 25, 50, 75, 100]
     assert charts._ticks(0.37) == [0, 0.1, 0.2, 0.3, 0.4]
     assert charts._ticks(0) == [0, 1]
+
+
+def test_the_names_at_the_lines_ends_never_overlap():
+    days = ["2026-11-01", "2026-11-02"]
+    svg = charts.line_chart("c", "t", days, [("a", [5, 100]), ("b", [5, 99]), ("c", [5, 98.5]), ("d", [5, 10])], "runs")
+    heights = sorted(float(element.get("y")) for element in ElementTree.fromstring(svg).iter(f"{SVG}text") if element.get("class") == "series-name")
+    assert len(heights) == 4 and all(lower - upper >= charts.LABEL_GAP for upper, lower in zip(heights, heights[1:]))

@@ -161,7 +161,7 @@ def test_purging_old_events_keeps_their_aggregates(database):
     schema_upgrade.upgrade(store)
     store.add(events_in(json.dumps([an_event(when=old.timestamp()), an_event()]).encode()))
     store.close()
-    server = Collector(database, "--retain-days", "365")
+    server = Collector(database, "--retain-days", "365", "--min-sessions", "1")
     try:
         wait_for(lambda: len(raw_events(database)) == 1, what="the old event to be purged")
         assert server.report(days=1000)["events"] == 2  # the aggregates hold no session id: they stay
@@ -175,11 +175,11 @@ def test_purging_old_events_keeps_their_aggregates(database):
 
 def test_collector_report_in_the_terminal(world, collector):
     collector.post([an_event(), an_event(exit_code=1), an_event(tool="kitchen", argv=("converge", "-c", "4"))])
-    code, out, err = world.chefwrap("collector", "report", "--database", collector.database, "--days", "7")
+    code, out, err = world.chefwrap("collector", "report", "--database", collector.database, "--days", "7", "--min-sessions", "1")
     assert code == 0, err
     assert "3 events in 3 sessions over the last 7 days" in out
     assert ["knife", "node", "show", "2", "1", "50%"] in [line.split() for line in out.splitlines()]
-    code, out, err = world.chefwrap("collector", "report", "--database", collector.database, "--json")
+    code, out, err = world.chefwrap("collector", "report", "--database", collector.database, "--json", "--min-sessions", "1")
     assert json.loads(out)["events"] == 3
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from chefwrap.shim import event
 
-from collector_world import Collector, aggregates_and_recomputation, an_event, pending_events, raw_events
+from collector_world import Collector, aggregates_and_recomputation, an_event, pending_events, published_report, raw_events
 from conftest import wait_for
 from legacy_collector import first_collector_counts, store_like_the_first_collector
 
@@ -161,7 +161,7 @@ def test_a_collector_killed_while_ingesting_loses_no_acknowledged_event_and_coun
     stored = {event_id for event_id, _ in raw_events(database)}
     assert set(acknowledged) <= stored
 
-    restarted = Collector(database)
+    restarted = Collector(database, "--min-sessions", "1")
     try:
         wait_for(lambda: pending_events(database) == 0, timeout=30, what="what the killed collector left pending to be folded")
         assert restarted.report()["events"] == len(stored)
@@ -175,7 +175,7 @@ def test_the_collector_rides_out_a_postgresql_restart():
 
     server = Server()
     try:
-        collector = Collector(server.new_database("restarted"))
+        collector = Collector(server.new_database("restarted"), "--min-sessions", "1")
         try:
             with ThreadPoolExecutor(8) as clients:  # at once: every writer thread takes some, and keeps its connection
                 assert {status for status, _ in clients.map(collector.post, [an_event() for _ in range(16)])} == {201}
@@ -222,7 +222,7 @@ def test_reports_over_any_window_count_exactly_the_days_inside(database):
         inside = [back for back in range(0, 500, 3) if (now.date() - timedelta(days=back)) >= first_day]
         sessions = {back // 7 for back in range(0, 500, 3)}
         started = {session for session in sessions if now.date() - timedelta(days=max(b for b in range(0, 500, 3) if b // 7 == session)) >= first_day}
-        report = store.report(days, now=now)
+        report = published_report(store, days, now=now)
         assert report["events"] == len(inside), days
         assert report["commands"] == [{"product": "knife", "command": "knife node show", "count": len(inside), "failures": sum(b % 2 for b in inside)}], days
         assert report["sessions"] == len(started), days
@@ -336,7 +336,7 @@ def test_purge_keeps_the_aggregates_and_another_collectors_purge_waits_its_turn(
     assert keeping.purge() == 1
     assert len(raw_events(database)) == 1
     assert aggregates_and_recomputation(database)[0] == before
-    assert keeping.report(30)["events"] == 2
+    assert published_report(keeping, 30)["events"] == 2
     for held in (store, keeping):
         held.close()
 
@@ -361,7 +361,7 @@ def test_a_database_of_the_first_collector_upgrades_in_place_with_nothing_lost(d
     assert (code, out.strip()) == (0, "Upgraded the database's schema from revision 0001 to 0003."), err
     assert len(raw_events(database)) == len(sent)
     assert_aggregates_are_exact(database)
-    code, out, err = world.chefwrap("collector", "report", "--database", database, "--json")
+    code, out, err = world.chefwrap("collector", "report", "--database", database, "--json", "--min-sessions", "1")
     report = json.loads(out)
     assert (report["events"], report["sessions"]) == (counted["events"], counted["sessions"])
     assert {(row["product"], row["command"]): row["count"] for row in report["commands"]} == counted["commands"]
@@ -377,7 +377,7 @@ def test_serve_upgrades_at_start_and_refuses_a_database_newer_than_itself(databa
     from chefwrap.collector.store import Store
 
     store_like_the_first_collector(database, [an_event()])
-    server = Collector(database)
+    server = Collector(database, "--min-sessions", "1")
     try:
         assert "from revision 0001 to 0003" in server.upgraded
         assert server.report()["events"] == 1
@@ -397,7 +397,7 @@ def test_serve_upgrades_at_start_and_refuses_a_database_newer_than_itself(databa
 
 def test_two_collectors_on_one_postgresql_count_each_event_once(postgres_server):
     database = postgres_server.new_database(f"two_{event.new_uuid()[:8]}")
-    first, second = Collector(database), Collector(database)
+    first, second = Collector(database, "--min-sessions", "1"), Collector(database, "--min-sessions", "1")
     now = time.time()
     sessions = [event.new_uuid() for _ in range(6)]
     sent = [

@@ -11,6 +11,7 @@ import pytest
 
 from chefwrap.shim import context
 
+from collector_world import published_report
 from conftest import World
 
 REPO = Path(__file__).resolve().parent.parent
@@ -351,7 +352,7 @@ def test_the_collector_reports_cookbooks_plugins_and_platforms(tmp_path):
     }
     built = event.build(sanitizer.sanitize("kitchen", ["converge"]), 0, 10.0, event.new_uuid(), {}, context=found)
     store.add(events_in(event.to_json(built).encode()))
-    report = store.report(1)
+    report = published_report(store, 1)
     assert report["cookbooks"] == [{"name": "nginx", "version": "12.2.7", "count": 1}]
     assert {"kind": "driver", "name": "vagrant", "count": 1} in report["kitchen_plugins"]
     assert report["platforms"] == [{"name": "ubuntu-22.04", "count": 1}]

@@ -7,22 +7,30 @@ thread pool of their own. POST /events, the request every shim sends, is a bare 
 
 POST /events                 one event or a JSON array of them; 201 (or 200 when all were replays)
 DELETE /sessions/{id}        erase every event of a session, and its part of the aggregates; 204
-GET /report?days=N[&format=json]   the report, as a page or as JSON (from the aggregates only)
+GET /                        the page: trends, rankings, totals (chefwrap.collector.dashboard)
+GET /api/v1/...              the same data as JSON, and export.csv (chefwrap.collector.api)
+GET /report?days=N[&format=json]   the report, as a page or as JSON
 GET /schema                  the JSON Schema of what POST /events accepts
+
+Every view but /schema reads the aggregates only, under the privacy threshold of `min_sessions`
+(chefwrap.collector.threshold).
 """
 
 import asyncio
 import contextlib
+import gzip
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
+from html import escape
 
 import msgspec
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from chefwrap.collector import report_format
+from chefwrap.collector import api, dashboard, published, report_format, threshold
 from chefwrap.collector.validation import UUID, Invalid, events_in, json_schema
 from chefwrap.collector.writer import BatchingWriter
 
@@ -30,6 +38,9 @@ MAX_BODY = 1024 * 1024
 PURGE_EVERY = 3600.0
 READERS = 4
 log = logging.getLogger("chefwrap.collector")
+
+
+UNAVAILABLE = "the collector cannot read its database right now; ask again later"
 
 
 class TooLarge(Exception):
@@ -44,10 +55,13 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def create_app(store, writer=None, max_body: int = MAX_BODY, purge_every: float = PURGE_EVERY) -> Starlette:
+def create_app(
+    store, writer=None, max_body: int = MAX_BODY, purge_every: float = PURGE_EVERY, min_sessions: int = threshold.DEFAULT_MIN_SESSIONS
+) -> Starlette:
     """`writer`: anything with `async add(received) -> [accepted]`, start() and stop(); by default one
     writer thread, which also folds: on SQLite, which takes one writer at a time; on PostgreSQL too, where
-    a second thread halves the groups and costs more CPU a event than it saves in waiting (measured)."""
+    a second thread halves the groups and costs more CPU a event than it saves in waiting (measured).
+    `min_sessions`: K of the privacy threshold every public view obeys."""
     writer = writer or BatchingWriter(store, threads=1)
     readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="collector-reader")
     schema = json_schema()
@@ -66,17 +80,81 @@ def create_app(store, writer=None, max_body: int = MAX_BODY, purge_every: float 
             return error(503, "the collector cannot erase right now; ask again later")
         return Response(status_code=204)
 
+    def reading(make, *args):
+        """Run make(connection, *args) on a connection to the aggregates (pending events folded first),
+        with how long it took, in milliseconds."""
+        started = time.perf_counter()
+        with store.reading() as connection:
+            result = make(connection, *args)
+        return result, (time.perf_counter() - started) * 1000
+
+    async def read(make, *args):
+        return await in_pool(reading, make, *args)
+
     async def get_report(request: Request):
         try:
-            days = int(request.query_params.get("days", "30"))
-            if not 0 < days <= 36500:
-                raise ValueError
-        except ValueError:
-            return error(400, "days must be a whole number of days, 1 or more")
-        report = await in_pool(store.report, days)
+            days = api.whole_days(request.query_params.get("days"))
+        except api.BadQuery as problem:
+            return error(400, str(problem))
+        try:
+            report, took = await read(published.report, days, None, min_sessions)
+        except store.errors:
+            log.exception("reading the report failed")
+            return error(503, UNAVAILABLE)
+        timing = {"Server-Timing": f"app;dur={took:.1f}"}
         if request.query_params.get("format") == "json":
-            return JSONResponse(report)
-        return HTMLResponse(report_format.as_html(report))
+            return JSONResponse(report, headers=timing)
+        return HTMLResponse(report_format.as_html(report), headers=timing)
+
+    async def get_page(request: Request):
+        try:
+            query = api.Query(request.query_params)
+        except api.BadQuery as problem:
+            return HTMLResponse(f"<!doctype html><title>Bad request</title><p>{escape(str(problem))}</p>", status_code=400)
+        choice = dashboard.Choice(query.days, query.product, query.command)
+        try:
+            html, took = await read(dashboard.page, choice, min_sessions)
+        except store.errors:
+            log.exception("reading the page failed")
+            return HTMLResponse(f"<!doctype html><title>Unavailable</title><p>{UNAVAILABLE}</p>", status_code=503)
+        headers = {"Content-Security-Policy": dashboard.CONTENT_SECURITY_POLICY, "Server-Timing": f"app;dur={took:.1f}"}
+        return compressed(request, html.encode(), "text/html; charset=utf-8", headers)
+
+    async def get_api(request: Request):
+        endpoint = request.path_params["endpoint"]
+        if endpoint not in api.ENDPOINTS:
+            return error(404, f"no such endpoint: /api/v1/{endpoint} (there are {', '.join(api.ENDPOINTS)} and export.csv)")
+        try:
+            query = api.Query(request.query_params)
+        except api.BadQuery as problem:
+            return error(400, str(problem))
+        try:
+            answer, took = await read(api.answer, endpoint, query, min_sessions)
+        except store.errors:
+            log.exception("reading /api/v1/%s failed", endpoint)
+            return error(503, UNAVAILABLE)
+        body = JSONResponse(answer).body
+        return compressed(request, body, "application/json", {"Server-Timing": f"app;dur={took:.1f}"})
+
+    async def get_export(request: Request):
+        try:
+            query = api.Query(request.query_params)
+        except api.BadQuery as problem:
+            return error(400, str(problem))
+        lines = api.export_lines(store, query, min_sessions)
+
+        async def chunks():
+            try:
+                while True:
+                    chunk = await in_pool(next, lines, None)
+                    if chunk is None:
+                        return
+                    yield chunk.encode()
+            finally:  # the client may have gone: give the connection back
+                await in_pool(lines.close)
+
+        name = f"chefwrap-{query.product or 'all'}-{query.days}-days.csv"
+        return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     async def get_schema(request: Request):
         return JSONResponse(schema)
@@ -101,6 +179,9 @@ def create_app(store, writer=None, max_body: int = MAX_BODY, purge_every: float 
             readers.shutdown(wait=True)
 
     routes = [
+        Route("/", get_page, methods=["GET"]),
+        Route("/api/v1/export.csv", get_export, methods=["GET"]),
+        Route("/api/v1/{endpoint}", get_api, methods=["GET"]),
         Route("/events", EventsEndpoint(store, writer, max_body), methods=["POST"]),
         Route("/sessions/{session_id}", delete_session, methods=["DELETE"]),
         Route("/report", get_report, methods=["GET"]),
@@ -171,3 +252,12 @@ async def read_body(receive, declared: bytes, limit: int) -> bytes:
             raise TooLarge()
         if not message.get("more_body", False):
             return body
+
+
+def compressed(request: Request, body: bytes, media_type: str, headers: dict) -> Response:
+    """The body gzipped when the client takes gzip and it is worth it."""
+    headers = {**headers, "Vary": "Accept-Encoding"}
+    if len(body) > 1000 and "gzip" in request.headers.get("accept-encoding", ""):
+        body = gzip.compress(body, compresslevel=6)
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type=media_type, headers=headers)

@@ -13,6 +13,7 @@ WIDTH = 720
 HEIGHT = 300
 MARGIN = {"left": 64, "right": 150, "top": 36, "bottom": 52}
 BAR_HEIGHT = 22
+LABEL_GAP = 12  # the line names at the lines' ends: a little more than their font size apart
 # Colour-blind-safe palette (Okabe-Ito), each paired with a dash pattern and a marker shape.
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 2 1 2", "3 3")
@@ -73,8 +74,9 @@ def _frame(chart_id: str, title: str, description: str, width: int, height: int,
     )
 
 
-def line_chart(chart_id: str, title: str, days: list, series: list, y_label: str, percent: bool = False) -> str:
-    """Lines over days. `series`: [(name, [value per day, or None where there is nothing to show])]."""
+def line_chart(chart_id: str, title: str, days: list, series: list, y_label: str, percent: bool = False, x_label: str = "day (UTC)") -> str:
+    """Lines over days. `series`: [(name, [value per day, or None where there is nothing to show])];
+    `days`: each point's first day (a point may stand for several days: say so in `x_label`)."""
     plot_width = WIDTH - MARGIN["left"] - MARGIN["right"]
     plot_height = HEIGHT - MARGIN["top"] - MARGIN["bottom"]
     values = [value for _, points in series for value in points if value is not None]
@@ -103,10 +105,11 @@ def line_chart(chart_id: str, title: str, days: list, series: list, y_label: str
         if index % label_every == 0 or index == count - 1:
             body.append(f'<text x="{x_of(index):.1f}" y="{MARGIN["top"] + plot_height + 16}" text-anchor="middle">{escape(day[5:])}</text>')
     body.append(
-        f'<text class="axis-label" x="{MARGIN["left"] + plot_width / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle">day (UTC)</text>'
+        f'<text class="axis-label" x="{MARGIN["left"] + plot_width / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle">{escape(x_label)}</text>'
     )
     body.append(f'<line x1="{MARGIN["left"]}" x2="{MARGIN["left"] + plot_width}" y1="{y_of(0):.1f}" y2="{y_of(0):.1f}" stroke="#333"/>')
     body.append("</g>")
+    label_at = _apart({number: y_of(points[_last(points)]) + 4 for number, (_, points) in enumerate(series) if _last(points) is not None}, LABEL_GAP)
     for number, (name, points) in enumerate(series):
         colour, dash, shape = COLOURS[number % len(COLOURS)], DASHES[number % len(DASHES)], MARKERS[number % len(MARKERS)]
         segments, current = [], []
@@ -129,19 +132,34 @@ def line_chart(chart_id: str, title: str, days: list, series: list, y_label: str
             attributes = f'data-series="{escape(name)}" data-label="{escape(days[index])}" data-value="{value}"'
             tooltip = f"{name}, {days[index]}: {_number(value, percent)}"
             body.append(_marker(shape, x_of(index), y_of(value), colour, attributes, tooltip))
-        last = max((index for index, value in enumerate(points) if value is not None), default=None)
+        last = _last(points)
         if last is not None:
             body.append(
-                f'<text x="{x_of(last) + 8:.1f}" y="{y_of(points[last]) + 4:.1f}" font-size="11" fill="{colour}">{escape(_short(name, 22))}</text>'
+                f'<text class="series-name" x="{x_of(last) + 8:.1f}" y="{label_at[number]:.1f}" font-size="11" fill="{colour}">{escape(_short(name, 22))}</text>'
             )
         body.append("</g>")
     description = f"{y_label} per day, {days[0] if days else ''} to {days[-1] if days else ''}: " + "; ".join(name for name, _ in series)
     return _frame(chart_id, title, description, WIDTH, HEIGHT, body)
 
 
-def bar_chart(chart_id: str, title: str, rows: list, value_label: str, other_label: str = None) -> str:
-    """Horizontal bars, most first. `rows`: [(label, value)]; a row whose label is `other_label` (the
-    counted-but-unnamed, or what the privacy threshold folded away) is drawn hatched, and says so."""
+def _last(points: list):
+    return max((index for index, value in enumerate(points) if value is not None), default=None)
+
+
+def _apart(wanted: dict, gap: float) -> dict:
+    """Heights for labels, each as near its wanted height as it can be while at least `gap` from the next."""
+    placed, previous = {}, None
+    for key, y in sorted(wanted.items(), key=lambda item: item[1]):
+        placed[key] = y if previous is None else max(y, previous + gap)
+        previous = placed[key]
+    return placed
+
+
+def bar_chart(chart_id: str, title: str, rows: list, value_label: str, other_label=None) -> str:
+    """Horizontal bars, most first. `rows`: [(label, value)]; a row whose label is `other_label` (or one
+    of them, given a tuple: the counted-but-unnamed, what the privacy threshold folded away) is drawn
+    hatched, and says so."""
+    others = (other_label,) if isinstance(other_label, str) else tuple(other_label or ())
     label_width, value_width = 200, 70
     plot_width = WIDTH - label_width - value_width - 20
     height = MARGIN["top"] + BAR_HEIGHT * max(len(rows), 1) + 40
@@ -153,7 +171,7 @@ def bar_chart(chart_id: str, title: str, rows: list, value_label: str, other_lab
     for index, (label, value) in enumerate(rows):
         y = MARGIN["top"] + index * BAR_HEIGHT
         length = plot_width * value / top
-        other = label == other_label
+        other = label in others
         fill = f"url(#{escape(chart_id)}-hatch)" if other else COLOURS[0]
         attributes = f'data-series="{escape(title)}" data-label="{escape(str(label))}" data-value="{value}"'
         body.append(

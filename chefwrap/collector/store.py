@@ -5,8 +5,8 @@ transaction on SQLite); folding counts pending events into the aggregates (chefw
 says how) and deletes their pending rows, in one transaction, thousands at a time. So after every
 commit the aggregates equal a recomputation from the raw events less the pending ones: a replayed
 event_id inserts nothing, a crash leaves an event either pending (folded by the next fold) or counted,
-never both, never neither. Readers of the aggregates fold first (`Store.reading`). Reports read only
-aggregates. No client address and no request header is ever stored.
+never both, never neither. Readers of the aggregates fold first (`Store.reading`); what they may show
+is chefwrap.collector.published's. No client address and no request header is ever stored.
 
 Concurrency: on SQLite a write transaction starts with BEGIN IMMEDIATE (one writer at a time, waiting
 up to busy_timeout). On PostgreSQL, several collectors may share a database: ingest only inserts (rows
@@ -26,13 +26,13 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import msgspec
-from sqlalchemy import and_, create_engine, delete, event, exists, func, select, text, union_all
+from sqlalchemy import create_engine, delete, event, exists, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from chefwrap.collector import aggregates as contributions
 from chefwrap.collector.tables import AGGREGATE_KEYS, VALUES, events, pending_events
 from chefwrap.collector.tables import aggregates as aggregate_tables
-from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS, decode, encode
+from chefwrap.collector.validation import decode, encode
 
 # Ingest's and folding's statements go straight to the driver (SQLAlchemy's part was most of their
 # cost). On PostgreSQL, ingest is one fixed statement (prepared once by the server) that inserts the new
@@ -341,36 +341,6 @@ class Store:
                     return None
             return connection.execute(delete(events).where(events.c.day < oldest, ~_pending(events.c.event_id))).rowcount
 
-    # Reports
-
-    def report(self, days: int, now: datetime = None, limit: int = 50) -> dict:
-        """The most used commands (with failures), options and context names, events and sessions, over
-        the last `days` days (today, UTC, included): read from the aggregates only."""
-        today = _naive(now or datetime.now(timezone.utc)).date()
-        start = today - timedelta(days=days - 1)
-        with self.reading() as connection:
-            window = Window(connection, start)
-            totals = window.top("sessions", (), limit=1)
-            commands = window.top("commands", ("product", "command"), limit=limit)
-            options = window.top("options", ("product", "option"), limit=limit)
-            cookbooks = window.top("context", ("name", "version"), kind="cookbook", limit=limit)
-            plugins = {kind: window.top("context", ("name",), kind=f"kitchen-{kind}", limit=limit) for kind in KITCHEN_PLUGIN_KINDS}
-            platforms = window.top("context", ("name",), kind="platform", limit=limit)
-            versions = window.top("context", ("name", "version"), kind="tool-version", limit=limit)
-        events_, _, _, started = totals[0][-4:] if totals else (0, 0, 0, 0)
-        return {
-            "days": days,
-            "since": start.strftime("%Y-%m-%dT00:00:00Z"),
-            "events": int(events_),
-            "sessions": int(started),
-            "commands": [{"product": p, "command": c, "count": int(n), "failures": int(f)} for p, c, n, f, _, _ in commands],
-            "options": [{"product": p, "option": o, "count": int(n)} for p, o, n, *_ in options],
-            "cookbooks": [{"name": name, "version": version, "count": int(n)} for name, version, n, *_ in cookbooks],
-            "kitchen_plugins": [{"kind": kind, "name": name, "count": int(n)} for kind, found in plugins.items() for name, n, *_ in found],
-            "platforms": [{"name": name, "count": int(n)} for name, n, *_ in platforms],
-            "tool_versions": [{"name": name, "version": version, "count": int(n)} for name, version, n, *_ in versions],
-        }
-
     def close(self):
         self.engine.dispose()
 
@@ -419,45 +389,6 @@ class Ingester:
 def settle(accepted: list, rows: list, inserted: set) -> None:
     for index, row, _ in rows:
         accepted[index] = row["event_id"] in inserted
-
-
-class Window:
-    """The aggregate rows of the days from `start` on (nothing is ever counted past tomorrow: a clock a day
-    ahead is clamped there): the monthly rows of every month after start's, and for start's own month
-    whichever reads fewer rows, its daily rows from `start`, or its monthly row less its daily rows
-    before `start`. So a window reads at most 15 days of daily rows, however long."""
-
-    def __init__(self, connection, start: date):
-        self.connection = connection
-        first_whole = start if start.day == 1 else _next_month(start)
-        month = start.replace(day=1)
-        self.parts = [("monthly", first_whole, None, 1)]  # (period, from, before, sign)
-        if start != first_whole:
-            if (first_whole - start).days <= (start - month).days:
-                self.parts.append(("daily", start, first_whole, 1))
-            else:
-                self.parts += [("monthly", month, first_whole, 1), ("daily", month, start, -1)]
-
-    def rows(self, aggregate: str, columns: tuple, where: dict):
-        """One selectable over the window's rows of an aggregate, the subtracted ones negated."""
-        parts = []
-        for period, low, high, sign in self.parts:
-            table = aggregate_tables[(period, aggregate)]
-            conditions = [table.c.day >= low, *([table.c.day < high] if high else []), *(table.c[name] == value for name, value in where.items())]
-            values = [table.c[value] if sign > 0 else (-table.c[value]).label(value) for value in VALUES]
-            parts.append(select(*(table.c[name] for name in columns), *values).where(and_(*conditions)))
-        return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-
-    def top(self, aggregate: str, columns: tuple, kind: str = None, limit: int = 50) -> list:
-        """(columns..., count, failures, sessions, first_day_sessions) summed over the window, most counted first."""
-        rows = self.rows(aggregate, columns, {"kind": kind} if kind else {})
-        sums = [func.sum(rows.c[value]).label(value) for value in VALUES]
-        statement = select(*(rows.c[name] for name in columns), *sums)
-        if columns:
-            statement = statement.group_by(*(rows.c[name] for name in columns)).having(sums[0] > 0)
-            statement = statement.order_by(sums[0].desc(), *(rows.c[name] for name in columns))
-        found = self.connection.execute(statement.limit(limit)).all()
-        return [row for row in found if row[len(columns)]]
 
 
 def apply(connection, delta: dict) -> None:
@@ -563,10 +494,6 @@ def stored_aggregates(connection) -> dict:
             tuple(row[k] for k in keys): tuple(row[v] for v in VALUES) for row in connection.execute(select(table)).mappings()
         }
     return result
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _event_row(record, event_id: str, now: datetime) -> dict:

@@ -57,23 +57,33 @@ def serve(args, env, store) -> int:
     port = listener.getsockname()[1]
     # No access log: the collector keeps no client address, not even in its output.
     config = uvicorn.Config(
-        create_app(store),
+        create_app(store, min_sessions=args.min_sessions),
         log_level="warning",
         access_log=False,
         server_header=False,
         proxy_headers=False,
     )
-    env.error(f"collector listening on http://{args.host}:{port} (database: {shown_database(store.url)}, events kept {args.retain_days} days)")
+    env.error(
+        f"collector listening on http://{args.host}:{port} (database: {shown_database(store.url)}, events kept {args.retain_days} days, "
+        f"{threshold_said(args.min_sessions)})"
+    )
     env.stderr.flush()
     uvicorn.Server(config).run(sockets=[listener])
     return 0
 
 
+def threshold_said(min_sessions: int) -> str:
+    if min_sessions <= 1:
+        return "every name shown: no privacy threshold"
+    return f"names shown on days with at least {min_sessions} sessions"
+
+
 def report(args, env, store) -> int:
-    from chefwrap.collector import report_format, schema_upgrade
+    from chefwrap.collector import published, report_format, schema_upgrade
 
     schema_upgrade.require_current(store, args.database)
-    data = store.report(args.days)
+    with store.reading() as connection:
+        data = published.report(connection, args.days, min_sessions=args.min_sessions)
     env.say(json.dumps(data, indent=2) if args.json else report_format.as_text(data))
     return 0
 
