@@ -170,6 +170,42 @@ def test_a_collector_killed_while_ingesting_loses_no_acknowledged_event_and_coun
     assert_aggregates_are_exact(database)
 
 
+def test_every_public_view_counts_the_events_still_pending(database, world):
+    """Events stored and not yet folded (a collector killed before its fold, or one that has not folded
+    yet) are in every figure at once: `collector report`, /report, the API, the export and the page."""
+    from chefwrap.collector import schema_upgrade
+    from chefwrap.collector.store import Store
+    from chefwrap.collector.validation import events_in
+
+    store = Store(database)
+    try:
+        schema_upgrade.upgrade(store)
+        store.add(events_in(json.dumps([an_event(argv=("node", "list")) for _ in range(3)]).encode()))
+    finally:
+        store.close()
+    assert pending_events(database) == 3
+
+    code, out, err = world.chefwrap("collector", "report", "--database", database, "--json", "--min-sessions", "1")
+    assert code == 0, err
+    assert json.loads(out)["events"] == 3
+    assert pending_events(database) == 0
+
+    store = Store(database)  # pending again, for the server's readers
+    try:
+        store.add(events_in(json.dumps([an_event(argv=("node", "list")) for _ in range(2)]).encode()))
+    finally:
+        store.close()
+    server = Collector(database, "--min-sessions", "1")
+    try:
+        runs = json.loads(server.request("GET", "/api/v1/commands?days=7")[1])["commands"]
+        assert [(one["command"], one["count"]) for one in runs] == [("knife node list", 5)]
+        assert server.report(days=7)["events"] == 5
+        status, csv = server.request("GET", "/api/v1/export.csv?days=7")
+        assert status == 200 and ",knife node list,," in csv.decode()
+    finally:
+        server.stop()
+
+
 def test_the_collector_rides_out_a_postgresql_restart():
     from postgres import Server
 
