@@ -35,6 +35,8 @@ PATHS = [
     "/api/v1/commands",
     "/api/v1/series?metric=runs&command=knife+node+list&days=365",
     "/report?days=30&format=json",
+    "/report?days=365&format=json",
+    "/report?days=365",
 ]
 
 
