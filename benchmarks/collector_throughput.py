@@ -81,6 +81,8 @@ def start_collector(database: str, writer: str, code: Path = REPO):
     """The collector of the checkout `code` (this one by default) on a free loopback port."""
     if writer == "threads":
         argv = [sys.executable, "-m", "chefwrap", "collector", "serve", "--port", "0", "--database", database]
+        if (code / "chefwrap" / "collector" / "threshold.py").exists():  # today's events in the report: the threshold off
+            argv += ["--min-sessions", "1"]
     else:
         argv = [sys.executable, __file__, "--serve-with-async-driver", database]
     process = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, cwd=code, env={**os.environ, "PYTHONPATH": str(code)})
@@ -196,7 +198,7 @@ def serve_with_async_driver(database: str) -> None:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.bind(("127.0.0.1", 0))
     listener.listen(2048)
-    config = uvicorn.Config(create_app(store, writer=AsyncDriverWriter(store)), log_level="warning", access_log=False)
+    config = uvicorn.Config(create_app(store, writer=AsyncDriverWriter(store), min_sessions=1), log_level="warning", access_log=False)
     print(f"listening on http://127.0.0.1:{listener.getsockname()[1]}", file=sys.stderr, flush=True)
     asyncio.run(uvicorn.Server(config).serve(sockets=[listener]))
 
@@ -247,7 +249,7 @@ def run_on(database: str, args, writer: str, code: Path, label: str, server, rou
     if database == "sqlite":
         with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as folder:
             return run("SQLite", str(Path(folder) / "collector.sqlite3"), args, writer, code=code, label=label)
-    name = f"bench_{round_}_{'base' if code != REPO else 'this'}"
+    name = f"bench_{writer.replace('-', '_')}_{round_}_{'base' if code != REPO else 'this'}"
     return run("PostgreSQL", server.new_database(name), args, writer, postgres_processes(server.process.pid), code, label)
 
 

