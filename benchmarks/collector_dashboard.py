@@ -1,15 +1,17 @@
-"""The page at GET / and the API at 10 million events, against the same at 10,000: server time and weight.
+"""What the collector's readers cost at 10 million events, against the same at 10,000: the page at GET /,
+the API and the reports, served by `chefwrap collector serve`.
 
     .venv/bin/python benchmarks/collector_dashboard.py [--events 10000000] [--small 10000]
         [--database sqlite|postgresql|both] [--rounds 31] [--folder DIR] [--min-sessions 5]
 
-The databases are filled like benchmarks/collector_report.py's (bulk, with the collector's own
-aggregates); with --folder, SQLite files already there from an earlier run (large.sqlite3,
-small.sqlite3, filled for today) are used again. `chefwrap collector serve` runs on each; every path is
-asked of the large and the small one in turn (paired, so the machine's load falls on both alike).
-Reported, medians: the server's own time (its Server-Timing header: the database reads and the
-rendering, in the reader thread), the time over loopback, and the gzip-compressed size of the answer
-(the page's HTML with its inline CSS and script: everything a browser loads).
+The databases are filled straight from benchmarks/collector_data.py (bulk insert, with aggregates by
+the collector's own code); with --folder, SQLite files already there from an earlier run
+(large.sqlite3, small.sqlite3, filled for today) are used again. `chefwrap collector serve` runs on
+each; every path is asked of the large and the small one in turn (paired, so the machine's load falls
+on both alike). Reported, medians: the server's own time (its Server-Timing header: the database reads
+and the rendering, in the reader thread) for both and their ratio, the time over loopback, and the
+gzip-compressed size of the answer (for the page, its HTML with its inline CSS and script: everything
+a browser loads).
 """
 
 import argparse
@@ -24,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "benchmarks")]
 
-from collector_report import fill  # noqa: E402
+from collector_data import fill  # noqa: E402
 
 PATHS = [
     "/",
@@ -34,7 +36,9 @@ PATHS = [
     "/?days=30&product=kitchen",
     "/api/v1/commands",
     "/api/v1/series?metric=runs&command=knife+node+list&days=365",
+    "/report?days=1&format=json",
     "/report?days=30&format=json",
+    "/report?days=90&format=json",
     "/report?days=365&format=json",
     "/report?days=365",
 ]
@@ -87,7 +91,7 @@ def compare(name: str, large_url: str, small_url: str, args) -> None:
     filled(small_url, args.small)
     servers = [serve(large_url, args.min_sessions), serve(small_url, args.min_sessions)]
     try:
-        print(f"{'':<11} {'path':<62} {'server, large':>14} {'small':>8} {'loopback, large':>16} {'gzip, large':>12} {'small':>8}")
+        print(f"{'':<11} {'path':<62} {'server, large':>14} {'small':>8} {'ratio':>6} {'loopback, large':>16} {'gzip, large':>12} {'small':>8}")
         for path in PATHS:
             for _, port in servers:  # warm: the first request of each opens connections
                 asked(port, path)
@@ -95,7 +99,7 @@ def compare(name: str, large_url: str, small_url: str, args) -> None:
             large = [statistics.median(pair[0][index] for pair in pairs) for index in range(3)]
             small = [statistics.median(pair[1][index] for pair in pairs) for index in range(3)]
             print(
-                f"{name:<11} {path:<62} {large[0]:11.1f} ms {small[0]:5.1f} ms {large[1]:13.1f} ms {large[2] / 1024:9.1f} KB {small[2] / 1024:5.1f} KB",
+                f"{name:<11} {path:<62} {large[0]:11.1f} ms {small[0]:5.1f} ms {large[0] / small[0]:6.2f} {large[1]:13.1f} ms {large[2] / 1024:9.1f} KB {small[2] / 1024:5.1f} KB",
                 flush=True,
             )
     finally:

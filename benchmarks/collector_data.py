@@ -22,8 +22,9 @@ import msgspec
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from chefwrap.collector import aggregates, validation  # noqa: E402
-from chefwrap.collector.store import EVENT_COLUMNS, apply  # noqa: E402
+from chefwrap.collector import aggregates, schema_upgrade, validation  # noqa: E402
+from chefwrap.collector.store import EVENT_COLUMNS, Store, apply  # noqa: E402
+from chefwrap.collector.tables import aggregates as aggregate_tables  # noqa: E402
 from chefwrap.shim import event, sanitizer  # noqa: E402
 from chefwrap.shim.grammars import chef, kitchen, knife  # noqa: E402
 
@@ -148,6 +149,19 @@ def load(store, total: int, today: date = None, chunk: int = 50_000, say=print) 
         apply(connection, delta)
     writer.analyze(store)
     return {"events": total, "seconds": time.perf_counter() - started}
+
+
+def fill(url: str, events: int) -> dict:
+    """A database at `url` in the collector's schema, holding `events` generated events; returns figures."""
+    store = Store(url)
+    try:
+        schema_upgrade.upgrade(store)
+        figures = load(store, events, say=lambda line: print(line, flush=True))
+        with store.engine.connect() as connection:
+            figures["aggregate rows"] = sum(connection.exec_driver_sql(f"SELECT count(*) FROM {table.name}").scalar() for table in aggregate_tables.values())
+    finally:
+        store.close()
+    return figures
 
 
 class BulkWriter:
