@@ -222,6 +222,8 @@ def test_the_collector_rides_out_a_postgresql_restart():
             server.stop_server()
             status, answer = collector.post(an_event())
             assert status == 503 and "send them again later" in answer["error"]
+            for path in ("/", "/report?format=json", "/api/v1/commands", "/api/v1/export.csv"):  # never a 200 cut short
+                assert collector.request("GET", path)[0] == 503, path
             server.start()
             assert collector.post(an_event())[0] == 201
             assert collector.report()["events"] == 25
@@ -378,6 +380,32 @@ def test_purge_keeps_the_aggregates_and_another_collectors_purge_waits_its_turn(
 
 
 # Upgrading a database the first collector made
+
+
+def test_an_event_of_a_purged_day_stored_after_the_purges_fold_is_dropped_not_counted_twice(database):
+    """A session's events of a day about to be purged are counted; one more of that day arrives after the
+    purge folded (at midnight, or from a collector whose clock is behind). Counted after its siblings
+    are gone, it would count the session on that day a second time: the purge drops it instead."""
+    from chefwrap.collector.store import Store
+    from chefwrap.collector.validation import events_in
+
+    now = datetime.now(timezone.utc)
+    old, one = now - timedelta(days=10), event.new_uuid()
+    store = store_at(database)
+    store.add(events_in(json.dumps([an_event(session=one, when=old.timestamp() - 60 * minute) for minute in range(2)]).encode()), now=old)
+    before = aggregates_and_recomputation(database)[0]
+    store.add(events_in(json.dumps([an_event(session=one, when=old.timestamp())]).encode()), now=old)  # pending
+    keeping = Store(database, retain_days=5)
+    keeping.fold_pending = lambda: None  # as if it arrived just after the purge's own fold
+    try:
+        assert keeping.purge(now=now) == 3
+    finally:
+        del keeping.fold_pending
+    assert pending_events(database) == 0 and raw_events(database) == []
+    keeping.fold_pending()
+    assert aggregates_and_recomputation(database)[0] == before
+    store.close()
+    keeping.close()
 
 
 def test_a_database_of_the_first_collector_upgrades_in_place_with_nothing_lost(database, world):

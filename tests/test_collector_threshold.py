@@ -128,7 +128,11 @@ def model(sent, days, today, min_sessions, product=None) -> dict:
         day_sessions = defaultdict(set)
         for one, day in dated:
             day_sessions[day].add(one["session_id"])
-        begun = sum(1 for day, sessions in day_sessions.items() if first <= day <= last and len(sessions) >= min_sessions for s in sessions if first_days[s] == day)
+        used = defaultdict(set)  # the products used a day; all together only on days when each counted
+        for one, day in inside:
+            used[day].add(one["product"])
+        whole = {day for day, products in used.items() if all((product_, day) in counted for product_ in products)}
+        begun = sum(1 for day, sessions in day_sessions.items() if day in whole and len(sessions) >= min_sessions for s in sessions if first_days[s] == day)
     else:
         begun = sum(1 for key, sessions in rows.items() if (key[0], key[1]) in counted for s in sessions if first_days[s] == key[1])
     return {
@@ -255,6 +259,66 @@ def test_a_tool_used_by_fewer_than_k_sessions_that_day_is_in_no_view_and_no_diff
         assert chef["events"] == 0 and chef["commands"] == {} and chef["commands other"] == (0, 0)
         assert every["events"] == knife["events"] + figures(store, 1, T, product="kitchen")["events"] + chef["events"] == 6 + 3
         assert ("chef", "chef generate cookbook") not in figures(store, 30, T)["commands"]
+    finally:
+        store.close()
+
+
+def test_the_sessions_of_every_tool_together_are_shown_only_on_days_when_every_tool_used_counted(database):
+    """Yesterday six sessions used knife and one chef alone: every tool's sessions that day (7) less
+    knife's (6) would give chef's lone session."""
+    store = stored(database, a_month_of_use(), T)
+    yesterday, before = (T - timedelta(days=1)).isoformat(), (T - timedelta(days=2)).isoformat()
+    try:
+        view, connection = viewed(store, 7, T)
+        try:
+            labels, values = view.series("sessions")
+            assert values[labels.index(yesterday)] is None and values[labels.index(before)] == 6
+            assert view.series("runs")[1][labels.index(yesterday)] == 6 + 3  # knife's counted day stays
+            exported = [dict(zip(EXPORT_COLUMNS, row)) for row in view.export_rows()]
+            assert [row["day"] for row in exported if row["part"] == "sessions"] == [(T - timedelta(days=back)).isoformat() for back in range(7, 1, -1)]
+            assert view.totals().sessions == 6 * 6  # the six days before yesterday
+        finally:
+            connection.close()
+    finally:
+        store.close()
+
+
+def test_the_options_of_a_command_the_view_does_not_name_are_the_same_whether_it_was_run_or_not(database):
+    """Yesterday one session alone ran `knife vault show -F json`: asked for that command's options,
+    yesterday's view answers as for a command nobody ran, not with its runs in "other"."""
+    store = stored(database, a_month_of_use(), T)
+    try:
+        view, connection = viewed(store, 1, T)
+        try:
+            assert view.options("knife vault show") == view.options("knife never ran") == ([], (0, 0))
+        finally:
+            connection.close()
+        view, connection = viewed(store, 30, T)
+        try:
+            # named (five sessions ran it ten days ago, with no option): the lone session's option is its "other"
+            assert view.options("knife vault show") == ([], (3, 3))
+        finally:
+            connection.close()
+    finally:
+        store.close()
+
+
+def test_a_tools_charts_hold_that_tools_events_only(database):
+    """Every event carries the versions of every tool found; on kitchen's view, kitchen's versions chart
+    counts kitchen's runs, as its ranking does, not knife's runs that saw kitchen installed."""
+    yesterday = T - timedelta(days=1)
+    sent = [crafted(number, yesterday, tool="kitchen", argv=("converge",), context=KITCHEN_CONTEXT) for number in range(5)]
+    sent += [crafted(10 + number, yesterday, context={"versions": {"kitchen": "3.6.0"}}) for number in range(6)]
+    store = stored(database, sent, T)
+    try:
+        view, connection = viewed(store, 7, T, product="kitchen")
+        try:
+            ranked = {named.key: named.count for named in view.context()["tool-version"].names}
+            labels, tools = view.versions()
+            assert ranked == {("kitchen", "3.6.0"): 5}
+            assert tools["kitchen"] == [("3.6.0", 5, [5 if label == yesterday.isoformat() else None for label in labels])]
+        finally:
+            connection.close()
     finally:
         store.close()
 

@@ -143,14 +143,19 @@ def create_app(
         except api.BadQuery as problem:
             return error(400, str(problem))
         lines = api.export_lines(store, query, min_sessions)
+        try:  # the fold and the first reads, before the status is sent: a database in trouble is a 503
+            first = await in_pool(next, lines, None)
+        except store.errors:
+            log.exception("reading the export failed")
+            await in_pool(lines.close)
+            return error(503, UNAVAILABLE)
 
         async def chunks():
+            chunk = first
             try:
-                while True:
-                    chunk = await in_pool(next, lines, None)
-                    if chunk is None:
-                        return
+                while chunk is not None:
                     yield chunk.encode()
+                    chunk = await in_pool(next, lines, None)
             finally:  # the client may have gone: give the connection back
                 await in_pool(lines.close)
 

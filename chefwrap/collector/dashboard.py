@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from chefwrap.collector import charts
 from chefwrap.collector.published import Published, rank, step_for
+from chefwrap.collector.threshold import OTHER
 from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS
 
 WINDOWS = (7, 30, 90, 365)
@@ -22,7 +23,6 @@ PRODUCTS = ("knife", "kitchen", "chef")
 TOP_COMMANDS = 5
 BAR_ROWS = 15
 UNNAMED = "not named by the client"
-OTHER = "other (below the threshold)"
 
 STYLE = (
     ":root{--ink:#1b1b1b;--muted:#555;--line:#d8d8d8;--accent:#005a8c}"

@@ -147,7 +147,13 @@ class Published:
         return self._commands
 
     def options(self, command: str = None) -> Ranked:
-        return rank(self.sums("options", ("product", "command", "option"), {"command": command} if command else None))
+        """The options of every command, or of one the view names: asked of a command it does not name,
+        the answer is the same empty one whether or not anybody ran it (else "other" would tell)."""
+        if command is None:
+            return rank(self.sums("options", ("product", "command", "option")))
+        if command not in {name for _, name in (named.key for named in self.commands().names)}:
+            return Ranked([], (0, 0))
+        return rank(self.sums("options", ("product", "command", "option"), {"command": command}))
 
     def context(self) -> dict:
         """{kind: Ranked of (name, version)}: cookbooks, each kind of kitchen plugin, platforms, tool versions."""
@@ -188,17 +194,28 @@ class Published:
         return Totals(events, failures, self._sessions_begun(counted), breakdowns["ci"], breakdowns["os"], breakdowns["arch"])
 
     def _sessions_begun(self, counted: list) -> int:
-        """Sessions that began in the window, on days with K sessions in all; for one product, the sum
+        """Sessions that began in the window, on days with K sessions in all when every product used
+        that day counted; for one product, the sum
         of its counted `totals` rows' first_day_sessions (a session counted once a row it used)."""
         if self.product:
             return sum(row.first_day_sessions for row in counted)
         return sum(first for _, sessions, first in self._sessions_days() if threshold.shown(sessions, self.min_sessions))
 
     def _sessions_days(self) -> list:
-        """(day, sessions, first_day_sessions) of every product together."""
+        """(day, sessions, first_day_sessions) of every product together, on the days when every product
+        used counted (else the day's sessions less the counted products' would tell a quiet one's)."""
         table = DAILY["sessions"]
         statement = select(table.c.day, table.c.sessions, table.c.first_day_sessions).where(table.c.day >= self.first, table.c.day <= self.last)
-        return self.connection.execute(statement).all()
+        whole = self._whole_days()
+        return [row for row in self.connection.execute(statement) if row.day in whole]
+
+    def _whole_days(self) -> set:
+        """The days on which at least one product was used and every product used counted."""
+        used = {}
+        for by_day in self.counted.values():
+            for day, counted in by_day.items():
+                used[day] = used.get(day, True) and counted
+        return {day for day, every in used.items() if every}
 
     # Day by day
 
@@ -210,7 +227,8 @@ class Published:
         table = DAILY[aggregate]
         columns = [table.c[key] for key in keys]
         chosen = columns[0].in_([name[0] for name in names]) if len(keys) == 1 else tuple_(*columns).in_([tuple(name) for name in names])
-        conditions = [table.c[name] == value for name, value in (where or {}).items()]
+        where = {**(where or {}), **({"product": self.product} if self.product else {})}
+        conditions = [table.c[name] == value for name, value in where.items()]
         statement = (
             select(table.c.day, *columns, func.sum(table.c["count"]), func.sum(table.c.failures), func.sum(table.c.sessions))
             .where(self._counted(table), self._shown(table), chosen, *conditions)

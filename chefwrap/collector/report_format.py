@@ -2,12 +2,11 @@
 
 from html import escape
 
+from chefwrap.collector.threshold import OTHER
+
 
 def failure_rate(row) -> str:
     return f"{100.0 * row['failures'] / row['count']:.0f}%" if row["count"] else "-"
-
-
-OTHER = "other (below the threshold)"
 
 
 def sections(report):

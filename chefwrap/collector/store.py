@@ -1,7 +1,8 @@
 """Where the collector keeps events and their aggregates: SQLite by default, PostgreSQL when the URL says so.
 
 Ingest stores each new event together with a pending row (one statement on PostgreSQL, one
-transaction on SQLite); folding counts pending events into the aggregates (chefwrap.collector.aggregates
+transaction on SQLite), or, for a batch, counts it in the same transaction; folding counts pending
+events into the aggregates (chefwrap.collector.aggregates
 says how) and deletes their pending rows, in one transaction, thousands at a time. So after every
 commit the aggregates equal a recomputation from the raw events less the pending ones: a replayed
 event_id inserts nothing, a crash leaves an event either pending (folded by the next fold) or counted,
@@ -10,10 +11,11 @@ is chefwrap.collector.published's. No client address and no request header is ev
 
 Concurrency: on SQLite a write transaction starts with BEGIN IMMEDIATE (one writer at a time, waiting
 up to busy_timeout). On PostgreSQL, several collectors may share a database: ingest only inserts (rows
-sorted by event_id, so two collectors inserting the same ids wait in one order, never in a cycle) and
-never touches an aggregate row; what changes what is counted (folding, erasure) holds one
-transaction-scoped advisory lock (COUNTING_LOCK), so counting is serial and no two transactions ever
-update the same aggregate row at once. The purge takes its own advisory lock and is skipped by a
+sorted by event_id, so two collectors inserting the same ids wait in one order, never in a cycle), and
+takes no lock of ours before it has inserted; what changes what is counted (folding, a batch's
+counting, erasure, the purge) holds one transaction-scoped advisory lock (COUNTING_LOCK), so counting is
+serial and no two transactions ever update the same aggregate row at once. The holder of that lock
+never waits on a row another transaction inserted and has not committed. The purge takes its own advisory lock and is skipped by a
 collector that does not get it.
 """
 
@@ -26,7 +28,7 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import msgspec
-from sqlalchemy import create_engine, delete, event, exists, select, text
+from sqlalchemy import create_engine, delete, event, exists, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from chefwrap.collector import aggregates as contributions
@@ -132,9 +134,10 @@ class Store:
     # Ingest
 
     def add(self, received: list, now: datetime = None) -> list:
-        """Store validated events (chefwrap.collector.validation.Received), each new one pending, in one
-        transaction; returns, for each, whether it was accepted (False: a replay of a stored event_id).
-        They count in the aggregates once folded (`fold`; readers fold first).
+        """Store validated events (chefwrap.collector.validation.Received) in one transaction, each new
+        one pending, or counted at once in a batch (`write`); returns, for each, whether it was accepted
+        (False: a replay of a stored event_id). Pending events count in the aggregates once folded
+        (`fold`; readers fold first).
 
         An event from before the retention window is accepted and dropped: its day is already purged,
         and its aggregates are frozen.
@@ -232,13 +235,16 @@ class Store:
             return self._fold(connection, limit)
 
     def fold_pending(self) -> None:
-        """Fold until every event stored before this call is counted (events arriving meanwhile may stay
-        pending). Reads nothing but one row of pending_events when nothing is pending."""
+        """Fold what is pending when called: at least as many events as were pending then (so a reader
+        never waits on ingest faster than folding). Reads nothing but a count of pending_events when
+        nothing is pending."""
         with self.engine.connect() as connection:
-            if connection.execute(select(pending_events.c.event_id).limit(1)).first() is None:
+            left = connection.execute(select(func.count()).select_from(pending_events)).scalar()
+        while left > 0:
+            folded = self.fold()
+            if not folded:
                 return
-        while self.fold() == FOLD_MAX:
-            pass
+            left -= folded
 
     @contextlib.contextmanager
     def reading(self):
@@ -341,17 +347,22 @@ class Store:
 
     def purge(self, now: datetime = None):
         """Delete raw events of the days before the retention window; the aggregates stay (they hold no
-        session id). What is pending is folded first (an event arriving meanwhile stays until it is
-        counted). Returns how many events, or None when another collector is purging."""
+        session id). What is pending is folded first; an event of those days stored after that fold is
+        dropped with its pending row, as ingest drops one dated before the window (counted later, it
+        would meet none of its session's deleted events, and count that session a second time).
+        Returns how many events, or None when another collector is purging."""
         oldest = self.oldest_kept_day(now)
         if oldest is None:
             return 0
         self.fold_pending()
+        old = events.c.day < oldest
         with self.writing() as connection, connection.begin():
             if self.dialect == "postgresql":
                 if not connection.execute(text("SELECT pg_try_advisory_xact_lock(:a, :b)"), dict(zip("ab", PURGE_LOCK))).scalar():
                     return None
-            return connection.execute(delete(events).where(events.c.day < oldest, ~_pending(events.c.event_id))).rowcount
+            self._lock_counting(connection.connection.cursor(), wait=True)
+            connection.execute(delete(pending_events).where(exists().where(events.c.event_id == pending_events.c.event_id, old)))
+            return connection.execute(delete(events).where(old)).rowcount
 
     def close(self):
         self.engine.dispose()

@@ -12,6 +12,9 @@ row says exactly how many distinct sessions used it that day. The rule:
    through its cells that had at least K sessions; every named figure is a sum of such cells. A name
    without one in the window is not shown: it is in "other", with everything else of the counted days.
 4. Every view is the sum of its products' counted days: all tools together is knife + kitchen + chef.
+   All products' distinct sessions of a day, which no product's rows add up to, are shown only when
+   every product used that day counted.
+5. A command's options are shown only for a command the view names.
 
 So the difference between any two views (two windows, two products, two days apart) is, for every name,
 a sum of whole cells of at least K sessions: never one session's activity with that name. "other" and
@@ -23,6 +26,7 @@ K = 1 turns the threshold off: every cell counts, and today too (an operator's e
 from datetime import date, timedelta
 
 DEFAULT_MIN_SESSIONS = 5
+OTHER = "other (below the threshold)"  # how every view names what the threshold left unnamed
 
 
 def window(days: int, today: date, min_sessions: int) -> tuple:
