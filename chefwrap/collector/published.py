@@ -151,7 +151,7 @@ class Published:
         the answer is the same empty one whether or not anybody ran it (else "other" would tell)."""
         if command is None:
             return rank(self.sums("options", ("product", "command", "option")))
-        if command not in {name for _, name in (named.key for named in self.commands().names)}:
+        if command not in {named.key[1] for named in self.commands().names}:  # key: (product, command)
             return Ranked([], (0, 0))
         return rank(self.sums("options", ("product", "command", "option"), {"command": command}))
 

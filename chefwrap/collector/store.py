@@ -183,7 +183,7 @@ class Store:
         insert runs while this one counts); what was counted already is read under the lock (every
         transaction that counted before has committed then), less this batch's own new events."""
         ordered = sorted((row for _, row, _ in rows), key=lambda row: row["event_id"])  # one lock order for every writer
-        if len(rows) >= self.count_at_once:
+        if self.counts_as_stored(rows):
             with self._transaction(connection):
                 inserted = self._insert(connection, ordered, pending=False)
                 cursor = connection.connection.cursor()
@@ -199,6 +199,10 @@ class Store:
             if row["event_id"] in inserted:
                 self.just_stored[row["event_id"]] = (row["session_id"], row["day"], stored)
         return inserted
+
+    def counts_as_stored(self, rows: list) -> bool:
+        """Whether `write` counts these prepared rows as it stores them (a batch) instead of leaving them pending."""
+        return len(rows) >= self.count_at_once
 
     def _transaction(self, connection):
         """The connection's transaction, or, on the writer's PostgreSQL connection in autocommit, one of its own."""
@@ -376,9 +380,11 @@ class Ingester:
 
     def __init__(self, store: Store):
         self.store, self.connection = store, None
+        self.left_pending = 0  # how many new events the last `add` left for a fold
 
     def add(self, received: list, now: datetime = None) -> list:
         accepted, rows = self.store.prepare(received, now)
+        self.left_pending = 0
         if rows:
             try:
                 inserted = self._write(rows)
@@ -388,6 +394,7 @@ class Ingester:
                 self.close()
                 inserted = self._write(rows)
             settle(accepted, rows, inserted)
+            self.left_pending = 0 if self.store.counts_as_stored(rows) else len(inserted)
         return accepted
 
     def _write(self, rows: list) -> set:

@@ -101,10 +101,10 @@ class BatchingWriter:
             _, future, loop = group[0]
             loop.call_soon_threadsafe(_settle, future, None, problem)
             return
-        with self.counting:
+        with self.counting:  # a batch counted as it was stored leaves nothing to fold
             if not self.unfolded:
                 self.since = time.monotonic()
-            self.unfolded += sum(accepted)
+            self.unfolded += ingester.left_pending
         start = 0
         for received, future, loop in group:
             loop.call_soon_threadsafe(_settle, future, accepted[start : start + len(received)], None)
