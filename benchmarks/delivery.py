@@ -74,19 +74,27 @@ def drain(events: int) -> None:
     print(f"{events} spooled events delivered in {elapsed:.2f} s ({events / elapsed:.0f} events/s, sender start-up included); {left} left, {len(endpoint.requests)} requests")
 
 
+def opted_in_home(root: Path, knife: str, endpoint_url: str) -> tuple:
+    """(home, environment): a HOME under `root` with chefwrap's knife shim installed and telemetry on, in
+    front of `root`/tools/knife, the script `knife`."""
+    home, tools = root / "home", root / "tools"
+    home.mkdir()
+    tools.mkdir()
+    (tools / "knife").write_text(knife)
+    (tools / "knife").chmod(0o755)
+    env = {"HOME": str(home), "PATH": f"{home}/.chefwrap/shims:{tools}:/usr/bin:/bin", "CHEF_TELEMETRY_ENDPOINT": endpoint_url}
+    main(["install", "--shell", "bash", "--tools", "knife"], Environment(env, open(os.devnull, "w"), sys.stderr))
+    (home / ".chef").mkdir()
+    (home / ".chef" / "telemetry_opt_in").write_bytes(b"")
+    return home, env
+
+
 def exit_latency(runs: int) -> None:
     hanging = Endpoint()
     hanging.default = Behaviour(kind="hang")
     with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as root:
-        home, tools = Path(root) / "home", Path(root) / "tools"
-        home.mkdir()
-        tools.mkdir()
-        (tools / "knife").write_text(f"#!{sys.executable} -IS\nimport os, time\nos.write(1, repr(time.monotonic()).encode())\n")
-        (tools / "knife").chmod(0o755)
-        env = {"HOME": str(home), "PATH": f"{home}/.chefwrap/shims:{tools}:/usr/bin:/bin", "CHEF_TELEMETRY_ENDPOINT": hanging.url}
-        main(["install", "--shell", "bash", "--tools", "knife"], Environment(env, open(os.devnull, "w"), sys.stderr))
-        (home / ".chef").mkdir()
-        (home / ".chef" / "telemetry_opt_in").write_bytes(b"")
+        knife = f"#!{sys.executable} -IS\nimport os, time\nos.write(1, repr(time.monotonic()).encode())\n"
+        home, env = opted_in_home(Path(root), knife, hanging.url)
 
         def latency(path):
             read_end, write_end = os.pipe()
@@ -98,7 +106,7 @@ def exit_latency(runs: int) -> None:
             os.close(read_end)
             return (ended - printed) * 1000
 
-        pairs = [(latency(str(tools / "knife")), latency(str(home / ".chefwrap/shims/knife"))) for _ in range(runs)]
+        pairs = [(latency(str(Path(root) / "tools" / "knife")), latency(str(home / ".chefwrap/shims/knife"))) for _ in range(runs)]
         for process in senders(home):
             process.kill()
     hanging.close()
@@ -112,15 +120,7 @@ def concurrent_commands(commands: int) -> None:
     endpoint = Endpoint()
     endpoint.default = Behaviour(delay=0.05)
     with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as root:
-        home, tools = Path(root) / "home", Path(root) / "tools"
-        home.mkdir()
-        tools.mkdir()
-        (tools / "knife").write_text("#!/bin/sh\nsleep 0.2\n")
-        (tools / "knife").chmod(0o755)
-        env = {"HOME": str(home), "PATH": f"{home}/.chefwrap/shims:{tools}:/usr/bin:/bin", "CHEF_TELEMETRY_ENDPOINT": endpoint.url}
-        main(["install", "--shell", "bash", "--tools", "knife"], Environment(env, open(os.devnull, "w"), sys.stderr))
-        (home / ".chef").mkdir()
-        (home / ".chef" / "telemetry_opt_in").write_bytes(b"")
+        home, env = opted_in_home(Path(root), "#!/bin/sh\nsleep 0.2\n", endpoint.url)
         most, done = 0, threading.Event()
 
         def sample():
@@ -146,15 +146,7 @@ def dead_destinations(commands: int, interval: float) -> None:
     for kind in DEAD_KINDS:
         working = Endpoint()
         with dead_destination(kind) as (dead_url, _), tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as root:
-            home, tools = Path(root) / "home", Path(root) / "tools"
-            home.mkdir()
-            tools.mkdir()
-            (tools / "knife").write_text('#!/bin/sh\nexit "$KNIFE_EXIT"\n')
-            (tools / "knife").chmod(0o755)
-            env = {"HOME": str(home), "PATH": f"{home}/.chefwrap/shims:{tools}:/usr/bin:/bin", "CHEF_TELEMETRY_ENDPOINT": working.url}
-            main(["install", "--shell", "bash", "--tools", "knife"], Environment(env, open(os.devnull, "w"), sys.stderr))
-            (home / ".chef").mkdir()
-            (home / ".chef" / "telemetry_opt_in").write_bytes(b"")
+            home, env = opted_in_home(Path(root), '#!/bin/sh\nexit "$KNIFE_EXIT"\n', working.url)
             sanitized = sanitizer.sanitize("knife", ["node", "list"])
             for _ in range(3):
                 built = event.build(sanitized, 0, 1.0, event.new_uuid(), {})

@@ -84,27 +84,27 @@ def raw_events(database) -> list:
     """The events table's (event_id, session_id) rows."""
     from sqlalchemy import select
 
-    from chefwrap.collector.store import Store
     from chefwrap.collector.tables import events
 
-    store = Store(database)
-    try:
-        with store.engine.connect() as connection:
-            return connection.execute(select(events.c.event_id, events.c.session_id)).all()
-    finally:
-        store.close()
+    return read(database, select(events.c.event_id, events.c.session_id)).all()
 
 
 def pending_events(database) -> int:
     """How many stored events are not yet counted in the aggregates."""
     from sqlalchemy import func, select
 
-    from chefwrap.collector.store import Store
     from chefwrap.collector.tables import pending_events as pending
+
+    return read(database, select(func.count()).select_from(pending)).scalar()
+
+
+def read(database, statement):
+    """The buffered result of one statement on the database as it is (no fold first)."""
+    from chefwrap.collector.store import Store
 
     store = Store(database)
     try:
         with store.engine.connect() as connection:
-            return connection.execute(select(func.count()).select_from(pending)).scalar()
+            return connection.execute(statement).freeze()()
     finally:
         store.close()
