@@ -1,9 +1,8 @@
 """chefwrap: anonymous usage telemetry for knife, kitchen and chef, through shims on PATH.
 
-This module is imported by every shim call, so it holds nothing but the version and where it lives.
+This module is imported by every shim call, so it holds nothing but the version and where it lives, and
+imports nothing.
 """
-
-import os
 
 __version__ = "0.1.0"
 TOOLS = ("knife", "kitchen", "chef")  # the tools chefwrap wraps
@@ -11,4 +10,6 @@ TOOLS = ("knife", "kitchen", "chef")  # the tools chefwrap wraps
 
 def package_parent() -> str:
     """The folder chefwrap is imported from: what shims and chefwrap's own processes put on sys.path."""
+    import os
+
     return os.path.dirname(os.path.dirname(os.path.realpath(__file__)))

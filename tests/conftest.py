@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ from endpoint import Endpoint
 
 PYTHON = sys.executable
 TESTS = Path(__file__).resolve().parent
+ENTRY = "/chefwrap/shim/entry.py"
 TOOLS = ("knife", "kitchen", "chef")
 
 # The fake tool records what it was started with before Python can change anything (Python ignores
@@ -35,6 +37,15 @@ if [ -n "$FAKE_TOOL_REPORTS" ]; then
 fi
 exec '{python}' '{fake}' "$0" "$@"
 """
+
+
+def virtual_environment_with_chefwraps_libraries(folder: Path) -> Path:
+    """A new virtual environment at `folder` whose site-packages reach the tests' own libraries through a
+    .pth file (as pipx's shared ones are reached), without a copy; returns its Python."""
+    subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(folder)], check=True, capture_output=True)
+    (site_packages,) = folder.glob("lib/python*/site-packages")
+    (site_packages / "chefwrap-test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return folder / "bin" / "python"
 
 
 def wait_for(condition, timeout=10.0, what="a condition"):
@@ -124,7 +135,11 @@ class World:
         return out
 
     def run(self, argv, env=None, **kwargs):
-        return subprocess.run(argv, env=env or self.env(), capture_output=True, timeout=60, **kwargs)
+        """Run a command to its end, and the recorders of what it ran through the shims to theirs: the
+        shim leaves the moment the tool has, and records in the background."""
+        result = subprocess.run(argv, env=env or self.env(), capture_output=True, timeout=60, **kwargs)
+        self.wait_for_recorders()
+        return result
 
     def take_reports(self) -> list:
         """The fake tools' reports so far, oldest first; the folder is emptied."""
@@ -178,6 +193,25 @@ class World:
     def senders(self) -> list:
         return self.processes("chefwrap.delivery.sender")
 
+    def recorders(self) -> list:
+        """The recorders of this world's runs (chefwrap.shim.recorder): forks of shims that have exited,
+        before and after they exec the recorder module."""
+        found = []
+        for process in psutil.process_iter(["cmdline", "ppid", "status"]):
+            try:
+                arguments = process.info["cmdline"] or []
+                if process.info["status"] == psutil.STATUS_ZOMBIE:
+                    continue
+                forked = any(argument.endswith(ENTRY) for argument in arguments) and (process.info["ppid"] == 1 or os.getsid(process.pid) == process.pid)
+                if (forked or "chefwrap.shim.recorder" in arguments) and process.environ().get("HOME") == str(self.home):
+                    found.append(process)
+            except (psutil.Error, OSError):
+                continue
+        return found
+
+    def wait_for_recorders(self, timeout=10.0):
+        wait_for(lambda: not self.recorders(), timeout=timeout, what="the recorders to finish")
+
     def wait_for_senders_to_finish(self, timeout=20.0):
         wait_for(lambda: not self.senders(), timeout=timeout, what="the sender to finish")
 
@@ -188,6 +222,7 @@ def world(tmp_path):
     world = World(tmp_path, endpoint)
     yield world
     try:
+        world.wait_for_recorders()
         world.wait_for_senders_to_finish(timeout=15)
     finally:
         leftovers = world.senders()
@@ -285,6 +320,7 @@ def home_of_nobody():
         world = world_for_nobody(root)
         yield world
         try:
+            world.wait_for_recorders()
             world.wait_for_senders_to_finish(timeout=15)
         finally:
             stop_senders(world)

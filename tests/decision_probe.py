@@ -1,6 +1,6 @@
 """What chefwrap's Python part would do with a run, without doing it: the reference the shims' sh front
 end is held to (tests/test_front_end.py). Run as `python -IS decision_probe.py TOOL ARGS...` from sh, as a
-shim runs chefwrap.shim.entry; prints JSON: {"outcome": "exec", "env": [...]} when the real tool would be
+shim runs chefwrap.shim.entry (with the front end's note of LC_CTYPE); prints JSON: {"outcome": "exec", "env": [...]} when the real tool would be
 exec'd unrecorded with that environment (sorted hex entries), else {"outcome": "python"}.
 """
 
@@ -10,14 +10,14 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from chefwrap.shim import ci, launcher  # noqa: E402
+from chefwrap.shim import ci, entry, launcher  # noqa: E402
 
 
 def verdict(tool, args):
     """launcher.run's decisions, in its order: bypass, the `chef telemetry` noun, `chef shell-init`, then
     the decision."""
     argv = [os.fsencode(tool)] + [os.fsencode(arg) for arg in args]
-    env = launcher.caller_environment()
+    env = entry.caller_environment()
     if ci.is_set(env.get(b"CHEFWRAP_BYPASS")):
         return exec_with(env)
     if tool == "chef" and argv[1:2] == [b"telemetry"]:

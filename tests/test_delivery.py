@@ -227,7 +227,7 @@ def test_the_sender_sees_nothing_of_the_callers_environment_but_what_it_needs(in
     environment = sender.environ()
     assert "AWS_SECRET_ACCESS_KEY" not in environment
     assert environment["HTTPS_PROXY"] == "http://127.0.0.1:9"
-    assert sender.cmdline()[1:] == ["-I", str(REPO / "chefwrap" / "isolated.py"), "chefwrap.delivery.sender", "--lock-fd", sender.cmdline()[-1]]
+    assert sender.cmdline()[1:] == ["-IS", str(REPO / "chefwrap" / "isolated.py"), "chefwrap.delivery.sender", "--lock-fd", sender.cmdline()[-1]]
     sender.kill()
 
 
@@ -316,18 +316,35 @@ HEAVY_MODULES = (
     "requests", "psutil", "questionary", "prompt_toolkit", "json", "re", "subprocess", "pathlib", "enum",
     "signal", "uuid", "yaml", "dataclasses", "typing", "inspect", "traceback", "email", "http", "urllib",
 )
+# What the shim itself may import, before the tool starts and until the caller has the tool's status:
+# builtin modules and these three of chefwrap's (chefwrap.shim.launcher); everything else is the recorder's.
+SHIM_MODULES = {"chefwrap", "chefwrap.shim", "chefwrap.shim.launcher", "chefwrap.shim.ci", "chefwrap.shim.real_tool"}
 
 
-def test_the_shim_never_imports_the_heavy_libraries(installed):
-    """What a recorded run imports, deciding, sanitizing, building, spooling and waking the sender, in a
-    `python -IS` like the shim's."""
+def test_the_shim_imports_only_builtin_modules_and_its_own_three(installed):
+    """What a recorded run's shim imports, in a `python -IS` as the shim's, where the user has decided."""
+    probe = (
+        f"import sys; sys.path.insert(0, {str(REPO)!r}); before = set(sys.modules);"
+        "from chefwrap.shim import launcher, entry;"
+        "env = entry.caller_environment();"
+        "assert launcher.decided_already(env) and launcher.can_wait_for_signals();"
+        "launcher.find_real_tool(b'knife', env[b'PATH']); launcher.called_by_another_shim();"
+        "print(sorted(set(sys.modules) - before - {'chefwrap.shim.entry'}))"
+    )
+    result = subprocess.run([sys.executable, "-IS", "-c", probe], capture_output=True, text=True, env=installed.env(), cwd=installed.home)
+    imported = eval(result.stdout)  # a list of module names
+    assert set(imported) - SHIM_MODULES <= set(sys.builtin_module_names), result.stderr
+
+
+def test_the_recorder_never_imports_the_heavy_libraries(installed):
+    """What recording a run imports, sanitizing, deciding, building, spooling and waking the sender, in a
+    `python -IS` like the recorder's."""
     probe = (
         f"import sys, os; sys.path.insert(0, {str(REPO)!r});"
-        "from chefwrap.shim import launcher;"
+        "from chefwrap.shim import launcher, recording;"
         "env = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()};"
-        "recording, _ = launcher.decide(env);"
-        "assert recording;"
-        "launcher.hand_off(launcher.Run('knife', [b'node', b'list', b'-F', b'json'], 0, 5.0, env, b'/bin/true'));"
+        "run = launcher.Run('knife', [b'node', b'list', b'-F', b'json'], 0, 5.0, env, b'/bin/true');"
+        "recording.record(recording.names_of(run), env);"
         f"print([m for m in {HEAVY_MODULES!r} if m in sys.modules])"
     )
     env = installed.env(PWD=str(installed.home), CHEF_TELEMETRY_ENDPOINT=closed_port_url(), **FAST)

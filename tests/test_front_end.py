@@ -6,16 +6,18 @@ import os
 import shutil
 import signal
 import subprocess
-import sysconfig
 
 import pytest
 
 from chefwrap.setup import shim_files
 
-from conftest import PYTHON, TESTS, TOOLS
+from conftest import PYTHON, TESTS, TOOLS, virtual_environment_with_chefwraps_libraries
 from terminal import Terminal
 
 PROBE = TESTS / "decision_probe.py"
+# What the front end tells chefwrap's Python of the caller's LC_CTYPE (shims/shim.template), for the probe.
+NOTE_LC_CTYPE = 'if [ -n "${LC_CTYPE+set}" ]; then __CHEFWRAP_LC_CTYPE="=$LC_CTYPE"; else __CHEFWRAP_LC_CTYPE=-; fi; export __CHEFWRAP_LC_CTYPE; '
+
 
 
 def write_shims(world, python, package_parent=None, tools=TOOLS):
@@ -48,10 +50,7 @@ def doomed_venv(world):
     """A virtual environment chefwrap's shims run, about to be deleted as `pipx uninstall` or a Python
     upgrade would."""
     venv = world.root / "venv"
-    subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
-    (site_packages,) = venv.glob("lib/python*/site-packages")
-    (site_packages / "chefwrap-test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    write_shims(world, venv / "bin" / "python")
+    write_shims(world, virtual_environment_with_chefwraps_libraries(venv))
     world.opt_in()
     return venv
 
@@ -248,7 +247,7 @@ def test_the_front_end_decides_as_consent_does(world, scenario):
     write_shims(world, python)
 
     probe = subprocess.run(
-        ["/bin/sh", "-c", 'exec "$0" -IS "$@"', PYTHON, str(PROBE), *command], env=env, cwd=cwd, capture_output=True, timeout=60
+        ["/bin/sh", "-c", NOTE_LC_CTYPE + 'exec "$0" -IS "$@"', PYTHON, str(PROBE), *command], env=env, cwd=cwd, capture_output=True, timeout=60
     )
     assert probe.returncode == 0, probe.stderr
     python_says = json.loads(probe.stdout)

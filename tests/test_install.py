@@ -9,7 +9,7 @@ import pytest
 
 from chefwrap.setup.startup_files import BEGIN, END
 
-from conftest import NOBODY, PYTHON, as_user, skel
+from conftest import NOBODY, PYTHON, as_user, skel, virtual_environment_with_chefwraps_libraries
 
 SHELLS = ("bash", "zsh", "fish", "sh")
 
@@ -268,10 +268,9 @@ def test_chefwrap_home_moves_everything(world):
 def test_the_shim_runs_a_python_whose_path_is_long_and_strange(world):
     from chefwrap.setup import shim_files
 
-    long_folder = world.root / ("x" * 60) / ("y $dollar `tick` \\ 'quote' 60")
-    long_folder.mkdir(parents=True)
-    python = long_folder / "python3"
-    python.symlink_to(PYTHON)
+    environment = world.root / ("x" * 60) / ("y $dollar `tick` \\ 'quote' 60")
+    environment.parent.mkdir(parents=True)
+    python = virtual_environment_with_chefwraps_libraries(environment)
     shim = world.shims / "knife"
     shim.parent.mkdir(parents=True)
     shim.write_bytes(shim_files.render("knife", world.shims, python=str(python)))

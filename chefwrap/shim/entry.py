@@ -3,40 +3,65 @@
 # chefwrap-shim: a process running this file is a shim (chefwrap.shim.launcher.called_by_another_shim
 # looks for that marker in the file its command line names).
 
-Run as a script, without site-packages: it puts chefwrap's own folder on sys.path itself.
+Run as a script, without site-packages: it puts chefwrap's own folder on sys.path itself. Builtin modules
+only, as everything the shim imports before the tool starts.
 """
 
-import os
+import posix
 import sys
 
-sys.path.append(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-try:
-    from chefwrap.shim.launcher import run
-except ImportError:  # chefwrap is damaged: still run the real tool as the caller would have, and say nothing
+# Python adds LC_CTYPE=C.UTF-8 to its environment on a C or POSIX locale (PEP 538), and -I leaves no way
+# to turn that off. The front end notes the caller's LC_CTYPE here: "-" when unset, else "=" and its value.
+LC_CTYPE_NOTE = b"__CHEFWRAP_LC_CTYPE"
+
+
+def caller_environment() -> dict:
+    """The environment exactly as the caller passed it, bytes to bytes (the note goes no further)."""
+    env = {name: value for name, value in posix.environ.items() if name}  # a nameless entry cannot be passed on
+    note = env.pop(LC_CTYPE_NOTE, None)
+    if note == b"-":
+        env.pop(b"LC_CTYPE", None)
+    elif note is not None and note[:1] == b"=":
+        env[b"LC_CTYPE"] = note[1:]
+    return env
+
+
+def package_parent() -> str:
+    here = __file__
+    for _ in range(3):  # .../chefwrap/shim/entry.py -> ...
+        here = here[: here.rindex("/")] if "/" in here else "."
+    return here or "/"
+
+
+def run_the_real_tool_unrecorded(tool: str, environment: dict) -> None:
+    """chefwrap is damaged: still run the real tool as the caller would have, and say nothing."""
     import _signal
 
-    def caller_environment():
-        """As the caller passed it: Python may have added LC_CTYPE to os.environ (PEP 538)."""
-        try:
-            with open("/proc/self/environ", "rb") as stream:
-                entries = [entry.partition(b"=") for entry in stream.read().split(b"\0")]
-            return {name: value for name, sep, value in entries if sep and name}
-        except OSError:
-            return dict(os.environb)
-
-    environment = caller_environment()
     for ignored_by_python in (_signal.SIGPIPE, _signal.SIGXFSZ):
         _signal.signal(ignored_by_python, _signal.SIG_DFL)
-    tool = os.fsencode(sys.argv[1])
+    name = tool.encode()
+    argv = [name] + [arg.encode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()) for arg in sys.argv[2:]]
     for folder in environment.get(b"PATH", b"/usr/bin:/bin").split(b":"):
-        candidate = os.path.join(folder or b".", tool)
+        candidate = (folder or b".") + b"/" + name
         try:
-            with open(candidate, "rb") as head:
-                if b"# chefwrap-shim" in head.read(8192):
+            descriptor = posix.open(candidate, posix.O_RDONLY | posix.O_NONBLOCK)
+            try:
+                if b"# chefwrap-shim" in posix.read(descriptor, 8192):
                     continue
-            os.execve(candidate, [tool] + [os.fsencode(arg) for arg in sys.argv[2:]], environment)
+            finally:
+                posix.close(descriptor)
+            posix.execve(candidate, argv, environment)
         except OSError:
             continue
-    sys.exit(127)
-else:
-    run(sys.argv[1], sys.argv[2:])
+    posix._exit(127)
+
+
+if __name__ == "__main__":
+    sys.path.append(package_parent())
+    environment = caller_environment()
+    try:
+        from chefwrap.shim.launcher import run
+    except ImportError:
+        run_the_real_tool_unrecorded(sys.argv[1], environment)
+    else:
+        run(sys.argv[1], sys.argv[2:], environment)

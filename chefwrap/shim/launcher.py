@@ -1,21 +1,30 @@
-"""The shim's hot path: find the real tool, run it exactly as if it had been called directly, hand the run on.
+"""The shim's hot path: find the real tool, run it exactly as if it had been called directly, hand the
+finished run to a recorder of its own, and leave the moment the tool has.
 
-Every knife, kitchen and chef call pays for what this module imports, so it uses builtin modules only.
+Every knife, kitchen and chef call pays for what this module does before the tool starts and after it
+exits, so it imports builtin modules only (posix, not os: os alone costs a millisecond) and leaves
+everything else to the recorder (chefwrap.shim.recorder), which works after the caller has its status.
 Everything the tool can observe stays as the caller left it: argv bytes, the environment as it was
 passed to us, stdio and the terminal, the process group, signal dispositions, the exit status.
+
+How it waits for the tool and passes signals on is chosen by what the interpreter offers, never by the
+platform's name: with signal.sigwaitinfo (Linux) the sender of every signal is known; without it (macOS,
+the BSDs) signal.sigwait, and the terminal's foreground process group tells the terminal's signals apart.
 """
 
 # `signal` imports enum (about 4 ms); its C core has everything used here.
 import _signal as signal
-import os
+import posix
 import sys
 import time
 
-from chefwrap.shim import ci, debug
+from chefwrap.shim import ci
 from chefwrap.shim.real_tool import HEAD_BYTES, find_real_tool, is_shim
 
 NOT_FOUND = 127
 CANNOT_EXECUTE = 126
+# The recorder is gone this long after the tool exited, whatever it was doing (a blocked read, a parse).
+RECORDING_DEADLINE_SECONDS = 2
 
 # Python itself ignores these two at start-up; the tool must get the defaults a shell would give it.
 RESET_IN_CHILD = (signal.SIGPIPE, signal.SIGXFSZ)
@@ -35,8 +44,9 @@ PASSED_ON = (
     signal.SIGTERM,
     signal.SIGWINCH,
 )
-# The terminal's own signals stay ignored while the run is recorded, once the tool has exited.
-TERMINAL_SIGNALS = (signal.SIGINT, signal.SIGQUIT)
+# What a terminal sends its whole foreground process group, the tool included. Where nothing says who sent
+# a signal, one of these that comes while the shim is in its terminal's foreground is the terminal's.
+SENT_BY_A_TERMINAL = (signal.SIGINT, signal.SIGQUIT, signal.SIGWINCH)
 
 
 class Run:
@@ -55,29 +65,40 @@ class Run:
 
 def main(tool):
     """Entry point of the shims chefwrap 0.1 wrote (`#!python -IS`, arguments in sys.argv[1:])."""
-    run(tool, sys.argv[1:])
+    run(tool, sys.argv[1:], {name: value for name, value in posix.environ.items() if name})
 
 
-def run(tool, args):
-    """Run the real `tool` with `args` (str, as Python decoded argv) and record the run; never returns."""
-    tool_name = os.fsencode(tool)
-    argv = [tool_name] + [os.fsencode(arg) for arg in args]
-    env = caller_environment()
+def run(tool, args, env):
+    """Run the real `tool` with `args` (str, as Python decoded argv) and the caller's environment `env`
+    (bytes to bytes, chefwrap.shim.entry.caller_environment), and record the run; never returns."""
+    tool_name = tool.encode()
+    argv = [tool_name] + [as_bytes(arg) for arg in args]
     bypassed = ci.is_set(env.get(b"CHEFWRAP_BYPASS"))
     if tool == "chef" and argv[1:2] == [b"telemetry"] and not bypassed:
-        answer_telemetry_noun(argv[2:])
+        answer_telemetry_noun(argv[2:], env)
     real = find_real_tool(tool_name, env.get(b"PATH"))
     if real is None:
         complain(tool, "not found on PATH after the chefwrap shims")
-        os._exit(NOT_FOUND)
-    if bypassed or is_shell_plumbing(tool, argv) or called_by_another_shim():
+        posix._exit(NOT_FOUND)
+    if bypassed or is_shell_plumbing(tool, argv) or called_by_another_shim() or not can_wait_for_signals():
         exec_real_tool(tool, real, argv, env)
-    recording, tool_env = decide(env)
-    if not recording:
-        exec_real_tool(tool, real, argv, tool_env)
+    tool_env = env
+    if not decided_already(env):
+        recording, tool_env = decide(env)
+        if not recording:
+            exec_real_tool(tool, real, argv, tool_env)
     status, duration_ms = run_and_wait(tool, real, argv, tool_env)
-    hand_off(Run(tool, argv[1:], exit_code_of(status), duration_ms, env, real))
+    record_in_the_background(Run(tool, argv[1:], exit_code_of(status), duration_ms, env, real))
     exit_like(status)
+
+
+def as_bytes(argument: str) -> bytes:
+    """An argument as the caller passed it (os.fsencode, without importing os)."""
+    return argument.encode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
+
+
+def as_text(argument: bytes) -> str:
+    return argument.decode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
 
 
 def is_shell_plumbing(tool, argv):
@@ -86,44 +107,17 @@ def is_shell_plumbing(tool, argv):
     return tool == "chef" and argv[1:2] == [b"shell-init"]
 
 
-def answer_telemetry_noun(args):
-    """The RFC reserves `chef telemetry status|enable|disable|show`: chefwrap answers, the real chef never sees it."""
+def answer_telemetry_noun(args, env):
+    """The RFC reserves `chef telemetry status|enable|disable|show`: chefwrap's own command answers, in
+    place of this process, and the real chef never sees it."""
+    from chefwrap import isolated
+
+    python = sys.executable
     try:
-        import site
-
-        site.main()  # the shim runs without site-packages; `forget` needs requests from there
-        from chefwrap.main import main as chefwrap_main
-
-        code = chefwrap_main(["telemetry"] + [os.fsdecode(arg) for arg in args])
-    except BrokenPipeError:  # the reader left while we wrote
-        code = 1
-    except SystemExit as exit:
-        code = exit.code if isinstance(exit.code, int) else 2
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:  # `chef telemetry show | head`: the reader left
-        code = code or 1
-    os._exit(code)
-
-
-def caller_environment():
-    """The environment exactly as the caller passed it.
-
-    os.environ is not that: on a C or POSIX locale, Python adds LC_CTYPE=C.UTF-8 to it at start-up
-    (PEP 538), and -I leaves no way to turn that off. /proc/self/environ still holds the original.
-    """
-    try:
-        with open("/proc/self/environ", "rb") as f:
-            block = f.read()
-    except OSError:
-        return dict(os.environb)
-    env = {}
-    for entry in block.split(b"\0"):
-        name, sep, value = entry.partition(b"=")
-        if sep and name and name not in env:  # an entry with no name cannot be passed on by execve
-            env[name] = value
-    return env
+        posix.execve(python, isolated.command(python, "chefwrap", "telemetry", *map(as_text, args)), env)
+    except (OSError, ValueError) as error:
+        complain("chef", error)
+        posix._exit(CANNOT_EXECUTE)
 
 
 def called_by_another_shim():
@@ -133,13 +127,12 @@ def called_by_another_shim():
     Where /proc does not exist the answer is no, and a nested call is recorded like any other.
     """
     try:
-        session = os.getsid(0)
-        pid = os.getppid()
+        session = posix.getsid(0)
+        pid = posix.getppid()
         for _ in range(64):
             if pid <= 1:
                 return False
-            with open(b"/proc/%d/stat" % pid, "rb") as f:
-                stat = f.read()
+            stat = read_head(b"/proc/%d/stat" % pid)
             # Fields after the command name, which may itself hold spaces and parentheses.
             fields = stat[stat.rindex(b")") + 2 :].split()
             parent, process_session = int(fields[1]), int(fields[3])
@@ -156,9 +149,44 @@ def called_by_another_shim():
 def is_shim_process(pid):
     """A shim process runs as `python -IS .../chefwrap/shim/entry.py TOOL ARGS...` (shims/shim.template),
     or as `python -IS /path/to/shim ARGS...` (the shims of chefwrap 0.1): either file holds the marker."""
-    with open(b"/proc/%d/cmdline" % pid, "rb") as f:
-        args = f.read(HEAD_BYTES).split(b"\0", 3)
+    args = read_head(b"/proc/%d/cmdline" % pid).split(b"\0", 3)
     return len(args) > 2 and args[1] == b"-IS" and is_shim(args[2])
+
+
+def read_head(path) -> bytes:
+    descriptor = posix.open(path, posix.O_RDONLY | posix.O_CLOEXEC)
+    try:
+        return posix.read(descriptor, HEAD_BYTES)
+    finally:
+        posix.close(descriptor)
+
+
+def can_wait_for_signals() -> bool:
+    """The tool can be waited for with the signals meant for it passed on; else it is exec'd, unrecorded."""
+    return hasattr(signal, "pthread_sigmask") and (hasattr(signal, "sigwaitinfo") or hasattr(signal, "sigwait"))
+
+
+def decided_already(env) -> bool:
+    """Nothing for chefwrap's consent to do before the tool starts: the user's decision is recorded
+    (~/.chef/telemetry_opt_in or telemetry_opt_out, under $CHEF_HOME when set), so nobody is to be asked,
+    and the tool gets the caller's environment as it is. The recorder decides after the tool, by all of
+    chefwrap.shim.consent's rules. Otherwise (no decision yet, DO_NOT_TRACK, which gem-based tools are
+    told of, CHEF_TELEMETRY_DEBUG, a home that is not an absolute path) consent decides first, and may ask.
+    """
+    if ci.is_set(env.get(b"DO_NOT_TRACK")) or ci.is_set(env.get(b"CHEF_TELEMETRY_DEBUG")):
+        return False
+    home = env.get(b"CHEF_HOME") or env.get(b"HOME")
+    if not home or home[:1] != b"/":
+        return False
+    return exists(home + b"/.chef/telemetry_opt_in") or exists(home + b"/.chef/telemetry_opt_out")
+
+
+def exists(path) -> bool:
+    try:
+        posix.stat(path)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def exec_real_tool(tool, real, argv, env):
@@ -166,22 +194,23 @@ def exec_real_tool(tool, real, argv, env):
     for signum in RESET_IN_CHILD:
         signal.signal(signum, signal.SIG_DFL)
     try:
-        os.execve(real, argv, env)
+        posix.execve(real, argv, env)
     except OSError as error:
         complain(tool, error.strerror)
-        os._exit(NOT_FOUND if error.errno == 2 else CANNOT_EXECUTE)
+        posix._exit(NOT_FOUND if error.errno == 2 else CANNOT_EXECUTE)
     except ValueError as error:  # an argument or variable holding a NUL byte
         complain(tool, error)
-        os._exit(CANNOT_EXECUTE)
+        posix._exit(CANNOT_EXECUTE)
 
 
 def run_and_wait(tool, real, argv, env):
     """Run the real tool as a child in our process group and wait for it; returns (wait status, ms).
 
     The shim blocks the signals it waits for before the fork, so none is lost or turned into a
-    KeyboardInterrupt, and takes them with sigwaitinfo: its si_code tells the kernel's (the terminal's,
-    already delivered to the whole group) from a process's kill() meant for the tool. fork and exec
-    rather than posix_spawn: glibc's posix_spawn leaves its two internal signals ignored in the new program.
+    KeyboardInterrupt, and takes them with sigwaitinfo or sigwait. They stay blocked after the tool has
+    exited: what comes for the tool then goes where a kill() of an exited process goes, nowhere, and
+    never replaces its exit status. fork and exec rather than posix_spawn: glibc's posix_spawn leaves its
+    two internal signals ignored in the new program.
     """
     ignored = {s for s in PASSED_ON + (signal.SIGCHLD,) if s not in RESET_IN_CHILD and signal.getsignal(s) == signal.SIG_IGN}
     waited = {s for s in PASSED_ON if s not in ignored} | {signal.SIGCHLD}
@@ -192,36 +221,60 @@ def run_and_wait(tool, real, argv, env):
     caller_timer = signal.setitimer(signal.ITIMER_REAL, 0)
     started = time.monotonic()
     try:
-        pid = os.fork()
+        pid = posix.fork()
     except OSError:
         signal.setitimer(signal.ITIMER_REAL, *caller_timer)
         signal.pthread_sigmask(signal.SIG_SETMASK, caller_mask)
         exec_real_tool(tool, real, argv, env)  # no child to wait for: become the tool, unrecorded
     if pid == 0:
         become_real_tool(tool, real, argv, env, ignored, caller_mask, caller_timer)
-    status = wait_passing_signals_on(pid, waited)
-    duration_ms = (time.monotonic() - started) * 1000.0
-    # The child's pid is free for reuse now. What comes for the tool from here on goes where a kill() of
-    # an exited process goes: nowhere. The signals stay blocked while the run is recorded and are dropped
-    # at exit, so none can replace the tool's exit status; the terminal's stay ignored too.
-    while signal.sigtimedwait(waited, 0) is not None:
-        pass
-    for signum in TERMINAL_SIGNALS:
-        signal.signal(signum, signal.SIG_IGN)
-    return status, duration_ms
+    wait = wait_knowing_senders if hasattr(signal, "sigwaitinfo") else wait_without_senders
+    status = wait(pid, waited)
+    return status, (time.monotonic() - started) * 1000.0
 
 
-def wait_passing_signals_on(pid, waited):
+def wait_knowing_senders(pid, waited):
     """Wait for the child's exit, passing on what a process sent the shim; the wait status."""
     while True:
         info = signal.sigwaitinfo(waited)
         if info.si_signo == signal.SIGCHLD:
-            done, status = os.waitpid(pid, os.WNOHANG)
+            done, status = posix.waitpid(pid, posix.WNOHANG)
             if done:
                 return status
         elif info.si_code <= 0:  # SI_USER, SI_QUEUE, SI_TKILL: sent by a process, not by the kernel
             # The tool signalling its parent meant the caller, as it would without chefwrap.
-            forward(os.getppid() if info.si_pid == pid else pid, info.si_signo)
+            forward(posix.getppid() if info.si_pid == pid else pid, info.si_signo)
+
+
+def wait_without_senders(pid, waited):
+    """Wait for the child's exit where nothing says who sent a signal (no sigwaitinfo: macOS, the BSDs).
+
+    Ctrl-C, Ctrl-\\ and a resize come from the terminal to its whole foreground process group, the tool
+    included: while the shim is in the foreground, they are left alone. Every other signal is passed on.
+    """
+    while True:
+        signum = signal.sigwait(waited)
+        if signum == signal.SIGCHLD:
+            done, status = posix.waitpid(pid, posix.WNOHANG)
+            if done:
+                return status
+        elif not (signum in SENT_BY_A_TERMINAL and in_the_terminals_foreground()):
+            forward(pid, signum)
+
+
+def in_the_terminals_foreground() -> bool:
+    """Our process group is the foreground one of our controlling terminal (opened as /dev/tty, which
+    names it whatever stdio is)."""
+    try:
+        descriptor = posix.open(b"/dev/tty", posix.O_RDONLY | posix.O_NONBLOCK | posix.O_NOCTTY | posix.O_CLOEXEC)
+    except OSError:  # no controlling terminal: no terminal sent it
+        return False
+    try:
+        return posix.tcgetpgrp(descriptor) == posix.getpgrp()
+    except OSError:
+        return False
+    finally:
+        posix.close(descriptor)
 
 
 def become_real_tool(tool, real, argv, env, ignored, caller_mask, caller_timer):
@@ -239,20 +292,20 @@ def become_real_tool(tool, real, argv, env, ignored, caller_mask, caller_timer):
         signal.pthread_sigmask(signal.SIG_SETMASK, caller_mask)
         exec_real_tool(tool, real, argv, env)
     finally:
-        os._exit(CANNOT_EXECUTE)
+        posix._exit(CANNOT_EXECUTE)
 
 
 def forward(pid, signum):
     try:
-        os.kill(pid, signum)
+        posix.kill(pid, signum)
     except OSError:
         pass
 
 
 def exit_code_of(status):
-    if os.WIFSIGNALED(status):
-        return 128 + os.WTERMSIG(status)
-    return os.waitstatus_to_exitcode(status)
+    if posix.WIFSIGNALED(status):
+        return 128 + posix.WTERMSIG(status)
+    return posix.waitstatus_to_exitcode(status)
 
 
 def decide(env):
@@ -266,26 +319,61 @@ def decide(env):
 
         return recording.before_run(env)
     except BaseException:  # noqa: BLE001 - the tool runs whatever happens; CHEF_TELEMETRY_DEBUG says what
+        from chefwrap.shim import debug
+
         debug.say_what_went_wrong(env, "deciding whether to record")
         return False, env
 
 
-def hand_off(run):
-    """The seam to the telemetry layer. Whatever happens there, the tool's exit status stands and
-    nothing is printed."""
+def record_in_the_background(run):
+    """Hand the finished run to a recorder of its own and return at once: the caller's wait ends with the
+    tool's. The recorder is a fork, detached before it does anything else (become_detached_recorder),
+    and gone RECORDING_DEADLINE_SECONDS after the tool exited at the latest. Without a fork, nothing is
+    recorded: the tool's status matters more."""
     try:
-        from chefwrap.shim import recording
+        pid = posix.fork()
+    except OSError:
+        return
+    if pid:
+        return
+    try:
+        become_detached_recorder(keep_stderr=ci.is_set(run.env.get(b"CHEF_TELEMETRY_DEBUG")))
+        from chefwrap.shim import recorder
 
-        recording.record(run)
-    except BaseException:  # noqa: BLE001 - the tool's exit status stands; CHEF_TELEMETRY_DEBUG says what
-        debug.say_what_went_wrong(run.env, "recording the run")
+        recorder.start(run)
+    finally:
+        posix._exit(0)
+
+
+def become_detached_recorder(keep_stderr):
+    """A session of its own (no terminal, no signal for the caller's group), /dev/null for stdio (stderr
+    kept for CHEF_TELEMETRY_DEBUG, whose event it shows), none of the caller's descriptors (`knife ... |
+    less` must not wait for it), every signal at its default and unblocked, and the deadline: SIGALRM's
+    default ends the process, whatever it is doing, and an alarm survives exec."""
+    posix.setsid()
+    null = posix.open(b"/dev/null", posix.O_RDWR)
+    for descriptor in (0, 1) if keep_stderr else (0, 1, 2):
+        posix.dup2(null, descriptor)
+    posix.closerange(3, open_files_limit())
+    for signum in PASSED_ON + (signal.SIGCHLD,):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, ())
+    signal.alarm(RECORDING_DEADLINE_SECONDS)
+
+
+def open_files_limit() -> int:
+    try:
+        limit = posix.sysconf("SC_OPEN_MAX")
+    except (OSError, ValueError):
+        limit = 1024
+    return min(max(limit, 3), 65536)
 
 
 def exit_like(status):
     """Leave exactly as the child did, so the calling shell sees the same status."""
-    if os.WIFSIGNALED(status):
-        die_by(os.WTERMSIG(status))
-    os._exit(os.waitstatus_to_exitcode(status))
+    if posix.WIFSIGNALED(status):
+        die_by(posix.WTERMSIG(status))
+    posix._exit(posix.waitstatus_to_exitcode(status))
 
 
 def die_by(signum):
@@ -301,12 +389,12 @@ def die_by(signum):
     except (OSError, ValueError):
         pass  # SIGKILL and SIGSTOP keep their default anyway
     signal.pthread_sigmask(signal.SIG_UNBLOCK, (signum,))
-    os.kill(os.getpid(), signum)
-    os._exit(128 + signum)  # only reached for a signal whose default is not to terminate
+    posix.kill(posix.getpid(), signum)
+    posix._exit(128 + signum)  # only reached for a signal whose default is not to terminate
 
 
 def complain(tool, message):
     try:
-        os.write(2, b"chefwrap: %s: %s\n" % (tool.encode(), str(message).encode(errors="replace")))
+        posix.write(2, b"chefwrap: %s: %s\n" % (tool.encode(), str(message).encode(errors="replace")))
     except OSError:
         pass

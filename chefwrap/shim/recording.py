@@ -1,7 +1,9 @@
-"""The telemetry layer as the launcher sees it: one call before the tool runs, one after it has exited.
+"""The telemetry layer as the launcher sees it: the decision before the tool runs, where one is to be
+taken then (chefwrap.shim.launcher.decided_already), and the recording after it has exited, in the
+recorder (chefwrap.shim.recorder).
 
-Both run on the shim's hot path, so this imports only light modules and never prints, except the
-event itself on stderr when CHEF_TELEMETRY_DEBUG asks for it.
+This imports only light modules and never prints, except the event itself on stderr when
+CHEF_TELEMETRY_DEBUG asks for it.
 
 The home is settled here, once: HOME and CHEF_HOME are made absolute against the folder the tool was
 started in, and everything after (paths, the sender, which works from /) gets them so. A run records
@@ -74,29 +76,59 @@ def home_is_ours(env) -> bool:
         return False
 
 
-def record(run):
-    """Turn a finished run (chefwrap.shim.launcher.Run) into an event, spool it and wake the sender."""
-    # Only recorded runs pay for these.
-    from chefwrap.delivery import spool, starter
-    from chefwrap.shim import ci, context, event, sanitizer, session, settings
+MAX_OPTIONS = 64  # distinct option names an event keeps, in the order first used; then MORE_OPTIONS
+MORE_OPTIONS = "<more>"
+MAX_PATH_BYTES = 4096
 
-    env = telemetry_environment(run.env)
-    debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
-    # The user may have changed their mind while the tool ran (`chefwrap telemetry disable`).
-    decision = consent.decide(env, interactive=False)
-    if decision.outcome not in (consent.SHARE, consent.LOCAL) and not debug:
-        return
+
+def names_of(run) -> dict:
+    """What the recorder keeps of a finished run (chefwrap.shim.launcher.Run): the command and option
+    names the sanitizer lets through, never a value, and what the event needs besides. Bounded, whatever
+    the command line held."""
+    from chefwrap.shim import sanitizer
+
     sanitized = sanitizer.sanitize(run.tool, run.argv)
-    version = event.version_from_binstub(run.tool, head_of(run.real))
-    found = context.as_properties(context.gather(run.tool, run.real, env, keep=not debug))
+    return {
+        "tool": sanitized.tool,
+        "command": sanitized.command,
+        "options": capped(sanitized.options),
+        "exit_code": run.exit_code,
+        "duration_ms": run.duration_ms,
+        "real": run.real if len(run.real) <= MAX_PATH_BYTES else b"",
+    }
+
+
+def capped(options) -> list:
+    """Each option name once, in the order first used, at most MAX_OPTIONS of them, then MORE_OPTIONS."""
+    kept = list(dict.fromkeys(options))
+    return kept if len(kept) <= MAX_OPTIONS else kept[:MAX_OPTIONS] + [MORE_OPTIONS]
+
+
+def record(finished, env_bytes) -> None:
+    """Turn a finished run (names_of) into an event, spool it and wake the sender. Runs in the recorder
+    (chefwrap.shim.recorder), after the tool has exited, so the decision is taken again here: an opt-out
+    made while the tool ran holds."""
+    from chefwrap.delivery import spool, starter
+    from chefwrap.shim import ci, context, event, session, settings
+    from chefwrap.shim.sanitizer import Sanitized
+
+    env = telemetry_environment(env_bytes)
+    debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
+    decision = consent.decide(env, interactive=False)
+    if not debug and (decision.outcome not in (consent.SHARE, consent.LOCAL) or not home_is_ours(env)):
+        return
+    tool, real = finished["tool"], finished["real"]
+    sanitized = Sanitized(tool, finished["command"], finished["options"], {})
+    version = event.version_from_binstub(tool, head_of(real))
+    found = context.as_properties(context.gather(tool, real, env, keep=not debug))
     session_id = (session.peek(env) or event.new_uuid()) if debug else session.current(env)
-    built = event.build(sanitized, run.exit_code, run.duration_ms, session_id, env, version, context=found)
+    built = event.build(sanitized, finished["exit_code"], finished["duration_ms"], session_id, env, version, context=found)
     line = event.to_json(built)
     if debug:  # shown, neither sent nor stored
         os.write(2, line.encode() + b"\n")
         return
     destination = spool.KEEP_LOCALLY if decision.outcome == consent.LOCAL else settings.usable_endpoint(env)
-    if destination is None:  # not an http(s) URL: `chefwrap telemetry status` says so, the shim stays silent
+    if destination is None:  # not an http(s) URL: `chefwrap telemetry status` says so, the recorder stays silent
         return
     spool.append(env, built["event_id"], destination, line)
     starter.wake_sender(env, destination)

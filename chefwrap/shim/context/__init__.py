@@ -13,10 +13,12 @@ public origin is proven (chefwrap.public_names); everything else is counted, nev
 - versions: from files next to the real tool (a Workstation version manifest, the gems' specifications),
   never by running anything.
 
-It runs in the shim after the tool has exited, under a time budget, reads no file over 1 MiB, and keeps
-its results in a cache keyed by the files' identity (device, inode, size, modification time): no name
-or path is ever written down. A broken or unreadable file costs nothing and prints nothing; one whose
-reading ran out of the budget is remembered by its identity, so the next run does not pay again.
+It runs in the recorder after the tool has exited, under a budget of CPU time and the recorder's
+deadline, reads no file over 1 MiB, and keeps its results in a cache keyed by the files' identity
+(device, inode, size, modification time): no name or path is ever written down. A broken or unreadable
+file costs nothing and prints nothing. A file's identity is written down as being read before it is
+read, so one whose reading never ended (the budget, the deadline, a crash of the parser) is remembered,
+and the next run skips it at once.
 """
 
 import os
@@ -30,8 +32,10 @@ from chefwrap.shim.context.limits import OutOfTime
 from chefwrap.shim.context.tool_versions import read_versions
 from chefwrap.shim.folders import nearest, working_folder
 
+# Of the recorder's CPU time (SIGPROF): a parse that would take longer is given up, and the event goes
+# without it. The wall clock is the recorder's deadline's (chefwrap.shim.launcher), which SIGALRM keeps.
 BUDGET_SECONDS = 0.2
-# Past the budget the alarm comes again, a few times: an OutOfTime raised where Python swallows
+# Past the budget the timer comes again, a few times: an OutOfTime raised where Python swallows
 # exceptions (a weakref callback, a __del__ running at that moment) is raised once more.
 REPEAT_SECONDS = 0.02
 MOST_ALARMS = 3
@@ -50,24 +54,24 @@ def gather(tool, real, env, keep=True) -> dict:
             raise OutOfTime()
 
     found, caches = {}, []
-    previous = signal.signal(signal.SIGALRM, out_of_time)
+    previous = signal.signal(signal.SIGPROF, out_of_time)
     previous_hook = sys.unraisablehook
     sys.unraisablehook = say_nothing  # a swallowed OutOfTime would print "Exception ignored in ..." on stderr
-    signal.setitimer(signal.ITIMER_REAL, BUDGET_SECONDS, REPEAT_SECONDS)
+    signal.setitimer(signal.ITIMER_PROF, BUDGET_SECONDS, REPEAT_SECONDS)
     try:
         try:
             read_everything(tool, real, env, keep, found, caches)
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
     except OutOfTime:
-        if caches and keep:
-            remember_out_of_time(caches[0], env)
+        if caches:
+            save_quietly(caches[0], env)  # what was read before, and the mark of what ran out of time
     except Exception:  # noqa: BLE001 - a damaged file or cache must cost the tool nothing
         debug.say_what_went_wrong(env, "reading the context")
     finally:
         alarms[0] = MOST_ALARMS
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
         sys.unraisablehook = previous_hook
     return {name: value for name, value in found.items() if value}
 
@@ -78,7 +82,7 @@ def say_nothing(unraisable) -> None:
 
 def read_everything(tool, real, env, keep, found, caches) -> None:
     """Fills `found` as it goes, so what was read before the budget ran out is kept."""
-    cache = Cache(env)
+    cache = Cache(env, keep)
     caches.append(cache)
     folder = working_folder(env)
     found["versions"] = cache.lookup("versions", [os.path.realpath(os.fsdecode(real))], read_versions)
@@ -90,15 +94,13 @@ def read_everything(tool, real, env, keep, found, caches) -> None:
             kitchen_files = kitchen_configuration(folder, env)
             if kitchen_files:
                 found["kitchen"] = cache.lookup("kitchen", kitchen_files, read_kitchen)
-    if keep:
-        cache.save()
+    cache.save()
 
 
-def remember_out_of_time(cache, env) -> None:
-    """Past the budget: one small write, so the next run skips that file. A late alarm here is an
-    OutOfTime like any other exception: caught, and the tool is not disturbed."""
+def save_quietly(cache, env) -> None:
+    """Past the budget: one small write. A late alarm here is an OutOfTime like any other exception:
+    caught, and the tool is not disturbed."""
     try:
-        cache.remember_out_of_time()
         cache.save()
     except Exception:  # noqa: BLE001 - a cache that cannot be written must cost the tool nothing
         debug.say_what_went_wrong(env, "remembering a file that ran out of time")

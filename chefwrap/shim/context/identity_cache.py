@@ -1,8 +1,10 @@
 """Context results cached by the identity of the files they came from (device, inode, size, modification
 time), so a name or a path is never written down: `kind signature key:type=value ...`, a line each.
 
-A file whose reading ran out of the time budget is remembered too (`kind signature !`): until it
-changes, the next runs skip it at once instead of paying the whole budget again."""
+Before a file is read, its identity is written down as being read (`kind signature !`), and replaced
+by the result once there is one. A reading that never ends (out of the time budget, killed at the
+recorder's deadline, a parser that crashes) leaves the mark: until the file changes, the next runs skip
+it at once instead of paying again."""
 
 import os
 
@@ -17,12 +19,12 @@ OUT_OF_TIME = "!"
 class Cache:
     """Results by the identity of the files they came from: `kind signature key:type=value ...` a line."""
 
-    def __init__(self, env):
+    def __init__(self, env, keep=True):
         self.env = env
+        self.keep = keep  # False: nothing is written (debug mode, preview)
         self.path = paths.context_cache(env)
         self.lines = []
         self.changed = False
-        self.reading = None  # the key being read, should the budget run out meanwhile
         try:
             self.lines = (files.read_state(self.path, 256 * 1024) or b"").decode("ascii").splitlines()[-CACHE_ENTRIES:]
         except UnicodeDecodeError:
@@ -34,7 +36,14 @@ class Cache:
             if line.startswith(key + " ") or line == key:
                 cached = line[len(key) + 1 :]
                 return {} if cached == OUT_OF_TIME else decode(cached)
-        self.reading = key
+        mark = f"{key} {OUT_OF_TIME}"
+        if self.keep:
+            self.lines.append(mark)
+            self.changed = True
+            try:
+                self.save()  # on disk before the read: a read that never returns stays marked
+            except OSError:
+                pass  # an unwritable cache costs the mark, not the context
         try:
             value = read(paths)
         except OutOfTime:
@@ -42,25 +51,20 @@ class Cache:
         except Exception:  # noqa: BLE001 - any damaged file (bad JSON, YAML, encoding, types) counts as empty
             debug.say_what_went_wrong(self.env, f"reading the {kind} context")
             value = {}
-        self.reading = None
+        if self.keep:
+            self.lines.remove(mark)
         encoded = encode(value)
         if encoded is not None:
             self.lines.append(f"{key} {encoded}".rstrip())
             self.changed = True
         return value if encoded is not None else {}
 
-    def remember_out_of_time(self):
-        """The budget ran out while a file was read: its identity is remembered, so it is not read again."""
-        if self.reading is not None:
-            self.lines.append(f"{self.reading} {OUT_OF_TIME}")
-            self.reading = None
-            self.changed = True
-
     def save(self):
-        if self.changed:
+        if self.keep and self.changed:
             data = "".join(line + "\n" for line in self.lines[-CACHE_ENTRIES:]).encode("ascii")
             files.clear_damaged(self.path)
             files.write_atomically(self.path, data, mode=0o600, durable=False)
+            self.changed = False
 
 
 def signature(paths) -> str:

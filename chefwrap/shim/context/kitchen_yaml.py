@@ -66,15 +66,10 @@ def read_kitchen(paths) -> dict:
 
 
 def load_yaml(data: bytes):
-    """YAML with every ERB tag blanked out (never evaluated); PyYAML is imported only here."""
-    try:
-        import yaml
-    except ImportError:  # the shim runs without site-packages; PyYAML lives there
-        import site
-        import sys
+    """YAML with every ERB tag blanked out (never evaluated); PyYAML, the one chefwrap was installed with
+    (chefwrap.isolated), is imported only here."""
+    import yaml
 
-        sys.path.extend(site.getsitepackages())
-        import yaml
     return yaml.load(blank_erb(data.decode("utf-8")), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
