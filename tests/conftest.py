@@ -32,10 +32,22 @@ FAKE_TOOL_SCRIPT = """#!/bin/sh
 if [ -n "$FAKE_TOOL_REPORTS" ]; then
     while read -r line; do
         case "$line" in SigIgn:*|SigBlk:*) echo "$line" ;; esac
-    done < /proc/$$/status > "$FAKE_TOOL_REPORTS/$$.signals"
-    cat /proc/$$/environ > "$FAKE_TOOL_REPORTS/$$.environ"
+    done < "${{FAKE_TOOL_PROC:-/proc}}/$$/status" > "$FAKE_TOOL_REPORTS/$$.signals"
+    cat "${{FAKE_TOOL_PROC:-/proc}}/$$/environ" > "$FAKE_TOOL_REPORTS/$$.environ"
 fi
 exec '{python}' '{fake}' "$0" "$@"
+"""
+
+
+# As on macOS and the BSDs (README, Platforms): a CPython built where the C library has no sigwaitinfo or
+# sigtimedwait, /proc hidden in a private mount namespace, /bin/sh being bash in POSIX mode
+# (tests/as_on_macos.py). The fake tools still report what they were started with, through the real
+# /proc mounted elsewhere.
+PLATFORMS = ("linux", "macos")
+PYTHON_AS_ON_MACOS = """#!/bin/sh
+# A CPython as macOS's and FreeBSD's are built: signal has no sigwaitinfo and no sigtimedwait.
+[ "$1" = -IS ] && shift
+exec '{python}' -IS -c 'import _signal, sys; del _signal.sigwaitinfo, _signal.sigtimedwait; sys.argv[:1] = []; __file__ = sys.argv[0]; exec(compile(open(__file__, "rb").read(), __file__, "exec"))' "$@"
 """
 
 
@@ -63,9 +75,10 @@ def wait_for(condition, timeout=10.0, what="a condition"):
 class World:
     """A user's machine in miniature: HOME, the real tools in ~/bin, and chefwrap's entry point."""
 
-    def __init__(self, root: Path, endpoint: Endpoint):
+    def __init__(self, root: Path, endpoint: Endpoint, platform: str = "linux"):
         self.root = root
         self.endpoint = endpoint
+        self.platform = platform
         self.home = root / "home"
         self.tools = self.home / "bin"
         self.reports = root / "reports"
@@ -77,6 +90,22 @@ class World:
         (self.home / ".local" / "share" / "fish" / "generated_completions").mkdir(parents=True)
         for tool in TOOLS:
             self.add_fake_tool(self.tools, tool)
+        if platform == "macos":
+            self.real_proc = root / "real-proc"
+            self.real_proc.mkdir()
+            self.python = root / "python-as-on-macos"
+            self.python.write_text(PYTHON_AS_ON_MACOS.format(python=PYTHON))
+            self.python.chmod(0o755)
+        else:
+            self.python = Path(PYTHON)
+
+    def command(self, argv) -> list:
+        """`argv` as this world's platform runs it: as is, or as on macOS (tests/as_on_macos.py)."""
+        argv = [str(argument) if isinstance(argument, Path) else argument for argument in argv]
+        if self.platform != "macos":
+            return argv
+        private = ["--mount", "--propagation", "private"] if os.geteuid() == 0 else ["--user", "--map-root-user", "--mount"]
+        return [shutil.which("unshare"), *private, "--", PYTHON, "-I", str(TESTS / "as_on_macos.py"), str(self.real_proc), *argv]
 
     @property
     def shims(self) -> Path:
@@ -120,6 +149,11 @@ class World:
             "LANG": "C.UTF-8",
             "CHEF_TELEMETRY_ENDPOINT": self.endpoint.url,
         }
+        if self.platform == "macos":
+            env["FAKE_TOOL_PROC"] = str(self.real_proc)
+            # Set in every macOS session (Terminal starts a login shell). Without it, bash as /bin/sh adds
+            # SHLVL=0 to what the tool gets (README, Known limits).
+            env["SHLVL"] = "1"
         env.update({name: str(value) for name, value in extra.items()})
         return env
 
@@ -132,12 +166,23 @@ class World:
     def install(self, *args, env=None):
         code, out, err = self.chefwrap("install", *args, env=env)
         assert code == 0, (out, err)
+        if self.platform == "macos":
+            self.write_shims(self.python)
         return out
+
+    def write_shims(self, python) -> None:
+        """Shims that run chefwrap with `python`."""
+        from chefwrap.setup import shim_files
+
+        for tool in TOOLS:
+            path = self.shims / tool
+            path.write_bytes(shim_files.render(tool, self.shims, python=str(python)))
+            path.chmod(0o755)
 
     def run(self, argv, env=None, **kwargs):
         """Run a command to its end, and the recorders of what it ran through the shims to theirs: the
         shim leaves the moment the tool has, and records in the background."""
-        result = subprocess.run(argv, env=env or self.env(), capture_output=True, timeout=60, **kwargs)
+        result = subprocess.run(self.command(argv), env=env or self.env(), capture_output=True, timeout=60, **kwargs)
         self.wait_for_recorders()
         return result
 
@@ -216,10 +261,25 @@ class World:
         wait_for(lambda: not self.senders(), timeout=timeout, what="the sender to finish")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "both_platforms: run each test as on Linux and as on macOS (World.platform)")
+
+
+def pytest_generate_tests(metafunc):
+    if "platform" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_platforms"):
+        metafunc.parametrize("platform", PLATFORMS, indirect=True)
+
+
 @pytest.fixture
-def world(tmp_path):
+def platform(request) -> str:
+    """The platform a world is as (PLATFORMS): Linux, unless a test marked both_platforms asks for each."""
+    return getattr(request, "param", "linux")
+
+
+@pytest.fixture
+def world(tmp_path, platform):
     endpoint = Endpoint()
-    world = World(tmp_path, endpoint)
+    world = World(tmp_path, endpoint, platform)
     yield world
     try:
         world.wait_for_recorders()

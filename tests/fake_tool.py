@@ -50,7 +50,7 @@ def report():
         "cwd": os.getcwd(),
         "environment": [entry.hex() for entry in recorded_by_the_script(folder, "environ").split(b"\0") if entry],
         "ttys": [os.isatty(fd) for fd in (0, 1, 2)],
-        "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd")),
+        "fds": sorted(int(fd) for fd in os.listdir(os.path.join(os.environ.get("FAKE_TOOL_PROC", "/proc"), "self", "fd"))),
         "ignored": signal_field(signals, "SigIgn"),
         "blocked": signal_field(signals, "SigBlk"),
         "umask": os.umask(0o22),

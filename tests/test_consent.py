@@ -13,6 +13,9 @@ from chefwrap.shim import disclosure
 from conftest import shell_path, wait_for
 from terminal import Terminal
 
+# The shim's hot path, as on Linux and as on macOS (conftest.PLATFORMS).
+pytestmark = pytest.mark.both_platforms
+
 QUESTION = b"Share usage data?"
 
 
@@ -26,7 +29,7 @@ def undecided(world):
 @pytest.fixture
 def bash(undecided):
     env = undecided.env(PS1="prompt$ ", TERM="xterm", CHEFWRAP_PROMPT_TIMEOUT="20")
-    terminal = Terminal([shell_path("bash"), "--norc", "--noprofile", "-i"], env, cwd=undecided.home)
+    terminal = Terminal(undecided.command([shell_path("bash"), "--norc", "--noprofile", "-i"]), env, cwd=undecided.home)
     terminal.expect(b"prompt$ ")
     yield terminal
     terminal.close()
@@ -76,7 +79,7 @@ def test_modules_in_the_working_folder_never_run_in_the_prompt(undecided):
     for module in ("questionary", "prompt_toolkit", "asyncio", "chefwrap"):
         (folder / f"{module}.py").write_text(f"open({str(marker)!r}, 'a').write({module!r})\n")
     env = undecided.env(PS1="prompt$ ", TERM="xterm", CHEFWRAP_PROMPT_TIMEOUT="20", PYTHONPATH=str(folder))
-    terminal = Terminal([shell_path("bash"), "--norc", "--noprofile", "-i"], env, cwd=folder)
+    terminal = Terminal(undecided.command([shell_path("bash"), "--norc", "--noprofile", "-i"]), env, cwd=folder)
     try:
         terminal.expect(b"prompt$ ")
         terminal.send(b"knife echo hello\n")
@@ -114,7 +117,7 @@ def test_no_records_the_decision_and_nothing_is_sent(undecided, bash):
 @pytest.mark.parametrize("how", ["ctrl-c", "time-out"])
 def test_no_answer_records_nothing_sends_nothing_and_the_tool_still_runs(undecided, how):
     env = undecided.env(PS1="prompt$ ", TERM="xterm", CHEFWRAP_PROMPT_TIMEOUT="20" if how == "ctrl-c" else "1")
-    bash = Terminal([shell_path("bash"), "--norc", "--noprofile", "-i"], env, cwd=undecided.home)
+    bash = Terminal(undecided.command([shell_path("bash"), "--norc", "--noprofile", "-i"]), env, cwd=undecided.home)
     try:
         bash.expect(b"prompt$ ")
         bash.send(b"knife exit 5; echo status=$?\n")
@@ -316,7 +319,7 @@ def test_completions_offer_the_telemetry_commands(world):
         "source /usr/share/bash-completion/bash_completion; _completion_loader chefwrap; "
         "COMP_WORDS=(chefwrap telemetry ''); COMP_CWORD=2; _chefwrap; echo ${COMP_REPLY[@]} ${COMPREPLY[@]}"
     )
-    result = subprocess.run(["bash", "-c", script], env=world.env(), capture_output=True, text=True)
+    result = subprocess.run(world.command(["bash", "-c", script]), env=world.env(), capture_output=True, text=True)
     assert set(result.stdout.split()) >= {"status", "enable", "disable", "local", "show", "preview"}
 
 

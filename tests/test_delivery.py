@@ -17,6 +17,9 @@ from chefwrap.delivery import ledger, pauses, spool
 from conftest import wait_for
 from endpoint import Behaviour, Endpoint, closed_port_url
 
+# The shim's hot path, as on Linux and as on macOS (conftest.PLATFORMS).
+pytestmark = pytest.mark.both_platforms
+
 REPO = Path(__file__).resolve().parent.parent
 FAST = {"CHEFWRAP_SENDER_FIRST_DELAY": "0.05", "CHEFWRAP_SENDER_TIMEOUT": "1", "CHEFWRAP_SENDER_LONGEST_PAUSE": "1"}
 
@@ -439,7 +442,7 @@ def test_switching_to_local_mode_keeps_what_is_waiting_off_the_network(installed
 
 
 def test_opting_out_while_the_tool_runs_records_nothing(installed):
-    running = subprocess.Popen([installed.shims / "knife", "sleep", "1"], env=installed.env())
+    running = subprocess.Popen(installed.command([installed.shims / "knife", "sleep", "1"]), env=installed.env())
     wait_for(lambda: list(installed.reports.glob("*.json")), what="the tool to start")
     installed.chefwrap("telemetry", "disable")
     assert running.wait(timeout=30) == 0

@@ -19,6 +19,9 @@ from chefwrap.shim import event, sanitizer, settings
 from conftest import NOBODY, as_user, stop_senders, wait_for
 from endpoint import DEAD_KINDS, Behaviour, Endpoint, closed_port_url, dead_destination
 
+# The shim's hot path, as on Linux and as on macOS (conftest.PLATFORMS).
+pytestmark = pytest.mark.both_platforms
+
 DAY = 86400
 class Outcome:
     """What a scenario expects to arrive: `made` distinct events, resent at most once per interrupted post."""

@@ -10,6 +10,9 @@ import pytest
 
 from conftest import wait_for
 
+# The shim's hot path, as on Linux and as on macOS (conftest.PLATFORMS).
+pytestmark = pytest.mark.both_platforms
+
 STRANGE_ARGUMENTS = [
     b"",
     b"two words",
@@ -118,7 +121,7 @@ def test_signals_the_caller_ignored_stay_ignored_in_the_tool(installed):
 @pytest.mark.parametrize("name", ["TERM", "HUP", "INT"])
 def test_a_signal_sent_to_the_shim_reaches_the_tool_once(installed, name):
     """A supervisor's Popen.send_signal, or `kill -INT PID`: sent to the shim's pid alone, it is passed on."""
-    shim = subprocess.Popen([installed.shims / "knife", "wait-signals"], env=installed.env())
+    shim = subprocess.Popen(installed.command([installed.shims / "knife", "wait-signals"]), env=installed.env())
     try:
         wait_for(installed.tool_is_ready, what="the tool to start")
         shim.send_signal(getattr(signal, "SIG" + name))
@@ -130,7 +133,7 @@ def test_a_signal_sent_to_the_shim_reaches_the_tool_once(installed, name):
 
 @pytest.mark.parametrize("name", ["USR1", "WINCH"])
 def test_a_signal_the_tool_handles_reaches_it_once_and_it_keeps_running(installed, name):
-    shim = subprocess.Popen([installed.shims / "knife", "wait-signals"], env=installed.env())
+    shim = subprocess.Popen(installed.command([installed.shims / "knife", "wait-signals"]), env=installed.env())
     try:
         wait_for(installed.tool_is_ready, what="the tool to start")
         shim.send_signal(getattr(signal, "SIG" + name))
@@ -154,7 +157,7 @@ def test_a_signal_that_comes_after_the_tool_exited_never_changes_its_status(inst
     state.mkdir(parents=True, exist_ok=True)
     with open(state / "session.lock", "ab") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        shim = subprocess.Popen([installed.shims / "knife", "exit", "0"], env=installed.env())
+        shim = subprocess.Popen(installed.command([installed.shims / "knife", "exit", "0"]), env=installed.env())
         try:
             wait_for(lambda: list(installed.reports.glob("*.json")), what="the tool to run")
             wait_for(lambda: [child.status() for child in psutil.Process(shim.pid).children()] in ([], [psutil.STATUS_ZOMBIE]), what="the tool to exit")
@@ -209,23 +212,43 @@ def test_a_second_copy_of_the_shims_or_a_link_to_them_never_loops(installed):
 
 
 def test_bypass_runs_the_real_tool_in_place_of_the_shim(installed):
-    shim = subprocess.Popen([installed.shims / "knife"], env=installed.env(CHEFWRAP_BYPASS="1"))
+    shim = subprocess.Popen(installed.command([installed.shims / "knife"]), env=installed.env(CHEFWRAP_BYPASS="1"))
     assert shim.wait(timeout=30) == 0
     assert installed.take_report()["pid"] == shim.pid  # the shim became the tool: nothing else ran
 
 
 def test_bypass_set_to_zero_does_not_bypass(installed):
-    shim = subprocess.Popen([installed.shims / "knife"], env=installed.env(CHEFWRAP_BYPASS="0"))
+    shim = subprocess.Popen(installed.command([installed.shims / "knife"]), env=installed.env(CHEFWRAP_BYPASS="0"))
     assert shim.wait(timeout=30) == 0
     assert installed.take_report()["ppid"] == shim.pid
 
 
 def test_a_nested_call_goes_straight_to_the_real_tool(installed):
-    """Real knife running knife again: the inner shim execs the real tool, so it is not recorded twice."""
+    """Real knife running knife again: the inner shim execs the real tool, so it is not recorded twice.
+    Without /proc (macOS) nothing tells the inner shim it is nested: it records too (README, Platforms)."""
     result = installed.run([installed.shims / "knife", "nested", "exit", "5"])
     assert result.returncode == 5
     outer, inner = installed.take_reports()
-    assert inner["ppid"] == outer["pid"]
+    if installed.platform == "macos":
+        assert inner["ppid"] != outer["pid"]
+        assert len(installed.endpoint.wait_for(2)) == 2
+    else:
+        assert inner["ppid"] == outer["pid"]
+        assert len(installed.endpoint.wait_for(1)) == 1
+
+
+def test_each_platform_is_what_it_stands_for(installed):
+    """The simulation itself: as on macOS, chefwrap's Python has no sigwaitinfo or sigtimedwait, /proc is
+    empty and /bin/sh is bash in POSIX mode; as on Linux, all three are there."""
+    probe = "import _signal, os; print(hasattr(_signal, 'sigwaitinfo'), hasattr(_signal, 'sigtimedwait'), os.path.exists('/proc/self'))"
+    script = installed.root / "probe.py"
+    script.write_text(probe)
+    python = installed.run([installed.python, "-IS", script])  # as a shim runs entry.py
+    shell = installed.run(["/bin/sh", "-c", 'echo "${BASH_VERSION:+bash}"; set -o | grep -c "posix.*on"'])
+    if installed.platform == "macos":
+        assert (python.stdout, shell.stdout) == (b"False False False\n", b"bash\n1\n")
+    else:
+        assert (python.stdout, shell.stdout) == (b"True True True\n", b"\n0\n")
 
 
 def test_a_pipeline_gets_all_output_and_the_tools_status(installed):

@@ -5,10 +5,13 @@ import pytest
 from conftest import shell_path, wait_for
 from terminal import Terminal
 
+# The shim's hot path, as on Linux and as on macOS (conftest.PLATFORMS).
+pytestmark = pytest.mark.both_platforms
+
 
 @pytest.fixture
 def bash(installed):
-    terminal = Terminal([shell_path("bash"), "--norc", "--noprofile", "-i"], installed.env(PS1="prompt$ "), cwd=installed.home)
+    terminal = Terminal(installed.command([shell_path("bash"), "--norc", "--noprofile", "-i"]), installed.env(PS1="prompt$ "), cwd=installed.home)
     terminal.expect(b"prompt$ ")
     yield terminal
     terminal.close()
