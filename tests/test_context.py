@@ -13,6 +13,7 @@ from chefwrap.shim import context
 
 from collector_world import published_report
 from conftest import World
+from hostile_files import slow_kitchen_yml
 
 REPO = Path(__file__).resolve().parent.parent
 PRIVATE = ["acme", "internal", "hunter2", "golden", "secret-suite"]
@@ -278,15 +279,6 @@ def test_results_are_cached_by_file_identity(world, repository):
     assert gathered(world, "knife", repository) == first
     os.utime(lock, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))
     assert {"name": "xnign", "version": "12.2.7"} in gathered(world, "knife", repository)["cookbooks"]["public"]
-
-
-def slow_kitchen_yml() -> bytes:
-    """A kitchen.yml under the 1 MiB cap whose loading takes seconds (PyYAML builds some 34,000 entries
-    in Python): far past the 200 ms budget on any machine."""
-    entries = "".join(f"k{number}: {{a: [1, 2, {{b: c}}]}}\n" for number in range(34000))
-    data = f"driver:\n  name: vagrant\n{entries}".encode()
-    assert len(data) < 1024 * 1024
-    return data
 
 
 def test_a_kitchen_yml_that_ran_out_of_budget_is_not_read_again(world, repository, monkeypatch):

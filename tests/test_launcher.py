@@ -149,22 +149,19 @@ def test_a_signal_the_tool_handles_reaches_it_once_and_it_keeps_running(installe
 @pytest.mark.parametrize("name", ["TERM", "HUP", "USR1"])
 def test_a_signal_that_comes_after_the_tool_exited_never_changes_its_status(installed, name):
     """Without chefwrap a kill() that comes after the tool exited finds nobody; it must not turn the tool's
-    exit status into a death by that signal while the shim records the run. The session lock is held,
-    so recording waits a moment for it: the signal lands in that moment."""
-    import fcntl
-
-    state = installed.chef / "chefwrap"
-    state.mkdir(parents=True, exist_ok=True)
-    with open(state / "session.lock", "ab") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        shim = subprocess.Popen(installed.command([installed.shims / "knife", "exit", "0"]), env=installed.env())
-        try:
-            wait_for(lambda: list(installed.reports.glob("*.json")), what="the tool to run")
-            wait_for(lambda: [child.status() for child in psutil.Process(shim.pid).children()] in ([], [psutil.STATUS_ZOMBIE]), what="the tool to exit")
-            shim.send_signal(getattr(signal, "SIG" + name))
-            assert shim.wait(timeout=30) == 0
-        finally:
-            shim.kill()
+    exit status into a death by that signal. The shim is stopped while its tool exits, and the signal
+    waits for it with the tool's exit."""
+    shim = subprocess.Popen(installed.command([installed.shims / "knife", "sleep", "0.3"]), env=installed.env())
+    try:
+        wait_for(lambda: list(installed.reports.glob("*.json")), what="the tool to start")
+        report = installed.take_report()
+        shim.send_signal(signal.SIGSTOP)
+        wait_for(lambda: not psutil.pid_exists(report["pid"]) or psutil.Process(report["pid"]).status() == psutil.STATUS_ZOMBIE, what="the tool to exit")
+        shim.send_signal(getattr(signal, "SIG" + name))
+        shim.send_signal(signal.SIGCONT)
+        assert shim.wait(timeout=30) == 0
+    finally:
+        shim.kill()
     installed.endpoint.wait_for(1)  # and the run was recorded
 
 
