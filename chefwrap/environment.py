@@ -12,6 +12,7 @@ class Environment:
     variables: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    platform: str = sys.platform  # "linux", "darwin", "win32": what the shims and start-up files can be
 
     def get(self, name, default=None):
         return self.variables.get(name, default)

@@ -147,12 +147,14 @@ class Locations:
 
         bash: ~/.bashrc (interactive shells, and `ssh host knife`) and the one login file bash reads;
         a new ~/.bash_profile would stop bash from reading ~/.profile, so a missing one is never made.
-        zsh: .zshenv (every zsh) and .zshrc (after the user's own PATH changes), under $ZDOTDIR.
+        zsh: .zshenv (every zsh), .zprofile (login shells, after the system's /etc/zprofile, where
+        macOS's path_helper puts the system folders first again) and .zshrc (after the user's own PATH
+        changes), under $ZDOTDIR.
         """
         if shell == "bash":
             return [self.home / ".bashrc", self.bash_login_file()]
         if shell == "zsh":
-            return [self.zdotdir / ".zshenv", self.zdotdir / ".zshrc"]
+            return [self.zdotdir / ".zshenv", self.zdotdir / ".zprofile", self.zdotdir / ".zshrc"]
         if shell == "fish":
             return [self.config_home / "fish" / "conf.d" / "chefwrap.fish"]
         if shell == "sh":
@@ -167,9 +169,9 @@ class Locations:
 
     def all_startup_files(self) -> list:
         """Every file any install may have edited, for uninstall: whatever shell installed it."""
-        names = [".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshenv", ".zshrc"]
+        names = [".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshenv", ".zprofile", ".zshrc"]
         files = [self.home / name for name in names]
-        files += [self.zdotdir / ".zshenv", self.zdotdir / ".zshrc"]
+        files += self.startup_files("zsh")
         files += self.startup_files("fish")
         return list(dict.fromkeys(files))
 

@@ -1,7 +1,8 @@
 """Runs a command as on macOS, in a private mount namespace made by unshare: `/proc` empty (the real one
-mounted at REAL_PROC, for the fake tools' reports), and `/bin/sh` being bash, which runs in POSIX mode
-when started as sh, as macOS's is. Then execs the command with the environment, signal dispositions and
-pid it was given: `unshare --mount -- python -I as_on_macos.py REAL_PROC COMMAND ARGS...`.
+mounted at WORLD/real-proc, for the fake tools' reports), `/bin/sh` being bash, which runs in POSIX mode
+when started as sh, as macOS's is, and zsh's system-wide login file being WORLD/zprofile, which stands in
+for macOS's /etc/zprofile. Then execs the command with the environment, signal dispositions and pid it
+was given: `unshare --mount -- python -I as_on_macos.py WORLD COMMAND ARGS...`.
 """
 
 import os
@@ -19,9 +20,12 @@ def caller_environment() -> dict:
 
 
 if __name__ == "__main__":
-    real_proc, command = sys.argv[1], sys.argv[2:]
+    world, command = sys.argv[1], sys.argv[2:]
     environment = caller_environment()
-    for mount in (["--bind", "/proc", real_proc], ["-t", "tmpfs", "none", "/proc"], ["--bind", "/bin/bash", "/bin/sh"]):
+    mounts = [["--bind", "/proc", f"{world}/real-proc"], ["-t", "tmpfs", "none", "/proc"], ["--bind", "/bin/bash", "/bin/sh"]]
+    if os.path.exists("/etc/zsh/zprofile"):
+        mounts.append(["--bind", f"{world}/zprofile", "/etc/zsh/zprofile"])
+    for mount in mounts:
         subprocess.run(["mount", *mount], check=True)
     program = shutil.which(command[0], path=os.fsdecode(environment.get(b"PATH", b"/usr/bin:/bin"))) or command[0]
     for ignored_by_python in (signal.SIGPIPE, signal.SIGXFSZ):

@@ -44,6 +44,13 @@ exec '{python}' '{fake}' "$0" "$@"
 # (tests/as_on_macos.py). The fake tools still report what they were started with, through the real
 # /proc mounted elsewhere.
 PLATFORMS = ("linux", "macos")
+# macOS's /etc/zprofile runs path_helper in every login zsh, after ~/.zshenv: PATH becomes the folders of
+# /etc/paths, then the rest. ~/bin stands in for /usr/local/bin, where Chef Workstation links its tools.
+ZPROFILE_AS_ON_MACOS = """# As macOS's /etc/zprofile: path_helper puts the system folders first.
+PATH="{system_folders}:$PATH"
+typeset -U path
+export PATH
+"""
 PYTHON_AS_ON_MACOS = """#!/bin/sh
 # A CPython as macOS's and FreeBSD's are built: signal has no sigwaitinfo and no sigtimedwait.
 [ "$1" = -IS ] && shift
@@ -96,6 +103,7 @@ class World:
             self.python = root / "python-as-on-macos"
             self.python.write_text(PYTHON_AS_ON_MACOS.format(python=PYTHON))
             self.python.chmod(0o755)
+            (root / "zprofile").write_text(ZPROFILE_AS_ON_MACOS.format(system_folders=f"{self.tools}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"))
         else:
             self.python = Path(PYTHON)
 
@@ -105,7 +113,7 @@ class World:
         if self.platform != "macos":
             return argv
         private = ["--mount", "--propagation", "private"] if os.geteuid() == 0 else ["--user", "--map-root-user", "--mount"]
-        return [shutil.which("unshare"), *private, "--", PYTHON, "-I", str(TESTS / "as_on_macos.py"), str(self.real_proc), *argv]
+        return [shutil.which("unshare"), *private, "--", PYTHON, "-I", str(TESTS / "as_on_macos.py"), str(self.root), *argv]
 
     @property
     def shims(self) -> Path:

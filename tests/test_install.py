@@ -496,3 +496,18 @@ def test_commands_run_as_root_in_a_users_home_leave_nothing_of_roots(home_of_nob
     assert owned_by_others == []
     result = world.run([*as_user(NOBODY), PYTHON, "-m", "chefwrap", "uninstall"])
     assert result.returncode == 0, result.stderr
+
+
+def test_on_windows_install_says_in_one_line_that_wsl_is_supported_and_changes_nothing(world):
+    import io
+
+    from chefwrap.environment import Environment
+    from chefwrap.main import main
+
+    before = sorted(world.home.rglob("*"))
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main(["install", "--shell", "bash"], Environment(world.env(), stdout, stderr, platform="win32"))
+    assert code == 2
+    assert stdout.getvalue() == ""
+    assert stderr.getvalue().count("\n") == 1 and "Windows is not supported yet" in stderr.getvalue() and "WSL" in stderr.getvalue()
+    assert sorted(world.home.rglob("*")) == before

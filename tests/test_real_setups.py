@@ -180,7 +180,7 @@ def test_zsh_keeps_the_users_precmd_hooks(workstation):
 
 
 def run_shell(world, argv, **extra):
-    return subprocess.run(argv, env=world.login_env(**extra), cwd=world.home, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    return subprocess.run(world.command(argv), env=world.login_env(**extra), cwd=world.home, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
 
 
 @pytest.mark.parametrize("init_before_install", [True, False], ids=["init-then-install", "install-then-init"])
@@ -197,6 +197,17 @@ def test_zsh_scripts_find_the_shims(workstation, init_before_install):
     start_up_files(workstation, "zsh", init_before_install)
     result = run_shell(workstation, [shell_path("zsh"), "-c", "whence -p knife"])
     assert result.stdout.decode().split() == [str(workstation.shims / "knife")]
+
+
+@pytest.mark.both_platforms
+@pytest.mark.parametrize("init_before_install", [True, False], ids=["init-then-install", "install-then-init"])
+def test_zsh_login_shells_find_the_shims_after_the_systems_login_file(workstation, init_before_install):
+    """macOS's /etc/zprofile puts the system folders first again in every login zsh (path_helper), after
+    ~/.zshenv and before ~/.zprofile: a login script (an IDE reading the login environment, `zsh -l -c`)
+    must still run the shims."""
+    start_up_files(workstation, "zsh", init_before_install)
+    result = run_shell(workstation, [shell_path("zsh"), "-l", "-c", "whence -p knife; knife exit 3; echo $?"])
+    assert result.stdout.decode().split() == [str(workstation.shims / "knife"), "3"]
 
 
 def test_fish_scripts_find_the_shims(workstation):

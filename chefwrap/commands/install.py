@@ -8,8 +8,13 @@ from chefwrap.setup import completions, made_folders, shell_probe, shells, shim_
 from chefwrap.setup.changes import FileChange, apply_all, describe, display, show
 from chefwrap.shim.real_tool import find_real_tool
 
+NOT_ON_WINDOWS = "Windows is not supported yet: its shells cannot run chefwrap's shims. Install chefwrap inside WSL, where it is."
+
 
 def run(args, env) -> int:
+    if env.platform == "win32":  # docs/windows.md: the design for Windows
+        env.error(NOT_ON_WINDOWS)
+        return 2
     locations = Locations.of(env)
     shell = args.shell
     if shell is None:
