@@ -79,6 +79,7 @@ def record(run):
     # Only recorded runs pay for these.
     from chefwrap.delivery import spool, starter
     from chefwrap.shim import ci, context, event, sanitizer, session, settings
+    from chefwrap.shim.context.tool_versions import installed_gems
 
     env = telemetry_environment(run.env)
     debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
@@ -86,7 +87,7 @@ def record(run):
     decision = consent.decide(env, interactive=False)
     if decision.outcome not in (consent.SHARE, consent.LOCAL) and not debug:
         return
-    sanitized = sanitizer.sanitize(run.tool, run.argv)
+    sanitized = sanitizer.sanitize(run.tool, run.argv, installed_gems(run.real))
     version = event.version_from_binstub(run.tool, head_of(run.real))
     found = context.as_properties(context.gather(run.tool, run.real, env, keep=not debug))
     session_id = (session.peek(env) or event.new_uuid()) if debug else session.current(env)
