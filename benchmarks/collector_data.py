@@ -63,7 +63,7 @@ def templates(rng: random.Random) -> list:
                         "kitchen": {"driver": rng.choice(DRIVERS), "provisioner": "chef_infra", "verifier": "inspec", "transport": "ssh", "platforms": rng.sample(PLATFORMS, 2), "other_plugins": 0, "other_platforms": rng.randint(0, 2)},
                         "versions": {"kitchen": rng.choice(VERSIONS["kitchen"]), "chef-cli": rng.choice(VERSIONS["chef"])},
                     }
-                sanitized = sanitizer.sanitize(tool, argv)
+                sanitized = sanitizer.sanitize(tool, argv, sanitizer.known_plugins(tool))  # a Workstation: every plugin
                 for exit_code in (0, 1):
                     sent = event.build(sanitized, exit_code, 1234.0, event.new_uuid(), {}, product_version=rng.choice(VERSIONS[tool]), context=context)
                     (received,) = validation.events_in(event.to_json(sent).encode())

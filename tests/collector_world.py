@@ -53,8 +53,8 @@ class Collector:
 
 
 def an_event(tool="knife", argv=("node", "show", "web1", "-F", "json"), exit_code=0, session=None, when=None, context=None, version=None):
-    """An event exactly as the shim builds it; `when`: a Unix time."""
-    built = event.build(sanitizer.sanitize(tool, list(argv)), exit_code, 1500.0, session or event.new_uuid(), {}, product_version=version, now=when, context=context)
+    """An event exactly as the shim builds it on a Workstation with every plugin installed; `when`: a Unix time."""
+    built = event.build(sanitizer.sanitize(tool, list(argv), sanitizer.known_plugins(tool)), exit_code, 1500.0, session or event.new_uuid(), {}, product_version=version, now=when, context=context)
     return json.loads(event.to_json(built))
 
 

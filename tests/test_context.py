@@ -253,7 +253,8 @@ def test_versions_are_read_from_a_workstation_install_without_running_anything(t
     root = tmp_path / "opt" / "chef-workstation"
     specifications = root / "embedded" / "lib" / "ruby" / "gems" / "3.1.0" / "specifications"
     specifications.mkdir(parents=True)
-    for gem in ("knife-18.4.2", "knife-17.10.0", "chef-18.4.2-universal-mingw-ucrt", "test-kitchen-3.6.0", "chef-cli-5.6.14", "acme-internal-1.0.0"):
+    # A platform gem's specification (`-universal-mingw-ucrt`) is not `<gem>-<version>.gemspec`: not read.
+    for gem in ("knife-18.4.2", "knife-17.10.0", "chef-18.4.2", "chef-19.0.0-universal-mingw-ucrt", "test-kitchen-3.6.0", "chef-cli-5.6.14", "acme-internal-1.0.0"):
         (specifications / f"{gem}.gemspec").write_text("# gemspec\n")
     (root / "version-manifest.json").write_text(json.dumps({"name": "chef-workstation", "build_version": "24.2.1058", "software": {"acme": {}}}))
     (root / "bin").mkdir()

@@ -164,3 +164,35 @@ def test_the_committed_grammars_name_the_release_of_every_source():
         for source in extractor.SOURCES:
             if source.tool == module.GRAMMAR["tool"]:
                 assert f"- {source.repository} {source.tag}: " in text, source.repository
+
+
+def test_a_plugins_commands_are_written_with_the_gem_that_must_be_installed(tmp_path):
+    """The sanitizer reads a plugin's command only when its gem is beside the real tool: the written
+    grammar says, for every command a plugin's repository defines, which gem that is; knife's own
+    commands are not listed."""
+    for repository, files in (("chef/chef", {"knife/lib/chef/application/knife.rb": "knife_application.rb"}),
+                              ("acme/knife-widget", {"lib/chef/knife/widget.rb": "knife_widget.rb"})):
+        clone = tmp_path / "sources" / repository
+        for path, fixture in files.items():
+            (clone / path).parent.mkdir(parents=True, exist_ok=True)
+            (clone / path).write_text((FIXTURES / fixture).read_text())
+        git(clone, "init", "-q")
+        git(clone, "add", "-A")
+        git(clone, "commit", "-qm", "release")
+        git(clone, "tag", "v1.0.0")
+    sources = [extractor.Source("knife", "chef/chef", "v1.0.0", ["knife/lib/chef/application/knife.rb"]),
+               extractor.Source("knife", "acme/knife-widget", "v1.0.0", ["lib/chef/knife/*.rb"], plugin="knife-widget")]
+    grammars, _ = extractor.build(str(tmp_path / "sources"), {}, sources)
+    assert grammars["knife"]["plugins"] == {"widget run_list add": "knife-widget", "widget show": "knife-widget"}
+    namespace = {}
+    exec(compile(extractor.render("knife", grammars["knife"]), "knife.py", "exec"), namespace)
+    assert namespace["GRAMMAR"]["plugins"] == grammars["knife"]["plugins"]
+
+
+def test_the_committed_knife_grammar_names_a_gem_for_every_plugin_command_and_none_for_knifes_own():
+    plugins = knife_grammar.GRAMMAR["plugins"]
+    assert set(plugins) <= set(knife_grammar.GRAMMAR["commands"])
+    assert set(plugins.values()) == {source.plugin for source in extractor.SOURCES if source.tool == "knife" and source.plugin} - {"knife-cloud"}
+    assert plugins["ec2 server create"] == "knife-ec2" and plugins["vault show"] == "chef-vault" and plugins["bootstrap azurerm"] == "knife-azure"
+    assert "bootstrap" not in plugins and "node list" not in plugins
+    assert kitchen_grammar.GRAMMAR["plugins"] == {} and chef_grammar.GRAMMAR["plugins"] == {}

@@ -18,9 +18,15 @@ from documented_command_lines import DOCUMENTED
 GRAMMARS = {"knife": knife_grammar.GRAMMAR, "kitchen": kitchen_grammar.GRAMMAR, "chef": chef_grammar.GRAMMAR}
 
 
+def every_plugin(grammar):
+    """The gems of every plugin a grammar knows: a Chef Workstation with all of them installed."""
+    return frozenset(grammar["plugins"].values())
+
+
 def sanitize(line):
+    """As on a Workstation with every plugin the grammars know installed."""
     tool, *argv = line.split(" ") if isinstance(line, str) else line
-    return sanitizer.sanitize(tool, argv)
+    return sanitizer.sanitize(tool, argv, every_plugin(GRAMMARS[tool]))
 
 
 @pytest.mark.parametrize(
@@ -125,7 +131,7 @@ def every_command():
 @pytest.mark.parametrize("tool, command", list(every_command()))
 def test_every_command_in_the_grammars_is_recognised_and_its_arguments_dropped(tool, command):
     secret = "Zq7-private-name"
-    result = sanitizer.sanitize(tool, command.split() + [secret, "--", secret])
+    result = sanitizer.sanitize(tool, command.split() + [secret, "--", secret], every_plugin(GRAMMARS[tool]))
     assert result.command == f"{tool} {command}"
     assert secret not in repr(result)
 
@@ -309,7 +315,7 @@ def command_lines(draw, grammars=GRAMMARS, commands=None, focus=()):
 def check(line, grammars=None):
     tool, argv, command, options = line
     grammar = sanitizer.Grammar(grammars[tool]) if grammars else None
-    result = sanitizer.sanitize(tool, argv, grammar)
+    result = sanitizer.sanitize(tool, argv, every_plugin((grammars or GRAMMARS)[tool]), grammar)
     assert (result.command, result.options) == (command, options), argv
     for name in result.options:
         assert name == sanitizer.UNKNOWN_OPTION or name in table_of((grammars or GRAMMARS)[tool], command.split(" ", 1)[1] if " " in command else ""), name
@@ -327,7 +333,7 @@ def test_exactly_the_typed_command_and_option_names_come_out(line):
 @settings(max_examples=1000, deadline=None)
 @given(st.sampled_from(sorted(GRAMMARS)), st.lists(any_secrets | st.sampled_from(["node", "-V", "--", "-P", "=", "-"]), max_size=12))
 def test_only_names_the_grammar_defines_come_out_of_arbitrary_tokens(tool, argv):
-    result = sanitizer.sanitize(tool, argv)
+    result = sanitizer.sanitize(tool, argv, every_plugin(GRAMMARS[tool]))
     command = result.command.split(" ", 1)[1] if " " in result.command else ""
     assert command == "" or command in GRAMMARS[tool]["commands"]
     table = table_of(GRAMMARS[tool], command) if command else GRAMMARS[tool]["options"][""]
@@ -370,7 +376,7 @@ def test_recall_over_the_documented_command_lines_is_at_least_95_percent():
     kept = total = 0
     for _, line in DOCUMENTED:
         tool, *argv = shlex.split(line)
-        result = sanitizer.sanitize(tool, argv)
+        result = sanitizer.sanitize(tool, argv, every_plugin(GRAMMARS[tool]))
         kept += sum(name != sanitizer.UNKNOWN_OPTION for name in result.options)
         total += len(result.options)
     assert total > 200 and kept / total >= 0.95, (kept, total)

@@ -567,8 +567,16 @@ def build(sources_dir, releases, sources=SOURCES):
                     contributions[source.repository] = sorted(command for command, origin in grammar["origins"].items() if origin == source.repository)
         grammar["sources"] = [(source.repository, source.tag, source.plugin, source.note) for source, _ in parts]
         grammar["contributions"] = contributions
+        grammar["plugins"] = plugin_gems(grammar["origins"], [source for source, _ in parts])
         grammars[tool] = grammar
     return grammars, report
+
+
+def plugin_gems(origins, sources):
+    """{command: the gem that must be installed for the tool to know it}, for every command a plugin's
+    repository defines; the tool's own commands are not listed."""
+    gems = {source.repository: source.plugin for source in sources if source.plugin}
+    return {command: gems[origin] for command, origin in origins.items() if origin in gems}
 
 
 def share_tables(scopes):
@@ -614,7 +622,10 @@ def render(tool, grammar):
         lines.append(f"- {repository} {tag}: {detail}")
     lines += ['"""', "", "GRAMMAR = {", f'    "tool": {tool!r},', f'    "matching": {settings["matching"]!r},',
               f'    "abbreviations": {settings["abbreviations"]!r},', f'    "passthrough": {tuple(settings["passthrough"])!r},',
-              f'    "aliases": {dict(sorted(grammar.get("aliases", {}).items()))!r},', '    "commands": (']
+              f'    "aliases": {dict(sorted(grammar.get("aliases", {}).items()))!r},']
+    plugins = sorted(grammar.get("plugins", {}).items())
+    lines += ['    "plugins": {'] + [f"        {command!r}: {gem!r}," for command, gem in plugins] + ["    },"] if plugins else ['    "plugins": {},']
+    lines += ['    "commands": (']
     lines += [f"        {command!r}," for command in sorted(grammar["commands"])]
     bases = share_tables(grammar["scopes"])
     lines += ["    ),", f'    "bases": {dict(sorted(bases.items()))!r},', '    "options": {', f"        '': {_table(grammar['global'])},"]

@@ -11,6 +11,7 @@ from chefwrap.delivery import erasure, ledger, spool
 from chefwrap.paths import Locations
 from chefwrap.setup import shim_files
 from chefwrap.shim import consent, context, disclosure, event, sanitizer, session, settings
+from chefwrap.shim.context.tool_versions import installed_gems
 from chefwrap.shim.real_tool import find_real_tool
 from chefwrap.shim.recording import head_of
 
@@ -184,8 +185,8 @@ def preview(args, env) -> int:
         env.error(f"preview needs a command line starting with {', '.join(TOOLS)}: chefwrap telemetry preview -- knife node list")
         return 2
     tool, argv = command[0], command[1:]
-    sanitized = sanitizer.sanitize(tool, argv)
     real = find_real_tool(tool.encode(), env.path)
+    sanitized = sanitizer.sanitize(tool, argv, installed_gems(real) if real else frozenset())
     version = event.version_from_binstub(tool, head_of(real)) if real else None
     found = context.as_properties(context.gather(tool, real or b"/nonexistent", env.variables, keep=False))
     built = event.build(sanitized, None, None, SESSION_PLACEHOLDER, env.variables, version, context=found)

@@ -12,6 +12,7 @@ import time
 from _json import encode_basestring_ascii
 
 from chefwrap.shim import ci
+from chefwrap.shim.version_rule import public_version
 
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
 INSTALL_CONTEXT = "chefwrap"
@@ -81,7 +82,8 @@ def architecture() -> str:
 
 
 def version_from_binstub(tool: str, head: bytes):
-    """The version an appbundler binstub pins (`gem "knife", "= 18.4.2"`), if it is a plain version."""
+    """The version an appbundler binstub pins (`gem "knife", "= 18.4.2"`), if it passes the version rule
+    (chefwrap.shim.version_rule); None otherwise."""
     for gem in PINNED_GEMS.get(tool, ()):
         marker = b'gem "%s", "= ' % gem.encode()
         start = head.find(marker)
@@ -90,7 +92,7 @@ def version_from_binstub(tool: str, head: bytes):
         start += len(marker)
         end = head.find(b'"', start, start + 32)
         version = head[start:end].decode("ascii", "replace") if end > 0 else ""
-        if version and all(part.isdigit() for part in version.split(".")) and len(version.split(".")) <= 4:
+        if public_version(version):
             return version
     return None
 

@@ -86,8 +86,9 @@ def names_of(run) -> dict:
     names the sanitizer lets through, never a value, and what the event needs besides. Bounded, whatever
     the command line held."""
     from chefwrap.shim import sanitizer
+    from chefwrap.shim.context.tool_versions import installed_gems
 
-    sanitized = sanitizer.sanitize(run.tool, run.argv)
+    sanitized = sanitizer.sanitize(run.tool, run.argv, installed_gems(run.real))
     return {
         "tool": sanitized.tool,
         "command": sanitized.command,

@@ -1,10 +1,12 @@
 """From a command line to what may be reported of it: the command's words and the option names.
 
-A pure function of argv and the tool's grammar (chefwrap/shim/grammars/, extracted from the tools'
-sources): it never sees the environment, the working directory or the output. Only names the grammar
-defines come out. The command is found first, the way the tool finds it (knife's subcommand loader,
-chef-cli's leading words, Thor's first word), so every option is read with the table the tool itself
-uses for that command. Then every positional that is not a command word, every option value (glued,
+A pure function of argv, the tool's grammar (chefwrap/shim/grammars/, extracted from the tools'
+sources) and the set of gems installed beside the real tool (chefwrap.shim.context.tool_versions
+.installed_gems): it never sees the environment, the working directory or the output. Only names the
+grammar defines come out. The command is found first, the way the tool finds it (knife's subcommand
+loader, chef-cli's leading words, Thor's first word), among the commands the tool has: its own, and a
+plugin's only when that plugin's gem is installed (else its words are arguments, as knife reads them).
+So every option is read with the table the tool itself uses for that command. Then every positional that is not a command word, every option value (glued,
 after `=`, or in the next token), everything after `--` and everything after a pass-through command
 (`chef exec`) is dropped and only counted. An option the grammar does not define becomes
 `<other-option>`, and the token after it is dropped too: it may be that option's value.
@@ -33,13 +35,15 @@ class Sanitized:
         return f"Sanitized({self.command!r}, {self.options!r}, {self.dropped!r})"
 
 
-def sanitize(tool, argv, grammar=None):
+def sanitize(tool, argv, plugins=frozenset(), grammar=None):
     """What may be reported of `tool argv...`; argv items may be bytes (as the shim has them) or str.
-    `grammar`: a Grammar to use instead of the tool's own (tests)."""
+    `plugins`: the gems installed beside the real tool (only those the grammar names as plugins count);
+    none by default, so a plugin's words are then arguments. `grammar`: a Grammar to use instead of the
+    tool's own (tests)."""
     grammar = compiled(tool) if grammar is None else grammar
     tokens = [_text(token) for token in argv]
     end = tokens.index("--") if "--" in tokens else len(tokens)
-    command, used = grammar.find_command(tokens, end)
+    command, used = grammar.find_command(tokens, end, plugins)
     stop = end
     if used and " ".join(command) in grammar.passthrough:
         stop = max(used) + 1  # the rest belongs to another program: unread
@@ -54,6 +58,11 @@ def sanitize(tool, argv, grammar=None):
             parse.dropped["arguments"] += 1
     parse.dropped["arguments"] += len(tokens) - stop - (stop == end < len(tokens))
     return Sanitized(grammar.tool, " ".join((grammar.tool,) + command), parse.options, parse.dropped)
+
+
+def known_plugins(tool) -> frozenset:
+    """Every plugin gem the tool's grammar knows: the set to pass when all of them are installed."""
+    return frozenset(compiled(tool).plugins.values())
 
 
 def _text(token):
@@ -143,6 +152,7 @@ class Grammar:
         self.abbreviations = table.get("abbreviations", False)
         self.passthrough = set(table.get("passthrough", ()))
         self.aliases = table.get("aliases", {})
+        self.plugins = table.get("plugins", {})
         self.bases = table.get("bases", {})
         self.scopes = table["options"]
         self.commands = {}  # lookup key -> the command's words as reported
@@ -152,15 +162,24 @@ class Grammar:
             self.commands[_key(words) if self.matching == "knife" else command] = words
             self.depth = max(self.depth, len(words))
 
-    def find_command(self, tokens, end):
-        """(the command's words, the indexes of the tokens that spell them), the way the tool finds it."""
+    def find_command(self, tokens, end, plugins=frozenset()):
+        """(the command's words, the indexes of the tokens that spell them), the way the tool finds it,
+        among the commands it has with the gems `plugins` installed."""
         if self.matching == "knife":
-            return self._knife_command(tokens, end)
+            return self._knife_command(tokens, end, plugins)
         if self.matching == "thor":
-            return self._thor_command(tokens[0]) if end and not tokens[0].startswith("-") else ((), ())
-        return self._leading_command(tokens, end)
+            return self._thor_command(tokens[0], plugins) if end and not tokens[0].startswith("-") else ((), ())
+        return self._leading_command(tokens, end, plugins)
 
-    def _knife_command(self, tokens, end):
+    def _known(self, key, plugins):
+        """The command's words for a lookup key, if the tool has that command with `plugins` installed."""
+        words = self.commands.get(key)
+        if words is None:
+            return None
+        gem = self.plugins.get(" ".join(words))
+        return words if gem is None or gem in plugins else None
+
+    def _knife_command(self, tokens, end, plugins):
         """knife's subcommand loader: the longest known command the word-shaped arguments spell, in order,
         wherever they stand; `-` and `_` are the same and words may be joined by `_`."""
         words = []
@@ -170,32 +189,34 @@ class Grammar:
                 if len(words) == self.depth:
                     break
         for count in range(len(words), 0, -1):
-            found = self.commands.get(_key(tokens[index] for index in words[:count]))
+            found = self._known(_key(tokens[index] for index in words[:count]), plugins)
             if found is not None:
                 return found, words[:count]
         return (), ()
 
-    def _leading_command(self, tokens, end):
+    def _leading_command(self, tokens, end, plugins):
         """chef-cli: the command is the first words, before any option."""
         leading = 0
         while leading < min(end, self.depth) and not tokens[leading].startswith("-"):
             leading += 1
         for count in range(leading, 0, -1):
-            found = self.commands.get(" ".join(tokens[:count]))
+            found = self._known(" ".join(tokens[:count]), plugins)
             if found is not None:
                 return found, tuple(range(count))
         return (), ()
 
-    def _thor_command(self, token):
+    def _thor_command(self, token, plugins):
         """Thor: the first word is a command, an alias (`map`), or an unambiguous prefix of one of them."""
         if token in self.aliases:
             target = self.aliases[token]
-            return self.commands.get(target, (target,)), (0,)
-        if token in self.commands:
+            found = self._known(target, plugins) if target in self.commands else (target,)
+            return (found, (0,)) if found is not None else ((), ())
+        if self._known(token, plugins) is not None:
             return self.commands[token], (0,)
-        matches = [key for key in list(self.commands) + list(self.aliases) if key.startswith(token)]
+        known = [key for key in self.commands if self._known(key, plugins) is not None]
+        matches = [key for key in known + list(self.aliases) if key.startswith(token)]
         if len(matches) == 1:
-            return self._thor_command(matches[0])
+            return self._thor_command(matches[0], plugins)
         return (), ()
 
     def options_for(self, command):

@@ -1,15 +1,28 @@
 """Community cookbooks and their versions, from the nearest Policyfile.lock.json or Berksfile.lock.
 
-A Policyfile lock entry is public when its artifact server is the public Supermarket's download URL
-for that very cookbook and version. A Berksfile.lock cannot prove where a cookbook came from (the
-sources live in the Berksfile), so only Berkshelf's old JSON locks, which name a site per cookbook,
-can name one; everything else is a count.
+A lock entry is named only when every location it states is the public Supermarket's: the host compared
+without regard to case, any other location key, known or unknown, makes it a count (chef-cli fetches
+from the first of git, github, path, artifactserver, chef_server... that an entry names, so a public
+artifact server beside a `git` key proves nothing). A Berksfile.lock cannot prove where a cookbook came
+from (the sources live in the Berksfile), so only Berkshelf 2's JSON locks, which name a site per
+cookbook, can name one; everything else is a count.
 """
 
 from chefwrap.shim.context import public_names
-from chefwrap.shim.context.limits import MAX_NAMES, plain_name, plain_version, read_small
+from chefwrap.shim.context.limits import MAX_NAMES, read_small, storable
+from chefwrap.shim.version_rule import public_version
 
 LOCK_FILES = ("Policyfile.lock.json", "Berksfile.lock")
+# What a Policyfile lock entry of a Supermarket cookbook holds (chef-cli's CookbookLock#lock_data):
+# facts of the cookbook itself, and the locations, each checked. Any other key makes it a count.
+POLICYFILE_FACTS = frozenset(("version", "identifier", "dotted_decimal_identifier"))
+POLICYFILE_LOCATIONS = frozenset(("origin", "cache_key", "source_options"))
+ARTIFACT_SERVER_OPTIONS = frozenset(("artifactserver", "version"))
+# What Berkshelf 2 writes for a cookbook from a site (CookbookSource#to_hash): its version and the site.
+BERKSHELF_SITE_KEYS = frozenset(("locked_version", "site"))
+DEFAULT_PORTS = {"https": ":443", "http": ":80"}
+LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+COOKBOOK_NAME_CHARACTERS = LETTERS | frozenset("0123456789_-")
 
 
 def read_cookbooks(paths) -> dict:
@@ -26,27 +39,58 @@ def policyfile_cookbooks(data: bytes) -> dict:
     locks = json.loads(data).get("cookbook_locks")
     if not isinstance(locks, dict):
         return {}
-    public = []
-    for name, entry in locks.items():
-        if isinstance(entry, dict) and from_public_supermarket(name, entry):
-            public.append(f"{name}@{entry['version']}")
+    public = [f"{name}@{entry['version']}" for name, entry in locks.items() if from_public_supermarket(name, entry)]
     return named_and_counted("policyfile", public, len(locks))
 
 
 def from_public_supermarket(name, entry) -> bool:
-    """The lock entry's artifact server is the public Supermarket's download URL for this very cookbook."""
-    version = entry.get("version")
+    """Every location the lock entry states is the public Supermarket's download URL for this very
+    cookbook and version, and it states nothing else."""
+    if not (isinstance(entry, dict) and cookbook_name(name) and public_version(entry.get("version"))):
+        return False
+    version = entry["version"]
     options = entry.get("source_options")
-    if not (plain_name(name) and plain_version(version) and isinstance(options, dict)):
+    if not set(entry) <= POLICYFILE_FACTS | POLICYFILE_LOCATIONS or not isinstance(options, dict):
         return False
-    url = options.get("artifactserver")
-    if not isinstance(url, str):
+    if not set(options) <= ARTIFACT_SERVER_OPTIONS or options.get("version", version) != version:
         return False
-    for host in public_names.PUBLIC_SUPERMARKET_HOSTS:
-        for authority in (host, host + ":443"):
-            if url == f"https://{authority}/api/v1/cookbooks/{name}/versions/{version}/download":
-                return True
-    return False
+    downloads = [f"https://{host}/api/v1/cookbooks/{name}/versions/{version}/download" for host in public_names.PUBLIC_SUPERMARKET_HOSTS]
+    origin, cache_key = entry.get("origin"), entry.get("cache_key")
+    return (
+        any(same_location(options.get("artifactserver"), download) for download in downloads)
+        and (origin is None or any(same_location(origin, download) for download in downloads))
+        and (cache_key is None or public_cache_key(cache_key, f"{name}-{version}-"))
+    )
+
+
+def public_cache_key(cache_key, prefix) -> bool:
+    """chef-cli's cache key of a Supermarket cookbook: `<name>-<version>-<the artifact server's host>`."""
+    return (isinstance(cache_key, str) and cache_key.isascii() and cache_key.startswith(prefix)
+            and cache_key[len(prefix) :].lower() in public_names.PUBLIC_SUPERMARKET_HOSTS)
+
+
+def cookbook_name(name) -> bool:
+    """The public Supermarket's rule for a cookbook's name (/\\A[\\w_-]+\\z/: ASCII letters, digits, `_`,
+    `-`; no dot, so never an address), with a letter in it: digits alone may be a phone number or a date."""
+    return isinstance(name, str) and 0 < len(name) <= 64 and set(name) <= COOKBOOK_NAME_CHARACTERS and not LETTERS.isdisjoint(name)
+
+
+def same_location(url, public) -> bool:
+    """`url` is the public URL `public`: scheme and host compared without regard to case (ASCII only, so
+    no look-alike letter lowers into a public host), a default port allowed, the path exactly."""
+    if not (isinstance(url, str) and url.isascii()):
+        return False
+    return split_url(url) == split_url(public)
+
+
+def split_url(url):
+    scheme, separator, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    scheme, authority = scheme.lower(), authority.lower()
+    default_port = DEFAULT_PORTS.get(scheme)
+    if default_port and authority.endswith(default_port):
+        authority = authority[: -len(default_port)]
+    return scheme, separator, authority, (slash + path).rstrip("/")
 
 
 def berkshelf_cookbooks(data: bytes) -> dict:
@@ -63,25 +107,29 @@ def berkshelf_cookbooks(data: bytes) -> dict:
 
 
 def old_berkshelf_cookbooks(text: str) -> dict:
-    """Berkshelf 1 and 2 wrote JSON, with a `site` for each cookbook that came from one."""
+    """Berkshelf 2 wrote JSON, with a `site` for each cookbook that came from one other than its default."""
     import json
 
     lock = json.loads(text)
     sources = lock.get("sources") or lock.get("dependencies") or {}
     if not isinstance(sources, dict):
         return {}
-    public = []
-    for name, entry in sources.items():
-        if not isinstance(entry, dict) or not plain_name(name):
-            continue
-        site = entry.get("site")
-        version = entry.get("locked_version")
-        located_elsewhere = any(key in entry for key in ("path", "git", "github", "chef_api"))
-        if isinstance(site, str) and site.rstrip("/") in public_names.PUBLIC_BERKSHELF_SITES and plain_version(version) and not located_elsewhere:
-            public.append(f"{name}@{version}")
+    public = [f"{name}@{entry['locked_version']}" for name, entry in sources.items() if from_public_site(name, entry)]
     return named_and_counted("berkshelf", public, len(sources))
 
 
+def from_public_site(name, entry) -> bool:
+    """The entry states a public site and its version, and nothing else (no path, git, ref, branch, rel...)."""
+    return (
+        isinstance(entry, dict)
+        and set(entry) == BERKSHELF_SITE_KEYS
+        and cookbook_name(name)
+        and public_version(entry["locked_version"])
+        and any(same_location(entry["site"], site) for site in public_names.PUBLIC_BERKSHELF_SITES)
+    )
+
+
 def named_and_counted(source, public, total) -> dict:
-    public = sorted(set(public))[:MAX_NAMES]
+    """The public names (each one that could not be kept or sent is counted instead), and the count of the rest."""
+    public = sorted({name for name in public if storable(name)})[:MAX_NAMES]
     return {"source": source, "public": public, "other": total - len(public)}

@@ -8,7 +8,8 @@ never read.
 import os
 
 from chefwrap.shim.context import public_names
-from chefwrap.shim.context.limits import MAX_NAMES, plain_version, read_small
+from chefwrap.shim.context.limits import MAX_NAMES, read_small, storable
+from chefwrap.shim.version_rule import public_version
 
 KITCHEN_FILES = ("kitchen.yml", ".kitchen.yml")
 KITCHEN_LOCAL_FILES = ("kitchen.local.yml", ".kitchen.local.yml")
@@ -53,9 +54,10 @@ def read_kitchen(paths) -> dict:
         else:
             other_plugins += 1
     platforms, other_platforms = [], 0
-    for platform in merged.get("platforms") or []:
+    listed = merged.get("platforms") or []
+    for platform in listed if isinstance(listed, list) else [listed]:
         shown = public_platform(platform)
-        if shown:
+        if shown and storable(shown):
             platforms.append(shown)
         else:
             other_platforms += 1
@@ -114,18 +116,24 @@ def public_platform(platform):
 
 
 def generic_os(name: str) -> bool:
-    """ubuntu-22.04, centos-stream-9, windows-2019, debian-12-arm64 ..."""
+    """ubuntu-22.04, centos-stream-9, windows-2019, debian-12-arm64 ...: a public family, then a version
+    that passes the version rule. ASCII only, so that lowering a look-alike letter (the Kelvin sign)
+    cannot make a public name of it."""
+    if not name.isascii():
+        return False
     name = name.lower()
     for suffix in public_names.ARCHITECTURE_SUFFIXES:
         if suffix and name.endswith(suffix):
             name = name[: -len(suffix)]
             break
     family, _, version = name.rpartition("-")
-    return family in public_names.PUBLIC_OS_FAMILIES and plain_version(version)
+    return family in public_names.PUBLIC_OS_FAMILIES and public_version(version)
 
 
 def public_box(box: str) -> bool:
     """bento/ubuntu-22.04, dokken/centos-stream-9; not with a tag or digest, which may be anything."""
+    if not box.isascii():
+        return False
     box = box.lower()
     for prefix in public_names.PUBLIC_BOX_PREFIXES:
         if box.startswith(prefix):

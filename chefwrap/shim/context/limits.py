@@ -22,10 +22,7 @@ def read_small(path) -> bytes:
     return data
 
 
-def plain_version(text) -> bool:
-    parts = text.split(".") if isinstance(text, str) else []
-    return 1 <= len(parts) <= 4 and all(part.isdigit() and len(part) <= 10 for part in parts)
-
-
-def plain_name(text) -> bool:
-    return isinstance(text, str) and 0 < len(text) <= 64 and all(character in SAFE and character not in "/@+" for character in text)
+def storable(text) -> bool:
+    """Whether a name can be kept in the cache and sent as it is (identity_cache.encode's rule for one
+    text): a name that cannot is counted as other by the reader that found it, and costs nothing else."""
+    return isinstance(text, str) and 0 < len(text) <= 256 and set(text) <= SAFE

@@ -19,6 +19,10 @@ the shim's hot path, so no parsing at run time):
     "passthrough": commands after which everything belongs to another program and is dropped unread
                    (`chef exec`, `chef gem`).
     "aliases":     word as typed -> command it means (kitchen: "status" -> "list").
+    "plugins":     command -> the gem that defines it, for every command a plugin adds (knife-ec2's
+                   "ec2 server create"): it is a command only when that gem is installed beside the real
+                   tool; otherwise its words are arguments, as the tool itself reads them. The tool's
+                   own commands are not listed.
     "commands":    every known command, its words separated by single spaces, spelled as reported.
     "bases":       command -> another command whose option table it contains (written once).
     "options":     "" -> the options every command takes; command -> its own options, those that

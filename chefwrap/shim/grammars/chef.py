@@ -13,6 +13,7 @@ GRAMMAR = {
     "abbreviations": True,
     "passthrough": ('exec', 'gem'),
     "aliases": {},
+    "plugins": {},
     "commands": (
         'clean-policy-cookbooks',
         'clean-policy-revisions',

@@ -17,6 +17,7 @@ GRAMMAR = {
     "abbreviations": False,
     "passthrough": (),
     "aliases": {'status': 'list'},
+    "plugins": {},
     "commands": (
         'console',
         'converge',
