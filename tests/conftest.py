@@ -263,7 +263,10 @@ class World:
         return found
 
     def wait_for_recorders(self, timeout=10.0):
-        wait_for(lambda: not self.recorders(), timeout=timeout, what="the recorders to finish")
+        """Until none is seen twice in a row: a process in the middle of exec shows no command line."""
+        for _ in range(2):
+            wait_for(lambda: not self.recorders(), timeout=timeout, what="the recorders to finish")
+            time.sleep(0.02)
 
     def wait_for_senders_to_finish(self, timeout=20.0):
         wait_for(lambda: not self.senders(), timeout=timeout, what="the sender to finish")
