@@ -8,6 +8,8 @@ shimmed call back to back, in random order, and the report gives the median of t
 differences. Bypassed or opted out, the shim's sh front end execs the tool and no Python starts. With
 telemetry on, every run goes through Python: it sanitizes, builds and spools its event, and wakes the
 sender unless one is running or delivery is pausing after failures, as it is against a dead endpoint.
+Each round also starts a bare `python -IS -c pass` (the same interpreter): the aim for a recorded run is
+that bare start plus 2 ms, and "over bare Python" is the median of the per-round (shim - direct - bare).
 Last, the sh front end's own share of a recorded run: the shim paired with a shim as chefwrap 0.1 wrote
 them (`#!python -IS`, straight into the same Python code), against the unreachable endpoint.
 """
@@ -40,16 +42,20 @@ def timed_run(argv, env) -> float:
     return elapsed * 1000.0
 
 
-def paired(direct, shimmed, env, runs):
-    differences, direct_times, shim_times = [], [], []
+def paired(direct, shimmed, env, runs, bare=None):
+    """Per round, in random order: the direct call, the shimmed one and (when given) a bare Python start.
+    Returns the direct times, the shim's, the per-round differences and those less the bare start."""
+    differences, direct_times, shim_times, over_bare = [], [], [], []
     for _ in range(runs):
-        pair = [("direct", direct), ("shim", shimmed)]
-        random.shuffle(pair)
-        times = {name: timed_run(argv, env) for name, argv in pair}
+        calls = [("direct", direct), ("shim", shimmed)] + ([("bare", bare)] if bare else [])
+        random.shuffle(calls)
+        times = {name: timed_run(argv, env) for name, argv in calls}
         direct_times.append(times["direct"])
         shim_times.append(times["shim"])
         differences.append(times["shim"] - times["direct"])
-    return direct_times, shim_times, differences
+        if bare:
+            over_bare.append(times["shim"] - times["direct"] - times["bare"])
+    return direct_times, shim_times, differences, over_bare
 
 
 def percentile(values, fraction):
@@ -132,20 +138,21 @@ def main_benchmark():
     args = options.parse_args()
     with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as root:
         world = build_world(Path(root))
+        bare = [sys.executable, "-IS", "-c", "pass"]
         print(f"{args.runs} paired runs on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-        print(f"{'scenario':<48} {'direct':>8} {'shim':>8} {'added (median)':>15} {'added (p90)':>12}")
+        print(f"{'scenario':<48} {'direct':>8} {'shim':>8} {'added (median)':>15} {'added (p90)':>12} {'over bare Python':>17}")
         for name, extra in scenarios(Path(root)).items():
             env = dict(world["env"], **extra)
             for _ in range(10):  # warm the page cache and the .pyc files
                 timed_run(world["shim"], env)
-            direct, shim, added = paired(world["direct"], world["shim"], env, args.runs)
+            direct, shim, added, over_bare = paired(world["direct"], world["shim"], env, args.runs, bare)
             stop_senders(Path(root))
             print(
                 f"{name:<48} {statistics.median(direct):7.2f}ms {statistics.median(shim):7.2f}ms "
-                f"{statistics.median(added):13.2f}ms {percentile(added, 0.9):10.2f}ms"
+                f"{statistics.median(added):13.2f}ms {percentile(added, 0.9):10.2f}ms {statistics.median(over_bare):15.2f}ms"
             )
         env = dict(world["env"], CHEF_TELEMETRY_ENDPOINT=f"http://127.0.0.1:{closed_port()}")
-        old, new, added = paired(world["old shim"], world["shim"], env, args.runs)
+        old, new, added, _ = paired(world["old shim"], world["shim"], env, args.runs)
         stop_senders(Path(root))
         print(
             f"{'sh front end, recorded (against a 0.1 shim)':<48} {statistics.median(old):7.2f}ms {statistics.median(new):7.2f}ms "
