@@ -1,4 +1,4 @@
-"""Files chefwrap ships beside its code: the shim template.
+"""Files chefwrap ships beside its code: the shim template and the generated completions.
 
 A wheel carries them inside the package; a source checkout keeps them at the top of the repository.
 """

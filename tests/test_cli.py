@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from test_collector import Collector, an_event
@@ -245,3 +246,11 @@ def test_chef_telemetry_to_a_reader_that_goes_away_gets_no_complaint(installed):
     script = f"'{installed.shims / 'chef'}' telemetry status | (exit 0)"
     result = subprocess.run(["bash", "-c", script], env=installed.env(), capture_output=True, text=True, timeout=60)
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("shell", sorted(completions.FILE_NAMES))
+def test_the_shipped_completions_are_what_the_parser_generates(shell):
+    """completions/ is generated (python -m chefwrap.setup.completions completions): regenerate it after
+    changing the parser."""
+    shipped = (Path(__file__).resolve().parent.parent / "completions" / completions.FILE_NAMES[shell]).read_text()
+    assert shipped == completions.render(shell)

@@ -78,7 +78,7 @@ def completion_changes(shell: str, locations: Locations) -> list:
     destination = locations.completion_file(shell)
     if destination is None:
         return []
-    content = completions.render(shell).encode()
+    content = completions.shipped(shell).encode()
     return [FileChange(destination, read_or_none(destination), content, mode=0o644)]
 
 

@@ -1,6 +1,8 @@
 """chefwrap's own shell completions, generated from its one argparse tree (chefwrap.parser).
 
-`chefwrap install` writes them where each shell loads completions from; nothing is written by hand, so
+They are generated into the repository's completions/ folder (`python -m chefwrap.setup.completions
+completions`; a test checks the files equal what the parser generates), shipped in the package, and
+`chefwrap install` copies them where each shell loads completions from. Nothing is written by hand, so
 every subcommand and option the parser knows completes in bash, zsh and fish, and nothing else does.
 
 Each script finds the subcommand path typed so far (`telemetry show`) by walking the words before the
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 
 MARKER = "chefwrap-completion"  # uninstall removes only files that carry it
 PROGRAM = "chefwrap"
+FILE_NAMES = {"bash": "chefwrap.bash", "zsh": "_chefwrap", "fish": "chefwrap.fish"}  # in completions/
 
 
 @dataclass
@@ -298,3 +301,19 @@ def fish(all_levels) -> str:
 
 def _fish_quoted(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def shipped(shell: str) -> str:
+    """The completion script for `shell` as shipped in completions/."""
+    from chefwrap.resources import read_text
+
+    return read_text(f"completions/{FILE_NAMES[shell]}")
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    folder = Path(sys.argv[1])
+    for shell, name in FILE_NAMES.items():
+        (folder / name).write_text(render(shell), encoding="utf-8")
