@@ -26,6 +26,7 @@ import functools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 MAX_HEAD = 64 * 1024
+SWEEP_EVERY = 0.25  # seconds between looks for connections past their deadline
 RESERVED_FILES = 128  # of the open-file limit, for the database's connections and files, logs, the listener
 
 
@@ -37,6 +38,7 @@ class Limits:
         self.open = 0
         self.waiting = {}  # connections without a whole request, oldest first (a dict keeps insertion order)
         self.closed_for_room = 0
+        self.sweeping = False
 
     @classmethod
     def within_open_files(cls, max_connections: int, header_timeout: float, body_timeout: float) -> "Limits":
@@ -57,6 +59,9 @@ class Limits:
     def admit(self, connection) -> bool:
         """Count a new connection; close the oldest waiting one if that passes the cap. False when
         there is no room at all (every other connection's request is being answered)."""
+        if not self.sweeping:
+            self.sweeping = True
+            connection.loop.call_later(SWEEP_EVERY, self.sweep, connection.loop)
         self.open += 1
         if self.open <= self.max_connections:
             return True
@@ -71,6 +76,14 @@ class Limits:
         self.open -= 1
         self.waiting.pop(connection, None)
 
+    def sweep(self, loop) -> None:
+        """Close what is past its deadline. One timer for all: a timer a request (uvloop's call_later)
+        cost 15 µs, a tenth of what the collector spends on a one-event post."""
+        now = loop.time()
+        for connection in [connection for connection in self.waiting if connection.deadline <= now]:
+            connection.expired()
+        loop.call_later(SWEEP_EVERY, self.sweep, loop)
+
 
 HEAD, BODY = "head", "body"  # what a connection is receiving; None once its request is whole
 
@@ -79,7 +92,7 @@ class GuardedProtocol(HttpToolsProtocol):
     def __init__(self, *args, limits: Limits, **kwargs):
         super().__init__(*args, **kwargs)
         self.limits = limits
-        self.deadline = None
+        self.deadline = float("inf")  # on the loop's clock; looked at only while in `limits.waiting`
         self.receiving = HEAD
         self.head_bytes = 0
         self.counted = False
@@ -93,7 +106,6 @@ class GuardedProtocol(HttpToolsProtocol):
         self._await_request()
 
     def connection_lost(self, exc) -> None:
-        self._disarm()
         if self.counted:
             self.counted = False
             self.limits.left(self)
@@ -114,7 +126,6 @@ class GuardedProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self.receiving = None
-        self._disarm()
         self.limits.waiting.pop(self, None)  # a whole request: its client waits for the answer
         if self.cycle is not None and self.cycle.response_complete and not self.pipeline:  # answered before its body ended
             self._await_request()
@@ -135,16 +146,9 @@ class GuardedProtocol(HttpToolsProtocol):
         self._arm(self.limits.header_timeout)
 
     def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self.deadline = self.loop.call_later(seconds, self._expired)
+        self.deadline = self.loop.time() + seconds
 
-    def _disarm(self) -> None:
-        if self.deadline is not None:
-            self.deadline.cancel()
-            self.deadline = None
-
-    def _expired(self) -> None:
-        self.deadline = None
+    def expired(self) -> None:
         if self.receiving is HEAD and self.head_bytes:
             self._refuse(408, "Request Timeout", "the request's head did not arrive in time")
         else:  # nothing asked yet, or a body too slow (the application sees its client leave)
@@ -157,7 +161,6 @@ class GuardedProtocol(HttpToolsProtocol):
         self._close()
 
     def _close(self) -> None:
-        self._disarm()
         self.limits.waiting.pop(self, None)
         if not self.transport.is_closing():
             self.transport.close()

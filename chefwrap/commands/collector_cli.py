@@ -61,6 +61,7 @@ def serve(args, env, store) -> int:
     config = uvicorn.Config(
         create_app(store, min_sessions=args.min_sessions, ingest_tokens=tokens),
         http=limits.protocol(),
+        ws="none",  # no WebSocket route: an upgrade would leave the guard's count of connections behind
         log_level="warning",
         access_log=False,
         server_header=False,
