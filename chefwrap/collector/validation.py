@@ -27,7 +27,6 @@ MAX_BATCH = 1000
 MAX_INT = 2**31 - 1
 COMMAND_EVENT = "user-command"  # the one event type whose properties the collector knows
 KITCHEN_PLUGIN_KINDS = ("driver", "provisioner", "verifier", "transport")
-MAX_AHEAD = timedelta(days=1)  # a time further ahead of the collector's clock is refused
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT, pattern=NO_NUL_PATTERN)]
 Version = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_VERSION, pattern=NO_NUL_PATTERN)]
@@ -163,20 +162,20 @@ class Received(msgspec.Struct):
 
 def events_in(body: bytes, now: datetime = None) -> list:
     """The events in a request body (one event, or a JSON array of at most MAX_BATCH), validated, their
-    names narrowed; a time more than a day ahead of `now` (the collector's clock) is refused."""
+    names narrowed; a time after tomorrow (UTC) by `now`, the collector's clock, is refused."""
     try:
         decoded = _body.decode(body)
     except msgspec.ValidationError as problem:
         raise Invalid(readable(str(problem))) from None
     except (msgspec.DecodeError, RecursionError):
         raise Invalid("the body is not valid JSON") from None
-    latest = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None) + MAX_AHEAD
+    latest = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).date() + timedelta(days=1)  # tomorrow
     if isinstance(decoded, Event):
         return [received(decoded, "", latest)]
     return [received(event, f"[{index}].", latest) for index, event in enumerate(decoded)]
 
 
-def received(event: Event, where: str, latest: datetime) -> Received:
+def received(event: Event, where: str, latest: date) -> Received:
     properties = None
     if event.payload.event == COMMAND_EVENT:
         try:
@@ -184,8 +183,8 @@ def received(event: Event, where: str, latest: datetime) -> Received:
         except msgspec.ValidationError as problem:
             raise Invalid(readable(str(problem), f"{where}payload.properties")) from None
     occurred_at = parse_timestamp(event.timestamp, f"{where}timestamp")
-    if occurred_at > latest:
-        raise Invalid(f"{where}timestamp is more than a day ahead of the collector's clock")
+    if occurred_at.date() > latest:
+        raise Invalid(f"{where}timestamp is after tomorrow (UTC) by the collector's clock")
     product = known_names.product(event.product)
     stored = StoredEvent(
         instance_id=event.instance_id,
