@@ -140,6 +140,9 @@ def test_with_ingest_tokens_only_a_holder_may_post_and_the_token_is_kept_nowhere
 def test_without_ingest_tokens_ingest_is_open_and_says_so(collector):
     assert "ingest open to anyone who can reach it" in collector.banner
     assert collector.post(an_event())[0] == 201
+    collector.process.send_signal(signal.SIGHUP)  # a reload (systemctl reload) must not stop it
+    wait_for(lambda: collector.post(an_event())[0] == 201, what="the collector to go on serving")
+    assert collector.process.poll() is None
     assert "Without `--ingest-tokens`, anyone who can reach the collector can post" in docs_text()
 
 

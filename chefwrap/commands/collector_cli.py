@@ -77,8 +77,7 @@ def serve(args, env, store) -> int:
     listener = listening_socket(args, env)
     if listener is None:
         return 1
-    if tokens is not None:
-        signal.signal(signal.SIGHUP, lambda *_: reload_tokens(tokens, env))
+    signal.signal(signal.SIGHUP, lambda *_: reload_tokens(tokens, env))  # a reload never stops the collector
     scheme = "https" if args.ssl_certfile else "http"
     env.error(
         f"collector listening on {scheme}://{args.host}:{listener.getsockname()[1]} (database: {shown_database(store.url)}, events kept {args.retain_days} days, "
@@ -109,6 +108,10 @@ def reload_tokens(tokens, env) -> None:
     """SIGHUP: read the ingest tokens again; a file that cannot be used leaves them as they were."""
     from chefwrap.collector.access import TokenFileError
 
+    if tokens is None:
+        env.error("nothing to read again: ingest is open (no --ingest-tokens)")
+        env.stderr.flush()
+        return
     try:
         count = tokens.reload()
     except TokenFileError as problem:
