@@ -63,6 +63,7 @@ def bodies_for(count: int, batch: int) -> list:
 
 
 TOKEN = "benchmark-token-0123456789abcdef"
+TOKEN_FILE = Path(tempfile.gettempdir()) / f"chefwrap-bench-ingest-tokens-{os.getpid()}"  # removed at the end
 
 
 def client(arguments):
@@ -92,9 +93,8 @@ def start_collector(database: str, writer: str, code: Path = REPO, token: bool =
         if (code / "chefwrap" / "collector" / "threshold.py").exists():  # today's events in the report: the threshold off
             argv += ["--min-sessions", "1"]
         if token:
-            tokens = Path(database).parent / "ingest-tokens" if "://" not in database else Path(tempfile.mkdtemp()) / "ingest-tokens"
-            tokens.write_text(TOKEN + "\n")
-            argv += ["--ingest-tokens", str(tokens)]
+            TOKEN_FILE.write_text(TOKEN + "\n")
+            argv += ["--ingest-tokens", str(TOKEN_FILE)]
     else:
         argv = [sys.executable, __file__, "--serve-with-async-driver", database]
     process = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, cwd=code, env={**os.environ, "PYTHONPATH": str(code)})
@@ -254,6 +254,7 @@ def main():
                         medians = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
                         print(f"  median of {len(runs)}, {database}, {writer}, {label}: {describe(medians)}", flush=True)
     finally:
+        TOKEN_FILE.unlink(missing_ok=True)
         if server is not None:
             server.stop()
 
