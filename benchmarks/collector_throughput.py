@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/collector_throughput.py [--events 20000] [--clients 8] [--batch 1]
         [--database sqlite|postgresql|both] [--writer threads|async-driver|both]
-        [--baseline DIR] [--rounds N]
+        [--baseline DIR] [--rounds N] [--ingest-token]
 
 The collector runs as `chefwrap collector serve` (its own process; --writer threads, the collector as
 shipped), or, for comparison, the same application with an async driver instead of the writer threads
@@ -17,6 +17,9 @@ and the clients) spent a 1,000 events: the figures the machine's other load does
 --baseline DIR runs, in turn with this code, the collector of another checkout (`git worktree add DIR
 COMMIT`, or `git archive COMMIT | tar -x -C DIR`), --rounds times, alternating which goes first, on a
 fresh database each run; then the medians of each side. So both meet the same load.
+
+--ingest-token: this code's collector requires an ingest token (`--ingest-tokens`), which every request
+carries (the baseline's, without the option, takes the header unread): what checking it costs.
 """
 
 import argparse
@@ -59,15 +62,20 @@ def bodies_for(count: int, batch: int) -> list:
     return [("[" + ",".join(events[start : start + batch]) + "]").encode() for start in range(0, count, batch)]
 
 
+TOKEN = "benchmark-token-0123456789abcdef"
+TOKEN_FILE = Path(tempfile.gettempdir()) / f"chefwrap-bench-ingest-tokens-{os.getpid()}"  # removed at the end
+
+
 def client(arguments):
     """(request latencies in ms, CPU seconds this client spent)."""
     port, bodies = arguments
     cpu = time.process_time()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     latencies = []
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
     for body in bodies:
         started = time.perf_counter()
-        connection.request("POST", "/events", body, {"Content-Type": "application/json"})
+        connection.request("POST", "/events", body, headers)
         response = connection.getresponse()
         response.read()
         if response.status not in (200, 201):
@@ -77,12 +85,16 @@ def client(arguments):
     return latencies, time.process_time() - cpu
 
 
-def start_collector(database: str, writer: str, code: Path = REPO):
-    """The collector of the checkout `code` (this one by default) on a free loopback port."""
+def start_collector(database: str, writer: str, code: Path = REPO, token: bool = False):
+    """The collector of the checkout `code` (this one by default) on a free loopback port; `token`: it
+    requires TOKEN."""
     if writer == "threads":
         argv = [sys.executable, "-m", "chefwrap", "collector", "serve", "--port", "0", "--database", database]
         if (code / "chefwrap" / "collector" / "threshold.py").exists():  # today's events in the report: the threshold off
             argv += ["--min-sessions", "1"]
+        if token:
+            TOKEN_FILE.write_text(TOKEN + "\n")
+            argv += ["--ingest-tokens", str(TOKEN_FILE)]
     else:
         argv = [sys.executable, __file__, "--serve-with-async-driver", database]
     process = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, cwd=code, env={**os.environ, "PYTHONPATH": str(code)})
@@ -106,7 +118,7 @@ def cpu_seconds(processes) -> float:
 
 
 def run(name: str, database: str, args, writer: str, database_processes=lambda: [], code: Path = REPO, label: str = "") -> dict:
-    process, port = start_collector(database, writer, code)
+    process, port = start_collector(database, writer, code, token=args.ingest_token and code == REPO and writer == "threads")
     try:
         per_client = args.events // args.clients
         work = [(port, bodies_for(per_client, args.batch)) for _ in range(args.clients)]
@@ -217,6 +229,7 @@ def main():
     options.add_argument("--writer", choices=("threads", "async-driver", "both"), default="threads")
     options.add_argument("--baseline", metavar="DIR", help="another checkout whose collector runs in turn with this one")
     options.add_argument("--rounds", type=int, default=1, help="runs of each side (with --baseline: alternating)")
+    options.add_argument("--ingest-token", action="store_true", help="this code's collector requires an ingest token")
     options.add_argument("--serve-with-async-driver", metavar="DATABASE", help=argparse.SUPPRESS)
     args = options.parse_args()
     if args.serve_with_async_driver:
@@ -241,6 +254,7 @@ def main():
                         medians = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
                         print(f"  median of {len(runs)}, {database}, {writer}, {label}: {describe(medians)}", flush=True)
     finally:
+        TOKEN_FILE.unlink(missing_ok=True)
         if server is not None:
             server.stop()
 

@@ -4,6 +4,7 @@ chefwrap.main parses with it; chefwrap.setup.completions generates the shell com
 """
 
 import argparse
+import re
 
 import chefwrap
 from chefwrap import TOOLS
@@ -11,6 +12,7 @@ from chefwrap.collector.threshold import DEFAULT_MIN_SESSIONS  # plain Python: n
 from chefwrap.setup.shells import SHELLS
 
 DEFAULT_DATABASE = "chefwrap-collector.sqlite3"
+SESSION_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 MIN_SESSIONS_HELP = (
     f"show a name only on the days at least K sessions used it, complete days only (default {DEFAULT_MIN_SESSIONS}; 1: everything, today too)"
 )
@@ -31,6 +33,22 @@ def positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"a whole number of 1 or more (got {text!r})")
+    return value
+
+
+def session_id(text: str) -> str:
+    if not SESSION_ID.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"a session id is a UUID (got {text!r})")
+    return text.lower()
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"a number of seconds, more than 0 and at most 3600 (got {text!r})")
     return value
 
 
@@ -98,6 +116,18 @@ def parser() -> argparse.ArgumentParser:
     ).completes_files = True
     serve.add_argument("--retain-days", type=positive, default=365, help="delete events older than this (default 365)")
     serve.add_argument("--min-sessions", type=positive, default=DEFAULT_MIN_SESSIONS, metavar="K", help=MIN_SESSIONS_HELP)
+    serve.add_argument(
+        "--ingest-tokens", metavar="FILE",
+        help="accept POST /events only with `Authorization: Bearer <token>`, a token from FILE (one a line; read again on SIGHUP)",
+    ).completes_files = True
+    serve.add_argument("--ssl-certfile", metavar="FILE", help="serve HTTPS with this certificate (PEM; with its chain)").completes_files = True
+    serve.add_argument("--ssl-keyfile", metavar="FILE", help="the certificate's private key (PEM), if not in --ssl-certfile").completes_files = True
+    serve.add_argument(
+        "--max-connections", type=positive, default=1000, metavar="N",
+        help="connections open at once (default 1000, at most the open-file limit less 128); beyond, the oldest without a whole request is closed",
+    )
+    serve.add_argument("--header-timeout", type=seconds, default=10.0, metavar="SECONDS", help="time for a request's head to arrive (default 10)")
+    serve.add_argument("--body-timeout", type=seconds, default=30.0, metavar="SECONDS", help="time for a request's body to arrive after its head (default 30)")
     report = command(collector_actions, "report", "the report, in the terminal")
     report.add_argument(
         "--database", default=DEFAULT_DATABASE, help=f"the collector's SQLite file or database URL (default {DEFAULT_DATABASE})"
@@ -110,6 +140,15 @@ def parser() -> argparse.ArgumentParser:
         "serve does it at start; a database newer than this collector is refused.",
     )
     migrate.add_argument(
+        "--database", default=DEFAULT_DATABASE, help=f"the collector's SQLite file or database URL (default {DEFAULT_DATABASE})"
+    ).completes_files = True
+    erase = command(
+        collector_actions, "erase", "erase every event of a session, and its part of the aggregates",
+        "The operator's erasure, for sessions whose events carry no erase key's hash (Chef's own gem sends none) "
+        "or whose key is lost; clients erase their own sessions with `chefwrap telemetry forget`.",
+    )
+    erase.add_argument("--session", type=session_id, required=True, metavar="ID", help="the session's id (a UUID)")
+    erase.add_argument(
         "--database", default=DEFAULT_DATABASE, help=f"the collector's SQLite file or database URL (default {DEFAULT_DATABASE})"
     ).completes_files = True
     return top

@@ -10,31 +10,43 @@ from chefwrap.shim import event, sanitizer
 
 
 class Collector:
-    def __init__(self, database, *extra):
-        self.database = database
+    def __init__(self, database, *extra, tls=None, **popen):
+        """`tls`: an ssl.SSLContext that trusts the certificate the collector serves (--ssl-certfile)."""
+        self.database, self.tls = database, tls
         self.process = subprocess.Popen(
             [sys.executable, "-m", "chefwrap", "collector", "serve", "--port", "0", "--database", database, *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            **popen,
         )
         lines = []
         while not lines or (lines[-1] and "listening on" not in lines[-1]):
             lines.append(self.process.stderr.readline())
         self.banner, self.upgraded = lines[-1], "".join(lines[:-1])
-        if "listening on http://127.0.0.1:" not in self.banner:
+        if f"listening on {'https' if tls else 'http'}://127.0.0.1:" not in self.banner:
             self.process.kill()  # never left running by a test that failed here
             raise AssertionError("".join(lines) + self.process.communicate(timeout=30)[1])
         self.url = self.banner.split("listening on ")[1].split()[0]
         self.port = int(self.url.rsplit(":", 1)[1])
 
-    def request(self, method, path, body=None, headers=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+    def connection(self, timeout=60):
+        if self.tls is not None:
+            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout, context=self.tls)
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def exchange(self, method, path, body=None, headers=None):
+        """(status, {header name in lower case: value}, body) of one request on a connection of its own."""
+        connection = self.connection()
         connection.request(method, path, body, headers or {})
         response = connection.getresponse()
         data = response.read()
         connection.close()
-        return response.status, data
+        return response.status, {name.lower(): value for name, value in response.getheaders()}, data
+
+    def request(self, method, path, body=None, headers=None):
+        status, _, data = self.exchange(method, path, body, headers)
+        return status, data
 
     def post(self, body, content_type="application/json", headers=None):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()

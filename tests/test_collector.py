@@ -1,6 +1,8 @@
 """The collector, served for real on a loopback port, on a real SQLite file and a real PostgreSQL server."""
 
+import hashlib
 import json
+import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -110,14 +112,15 @@ def test_wrong_types_are_refused_naming_the_field(collector, field, value):
 
 
 def test_erasing_a_session_deletes_all_its_events(collector):
-    mine, theirs = event.new_uuid(), event.new_uuid()
-    collector.post([an_event(session=mine), an_event(session=mine), an_event(session=theirs)])
-    status, _ = collector.request("DELETE", f"/sessions/{mine}")
+    mine, theirs, key = event.new_uuid(), event.new_uuid(), os.urandom(32).hex()
+    key_hash = hashlib.sha256(key.encode()).hexdigest()
+    collector.post([{**an_event(session=mine), "erase_key_sha256": key_hash}, {**an_event(session=mine), "erase_key_sha256": key_hash}, an_event(session=theirs)])
+    status, _ = collector.request("DELETE", f"/sessions/{mine}", headers={"Erase-Key": key})
     assert status == 204
     report = collector.report()
     assert (report["events"], report["sessions"]) == (1, 1)
-    assert collector.request("DELETE", f"/sessions/{mine}")[0] == 204
-    assert collector.request("DELETE", "/sessions/not-a-uuid")[0] == 400
+    assert collector.request("DELETE", f"/sessions/{mine}", headers={"Erase-Key": key})[0] == 204
+    assert collector.request("DELETE", "/sessions/not-a-uuid", headers={"Erase-Key": key})[0] == 400
 
 
 def test_no_client_address_or_header_is_stored_or_printed(tmp_path):
@@ -191,21 +194,24 @@ def test_a_database_that_cannot_be_opened_is_a_one_line_error(world, tmp_path):
 
 # chefwrap telemetry forget
 
-def test_forget_erases_every_recorded_session_at_the_endpoint_and_here(installed, collector):
+def test_forget_of_a_session_sent_without_an_erase_key_is_refused_and_kept(world, installed, collector):
+    """The client of this code sends no erase key's hash: the collector cannot tell its sessions from anyone
+    else's, so it erases nothing (403) and forget keeps the session to ask again; the operator can erase it."""
     env = installed.env(CHEF_TELEMETRY_ENDPOINT=collector.url)
     installed.run([installed.shims / "knife", "node", "list"], env=env)
     installed.wait_for_senders_to_finish()
     session = installed.chef / "TELEMETRY_SESSION_ID"
     session_id = session.read_text().strip()
-    collector.post(an_event())  # somebody else's session stays
+    collector.post(an_event())  # somebody else's session
     assert collector.report()["sessions"] == 2
 
     code, out, err = installed.chefwrap("telemetry", "forget", env=env)
-    assert code == 0, out + err
-    assert f"Erased 1 session(s) at {collector.url}: {session_id}" in out
-    assert collector.report()["sessions"] == 1
-    assert ledger.entries(env) == []
-    assert not session.exists()
+    assert code == 1 and f"Could not erase session {session_id} at {collector.url} (HTTP 403)" in out, out + err
+    assert collector.report()["sessions"] == 2
+    assert len(ledger.entries(env)) == 1
+
+    code, out, _ = world.chefwrap("collector", "erase", "--session", session_id, "--database", collector.database)
+    assert code == 0 and collector.report()["sessions"] == 1
 
 
 def test_forget_says_what_it_could_not_erase_and_keeps_it(installed):

@@ -3,8 +3,10 @@ out-of-order days, erasure), reports over any window, upgrades of databases made
 and two collectors sharing one PostgreSQL database. Real SQLite files and a real PostgreSQL server."""
 
 import glob
+import hashlib
 import http.client
 import json
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -55,18 +57,25 @@ def unknown_event(session, when=None, name="run"):
 
 
 def varied_events(now):
-    """Sessions over several days and months, with failures, options, context, the gem's and unknown events."""
+    """Sessions over several days and months, with failures, options, context, the gem's and unknown events;
+    the first session's sent with the hash of its erase key, "erase key"."""
     first, second, gem, other = (event.new_uuid() for _ in range(4))
+    key = os.urandom(32).hex()
+    key_hash = {"erase_key_sha256": hashlib.sha256(key.encode()).hexdigest()}
     return {
         "first": first,
         "second": second,
+        "erase key": key,
         "batches": [
             [
-                an_event(session=first, when=now, context=CONTEXT, tool="kitchen", argv=("converge", "-l", "debug", "-c", "4"), version="3.6.0"),
-                an_event(session=first, when=now - 60, exit_code=1),
-                an_event(session=first, when=now - DAY, argv=("bootstrap", "10.0.0.5", "-x", "admin", "-x", "root")),
-                an_event(session=first, when=now - 40 * DAY, exit_code=2),
-                unknown_event(first, now),
+                {**one, **key_hash}
+                for one in (
+                    an_event(session=first, when=now, context=CONTEXT, tool="kitchen", argv=("converge", "-l", "debug", "-c", "4"), version="3.6.0"),
+                    an_event(session=first, when=now - 60, exit_code=1),
+                    an_event(session=first, when=now - DAY, argv=("bootstrap", "10.0.0.5", "-x", "admin", "-x", "root")),
+                    an_event(session=first, when=now - 40 * DAY, exit_code=2),
+                    unknown_event(first, now),
+                )
             ],
             [an_event(session=second, when=now), an_event(session=second, when=now - 2 * DAY, context={"versions": {"knife": "18.4.2"}})],
             [gem_event(gem, now), gem_event(gem, now - DAY), unknown_event(other, now - 3 * DAY, name="install")],
@@ -91,7 +100,7 @@ def test_every_aggregate_equals_a_recomputation_after_ingest_replays_and_erasure
     before = assert_aggregates_are_exact(collector.database)
     assert before["daily_sessions"] and before["monthly_options"] and before["daily_unnamed"]
 
-    assert collector.request("DELETE", f"/sessions/{sent['first']}")[0] == 204
+    assert collector.request("DELETE", f"/sessions/{sent['first']}", headers={"Erase-Key": sent["erase key"]})[0] == 204
     after = assert_aggregates_are_exact(collector.database)
     assert after != before
     assert sent["first"] not in {session for _, session in raw_events(collector.database)}
@@ -283,6 +292,7 @@ EVENTS = st.lists(
 
 
 def build(spec, now, sessions):
+    """The event a spec says; chefwrap's own with the hash of its session's erase key (`key_of`)."""
     session_number, back, (tool, argv), exit_code, shape = spec
     session, when = sessions[session_number], now - back * DAY - session_number * 3600
     if shape == "gem":
@@ -290,7 +300,11 @@ def build(spec, now, sessions):
     if shape == "unknown":
         return unknown_event(session, when)
     sent = an_event(tool=tool, argv=argv, exit_code=exit_code, session=session, when=when, context=CONTEXT if shape == "context" else None)
-    return sent
+    return {**sent, "erase_key_sha256": hashlib.sha256(key_of(session).encode()).hexdigest()}
+
+
+def key_of(session: str) -> str:
+    return hashlib.sha256(session.encode()).hexdigest()  # any 64 lowercase hexadecimal characters will do
 
 
 def assert_counted_exactly(store):
@@ -305,7 +319,8 @@ def check_any_arrival(database, specs, cuts, replays, erased, folds, count_at_on
     """Batches cut anywhere, replays mixed in, folds of any size in between (so a session's events are
     counted in several folds, or some still pending when it is erased), by the storing process (which
     holds what it stored) or another (which reads it back); batches from `count_at_once` events on
-    counted as they are stored, among pending ones."""
+    counted as they are stored, among pending ones. Then one session's client erases its events (the
+    gem's and unknown ones of that session stay), and the operator another session."""
     from chefwrap.collector.validation import events_in
 
     now = time.time()
@@ -324,7 +339,11 @@ def check_any_arrival(database, specs, cuts, replays, erased, folds, count_at_on
             if number in fold_after:
                 (another if fold_after[number] % 2 else store).fold(limit=fold_after[number])
                 assert_counted_exactly(store)
-        store.erase_session(sessions[erased])
+        from chefwrap.collector import access
+
+        store.erase_session(sessions[erased], proof=access.proves(access.erase_key_hash(key_of(sessions[erased]))))  # its client's part
+        assert_counted_exactly(store)
+        store.erase_session(sessions[(erased + 1) % 4])  # the operator's: all of it
         assert_counted_exactly(store)
         assert_aggregates_are_exact(database)
     finally:
@@ -422,7 +441,7 @@ def test_a_database_of_the_first_collector_upgrades_in_place_with_nothing_lost(d
     code, out, err = world.chefwrap("collector", "report", "--database", database)
     assert code == 1 and "chefwrap collector migrate --database" in err and err.count("\n") == 1
     code, out, err = world.chefwrap("collector", "migrate", "--database", database)
-    assert (code, out.strip()) == (0, "Upgraded the database's schema from revision 0001 to 0003."), err
+    assert (code, out.strip()) == (0, "Upgraded the database's schema from revision 0001 to 0004."), err
     assert len(raw_events(database)) == len(sent)
     assert_aggregates_are_exact(database)
     code, out, err = world.chefwrap("collector", "report", "--database", database, "--json", "--min-sessions", "1")
@@ -443,7 +462,7 @@ def test_serve_upgrades_at_start_and_refuses_a_database_newer_than_itself(databa
     store_like_the_first_collector(database, [an_event()])
     server = Collector(database, "--min-sessions", "1")
     try:
-        assert "from revision 0001 to 0003" in server.upgraded
+        assert "from revision 0001 to 0004" in server.upgraded
         assert server.report()["events"] == 1
     finally:
         server.stop()

@@ -160,6 +160,14 @@ def test_the_page_loads_clean_asks_nothing_of_anyone_else_and_draws_what_the_api
     assert status == 200 and "default-src 'none'" in headers["content-security-policy"]
 
 
+def test_the_report_page_keeps_its_style_under_its_content_security_policy(browser, served):
+    browser.open(served.url + "/report")
+    assert not [problem for problem in browser.problems() if "Content Security Policy" in str(problem)], browser.problems()
+    assert browser.evaluate("getComputedStyle(document.body).marginTop") == "32px"  # its inline style, allowed by hash
+    status, headers, _ = request_with_headers(served, "/report")
+    assert status == 200 and "frame-ancestors 'none'" in headers["content-security-policy"] and headers["x-content-type-options"] == "nosniff"
+
+
 def request_with_headers(served, path, headers=None):
     import http.client
 

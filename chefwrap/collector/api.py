@@ -17,6 +17,7 @@ MAX_DAYS = 36500
 DEFAULT_DAYS = 30
 STEPS = {"day": 1, "week": 7}
 PLAIN_TEXT = re.compile(r"[^\x00-\x1f\x7f]{1,256}")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class BadQuery(ValueError):
@@ -40,11 +41,20 @@ class Query:
 
 
 def whole_days(text) -> int:
+    """`days`: ASCII digits only (str.isdigit takes "²" and "①", which int() refuses), and few of them."""
     if text is None:
         return DEFAULT_DAYS
-    if not text.isdigit() or not 0 < int(text) <= MAX_DAYS:
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_DAYS))) or not 0 < int(text) <= MAX_DAYS:
         raise BadQuery(f"days must be a whole number of days, 1 to {MAX_DAYS}")
     return int(text)
+
+
+def report_kind(params) -> str:
+    """`format` of GET /report: html (the default) or json."""
+    value = params.get("format", "html")
+    if value not in ("html", "json"):
+        raise BadQuery("format is html or json")
+    return value
 
 
 def plain(params, name: str):
@@ -141,15 +151,23 @@ ENDPOINTS = {
 }
 
 
+def spreadsheet_safe(cell):
+    """A CSV cell no spreadsheet runs as a formula (OWASP, CSV Injection): text beginning with =, +, -,
+    @, tab or carriage return gets a leading apostrophe. Numbers stay numbers."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def export_lines(store, query: Query, min_sessions: int):
     """The CSV of the view's daily aggregates, a thousand rows at a time (one connection throughout)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; and a cell holding a carriage return is quoted
     writer.writerow(EXPORT_COLUMNS)
     with store.reading() as connection:
         view = Published(connection, query.days, min_sessions=min_sessions, product=query.product)
         for number, row in enumerate(view.export_rows(), 1):
-            writer.writerow(row)
+            writer.writerow([spreadsheet_safe(cell) for cell in row])
             if number % 1000 == 0:
                 yield buffer.getvalue()
                 buffer.seek(0)

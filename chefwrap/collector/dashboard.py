@@ -8,12 +8,10 @@ the choice changes; without it, the button does. Everything is read through
 chefwrap.collector.published, under the privacy threshold, like the API.
 """
 
-import base64
-import hashlib
 from html import escape
 from urllib.parse import urlencode
 
-from chefwrap.collector import charts
+from chefwrap.collector import charts, headers
 from chefwrap.collector.published import Published, rank, step_for
 from chefwrap.collector.threshold import OTHER
 from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS
@@ -54,15 +52,8 @@ STYLE = (
 SCRIPT = "document.getElementById('command').addEventListener('change',function(){this.form.submit()});"
 
 
-def _hash(text: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
-
-
 # Nothing but this page's own style and script; no request to any other place, not even for an icon.
-CONTENT_SECURITY_POLICY = (
-    f"default-src 'none'; style-src {_hash(STYLE)}; script-src {_hash(SCRIPT)}; img-src data:; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
+CONTENT_SECURITY_POLICY = headers.policy(styles=[STYLE], scripts=[SCRIPT], images="data:")
 ICON = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%23005a8c'/%3E%3C/svg%3E"
 
 

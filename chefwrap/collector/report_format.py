@@ -2,7 +2,14 @@
 
 from html import escape
 
+from chefwrap.collector import headers
 from chefwrap.collector.threshold import OTHER
+
+STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin-bottom:2em}"
+    "th,td{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left}th{background:#f4f4f4}"
+)
+CONTENT_SECURITY_POLICY = headers.policy(styles=[STYLE])
 
 
 def failure_rate(row) -> str:
@@ -59,8 +66,7 @@ def as_text(report) -> str:
 def as_html(report) -> str:
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>chefwrap collector report</title>",
-        "<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin-bottom:2em}"
-        "th,td{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left}th{background:#f4f4f4}</style></head><body>",
+        f"<style>{STYLE}</style></head><body>",
         "<h1>How knife, kitchen and chef are used</h1>",
         f"<p>{escape(heading(report))}</p>",
         f"<p>{escape(threshold_note(report))}</p>" if threshold_note(report) else "",

@@ -327,22 +327,39 @@ class Store:
 
     # Erasure and retention
 
-    def erase_session(self, session_id: str) -> int:
-        """Delete every event of a session and take its contribution out of the aggregates; returns how many events."""
+    def erase_session(self, session_id: str, proof=None) -> tuple:
+        """Delete a session's events and take their part out of the aggregates; returns (how many events
+        were erased, how many the session held). `proof`: None to erase them all (the operator), or a
+        function of an event's erase_key_sha256 (None for an event sent without one) saying whether it
+        may go; it is asked about every event of the session, whatever the earlier answers."""
         session_id = session_id.lower()
         of_session = events.c.session_id == session_id
+        columns = (events.c.event_id, events.c.erase_key_sha256, events.c.day, events.c.event, _pending(events.c.event_id))
         with self.writing() as connection, connection.begin():
             self._lock_counting(connection.connection.cursor(), wait=True)
-            counted = {}  # its pending events were never counted: only the others are taken out
-            for day, stored in connection.execute(select(events.c.day, events.c.event).where(of_session, ~_pending(events.c.event_id))):
-                counted.setdefault(day, []).append(decode(stored))
+            held = connection.execute(select(*columns).where(of_session)).all()
+            verdicts = [proof is None or proof(row.erase_key_sha256) for row in held]
+            erased = [row.event_id for row, verdict in zip(held, verdicts) if verdict]
+            if not erased:
+                return 0, len(held)
+            # A session's part of the aggregates is not the sum of its events' (sessions count once a day):
+            # what it counted before, out; what its counted events left count, in. Pending events were never counted.
+            before, after = {}, {}
+            for row, verdict in zip(held, verdicts):
+                if not row[4]:
+                    stored = decode(row.event)
+                    before.setdefault(row.day, []).append(stored)
+                    if not verdict:
+                        after.setdefault(row.day, []).append(stored)
             delta = {}
-            contributions.session_contribution(counted, delta, sign=-1)
+            contributions.session_contribution(before, delta, sign=-1)
+            contributions.session_contribution(after, delta)
             apply(connection, delta)
-            erased = connection.execute(delete(events).where(of_session).returning(events.c.event_id)).scalars().all()
-            for start in range(0, len(erased), ROWS_A_STATEMENT):  # the pending rows of exactly those: no pending row outlives its event
-                connection.execute(delete(pending_events).where(pending_events.c.event_id.in_(erased[start : start + ROWS_A_STATEMENT])))
-            return len(erased)
+            for start in range(0, len(erased), ROWS_A_STATEMENT):  # each with its pending row: no pending row outlives its event
+                chunk = erased[start : start + ROWS_A_STATEMENT]
+                connection.execute(delete(pending_events).where(pending_events.c.event_id.in_(chunk)))
+                connection.execute(delete(events).where(events.c.event_id.in_(chunk)))
+            return len(erased), len(held)
 
     def oldest_kept_day(self, now: datetime = None):
         if self.retain_days is None:
@@ -545,6 +562,7 @@ def _event_row(record, event_id: str, now: datetime) -> dict:
         "occurred_at": record.occurred_at,
         "received_at": now,
         "event": encode(stored),
+        "erase_key_sha256": record.erase_key_sha256,
     }
 
 

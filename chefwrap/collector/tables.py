@@ -1,7 +1,8 @@
 """The collector's tables at the newest schema revision (migrations/ brings older databases here).
 
 Raw events: one row per event, its JSON as validated (the single source every aggregate is computed
-from), a few columns beside it for the indexes and for people reading the database by hand.
+from), a few columns beside it for the indexes and for people reading the database by hand, and the
+hash of the erase key that proves who may erase it (DELETE /sessions/{id}).
 
 Pending events: the events stored but not yet counted in the aggregates (their ids). Ingest stores an
 event and its pending row together; folding (chefwrap.collector.store) counts pending events into the
@@ -39,6 +40,7 @@ events = Table(
     Column("occurred_at", DateTime, nullable=False),  # UTC
     Column("received_at", DateTime, nullable=False),  # UTC
     Column("event", Text, nullable=False),  # the event as validated (chefwrap.collector.validation.StoredEvent)
+    Column("erase_key_sha256", String(64)),  # the SHA-256 of the session's erase key its client sent, if any
     Index("events_session_day", "session_id", "day"),
     Index("events_day", "day"),
 )

@@ -8,14 +8,17 @@ Measured against pydantic v2 in benchmarks/validation_cost.py.
 """
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Dict, List, Optional, Union
 
 import msgspec
 
+from chefwrap.collector import known_names
+
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"
 NO_NUL_PATTERN = r"^[^\x00]*$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
 UUID = re.compile(UUID_PATTERN)
 MAX_TEXT = 256
 MAX_VERSION = 64
@@ -29,6 +32,7 @@ Text = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT, pattern=NO
 Version = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_VERSION, pattern=NO_NUL_PATTERN)]
 Uuid = Annotated[str, msgspec.Meta(pattern=UUID_PATTERN)]
 Timestamp = Annotated[str, msgspec.Meta(pattern=TIMESTAMP_PATTERN)]
+Sha256 = Annotated[str, msgspec.Meta(pattern=SHA256_PATTERN)]
 Number = Annotated[float, msgspec.Meta(gt=-1e9, lt=1e9)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
 ExitCode = Annotated[int, msgspec.Meta(ge=-(2**31), le=MAX_INT)]
@@ -38,6 +42,7 @@ PATTERN_MEANINGS = {
     UUID_PATTERN: "must be a UUID",
     TIMESTAMP_PATTERN: "must be a UTC time such as 2026-11-27T12:00:00Z",
     NO_NUL_PATTERN: "must be text without NUL characters",
+    SHA256_PATTERN: "must be 64 lowercase hexadecimal characters (the SHA-256 of the session's erase key)",
 }
 
 
@@ -100,6 +105,7 @@ class Event(msgspec.Struct):
     license_id: Optional[Text] = None
     product_version: Optional[Text] = None
     install_context: Optional[Text] = None
+    erase_key_sha256: Optional[Sha256] = None  # what proves, at DELETE /sessions/{id}, who sent the session
 
 
 class StoredPayload(msgspec.Struct, omit_defaults=True):
@@ -143,6 +149,7 @@ class Received(msgspec.Struct):
     session_id: str
     occurred_at: datetime  # UTC, naive
     stored: StoredEvent
+    erase_key_sha256: Optional[str] = None  # kept beside the event, never in it
 
     @property
     def day(self) -> date:
@@ -153,20 +160,22 @@ class Received(msgspec.Struct):
         self.occurred_at = min(self.occurred_at, latest + timedelta(days=1))
 
 
-def events_in(body: bytes) -> list:
-    """The events in a request body (one event, or a JSON array of at most MAX_BATCH), validated."""
+def events_in(body: bytes, now: datetime = None) -> list:
+    """The events in a request body (one event, or a JSON array of at most MAX_BATCH), validated, their
+    names narrowed; a time after tomorrow (UTC) by `now`, the collector's clock, is refused."""
     try:
         decoded = _body.decode(body)
     except msgspec.ValidationError as problem:
         raise Invalid(readable(str(problem))) from None
     except (msgspec.DecodeError, RecursionError):
         raise Invalid("the body is not valid JSON") from None
+    latest = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).date() + timedelta(days=1)  # tomorrow
     if isinstance(decoded, Event):
-        return [received(decoded, "")]
-    return [received(event, f"[{index}].") for index, event in enumerate(decoded)]
+        return [received(decoded, "", latest)]
+    return [received(event, f"[{index}].", latest) for index, event in enumerate(decoded)]
 
 
-def received(event: Event, where: str) -> Received:
+def received(event: Event, where: str, latest: date) -> Received:
     properties = None
     if event.payload.event == COMMAND_EVENT:
         try:
@@ -174,6 +183,9 @@ def received(event: Event, where: str) -> Received:
         except msgspec.ValidationError as problem:
             raise Invalid(readable(str(problem), f"{where}payload.properties")) from None
     occurred_at = parse_timestamp(event.timestamp, f"{where}timestamp")
+    if occurred_at.date() > latest:
+        raise Invalid(f"{where}timestamp is after tomorrow (UTC) by the collector's clock")
+    product = known_names.product(event.product)
     stored = StoredEvent(
         instance_id=event.instance_id,
         license_id=event.license_id,
@@ -183,18 +195,61 @@ def received(event: Event, where: str) -> Received:
         event_id=event.event_id,
         origin=event.origin,
         type=event.type,
-        product=event.product,
-        product_version=event.product_version,
+        product=product,
+        product_version=known_names.short(event.product_version),
         install_context=event.install_context,
         timestamp=event.timestamp,
-        payload=StoredPayload(event=event.payload.event, properties=properties),
+        payload=StoredPayload(event=event.payload.event, properties=properties and narrowed(product, properties)),
     )
     return Received(
         event_id=event.event_id.lower() if event.event_id else None,
         session_id=event.session_id.lower(),
         occurred_at=occurred_at,
         stored=stored,
+        erase_key_sha256=event.erase_key_sha256,
     )
+
+
+def narrowed(product: str, properties: Properties) -> Properties:
+    """A command event's properties with only the names the collector can know (chefwrap.collector.known_names)."""
+    command = known_names.command(product, properties.command)
+    budget = known_names.ContextBudget()
+    return msgspec.structs.replace(
+        properties,
+        command=command,
+        options=known_names.options(command, properties.options),
+        os=known_names.short(properties.os),
+        arch=known_names.short(properties.arch),
+        cookbooks=properties.cookbooks and narrowed_cookbooks(properties.cookbooks, budget),
+        kitchen=properties.kitchen and narrowed_kitchen(properties.kitchen, budget),
+        versions=properties.versions and {tool: version for tool, version in properties.versions.items() if budget.keeps(tool)},
+    )
+
+
+def narrowed_cookbooks(cookbooks: Cookbooks, budget) -> Cookbooks:
+    public = [book for book in cookbooks.public if budget.keeps(book.name)]
+    return msgspec.structs.replace(cookbooks, public=public, other=plus(cookbooks.other, len(cookbooks.public) - len(public)))
+
+
+def narrowed_kitchen(kitchen: Kitchen, budget) -> Kitchen:
+    plugins = {kind: getattr(kitchen, kind) for kind in KITCHEN_PLUGIN_KINDS}
+    kept = {kind: name for kind, name in plugins.items() if name is not None and budget.keeps(name)}
+    dropped = sum(name is not None for name in plugins.values()) - len(kept)
+    platforms = [platform for platform in kitchen.platforms if budget.keeps(platform)]
+    return msgspec.structs.replace(
+        kitchen,
+        **{kind: kept.get(kind) for kind in KITCHEN_PLUGIN_KINDS},
+        platforms=platforms,
+        other_plugins=plus(kitchen.other_plugins, dropped),
+        other_platforms=plus(kitchen.other_platforms, len(kitchen.platforms) - len(platforms)),
+    )
+
+
+def plus(count, more: int):
+    """A count of names not named, with `more` of them (None stays None when there are none)."""
+    if not more:
+        return count
+    return min(MAX_INT, (count or 0) + more)
 
 
 def encode(stored: StoredEvent) -> str:

@@ -21,6 +21,7 @@ import queue
 import threading
 import time
 
+from chefwrap.collector.health import DatabaseHealth, first_line
 from chefwrap.collector.store import FOLD_MAX, Ingester
 
 MAX_EVENTS = 5000
@@ -30,8 +31,8 @@ log = logging.getLogger("chefwrap.collector")
 
 
 class BatchingWriter:
-    def __init__(self, store, threads: int, fold_at: int = FOLD_AT, fold_every: float = FOLD_EVERY):
-        self.store = store
+    def __init__(self, store, threads: int, fold_at: int = FOLD_AT, fold_every: float = FOLD_EVERY, health: DatabaseHealth = None):
+        self.store, self.health = store, health or DatabaseHealth()
         self.fold_at, self.fold_every = fold_at, fold_every
         self.waiting = queue.SimpleQueue()
         self.threads = [threading.Thread(target=self._run, name=f"collector-writer-{n}", daemon=True) for n in range(threads)]
@@ -50,8 +51,8 @@ class BatchingWriter:
             thread.join(timeout=30)
         try:
             self.store.fold_pending()  # a clean stop leaves nothing pending: it waits for another collector's fold
-        except self.store.errors:
-            log.exception("folding pending events into the aggregates at stop failed; the next start folds them")
+        except self.store.errors as problem:
+            log.error("folding pending events into the aggregates at stop failed (%s); the next start folds them", first_line(problem))
 
     async def add(self, received: list) -> list:
         """Whether each event was accepted (False: a replay), once it is committed."""
@@ -125,10 +126,13 @@ class BatchingWriter:
             with self.counting:
                 counted, self.since = self.unfolded, time.monotonic()
             folded = self.store.fold(limit=FOLD_MAX, wait=False)
+            self.health.worked()
             if folded is not None and folded < FOLD_MAX:  # all folded (None: left for the next turn)
                 with self.counting:
                     self.unfolded = max(0, self.unfolded - counted)
-        except Exception:  # noqa: BLE001 - the events stay pending and are folded at the next turn (or by a reader)
+        except self.store.errors as problem:  # the events stay pending and are folded at the next turn (or by a reader)
+            self.health.failed(problem, "folding pending events into the aggregates")
+        except Exception:  # noqa: BLE001 - a defect, not the database: the events stay pending all the same
             log.exception("folding pending events into the aggregates failed")
         finally:
             self.folding.release()

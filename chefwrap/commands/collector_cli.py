@@ -1,7 +1,8 @@
-"""`chefwrap collector serve | report | migrate`: a collector teams can run with one command."""
+"""`chefwrap collector serve | report | migrate | erase`: a collector teams can run with one command."""
 
 import json
 import os
+import signal
 import socket
 
 
@@ -14,7 +15,7 @@ def run(args, env) -> int:
     except ImportError:
         env.error(f"the collector needs its extra libraries: {install_hint()}")
         return 2
-    missing = missing_sqlite_file(database_url(args.database)) if args.action == "report" else None
+    missing = missing_sqlite_file(database_url(args.database)) if args.action in ("report", "erase") else None
     if missing:
         env.error(f"no collector database at {missing}: name the one `chefwrap collector serve` writes with --database")
         return 1
@@ -36,14 +37,59 @@ def run(args, env) -> int:
 
 
 def serve(args, env, store) -> int:
+    import ssl
+
     import uvicorn
 
-    from chefwrap.collector import schema_upgrade
+    from chefwrap.collector import access, schema_upgrade
     from chefwrap.collector.app import create_app
+    from chefwrap.collector.connections import Limits
 
+    if args.ssl_keyfile and not args.ssl_certfile:
+        env.error("--ssl-keyfile needs --ssl-certfile (the certificate it is the key of)")
+        return 2
+    try:
+        tokens = access.IngestTokens(args.ingest_tokens) if args.ingest_tokens else None
+        limits = Limits.within_open_files(args.max_connections, args.header_timeout, args.body_timeout)
+    except ValueError as problem:  # access.TokenFileError too
+        env.error(str(problem))
+        return 1
     before, after = schema_upgrade.upgrade(store)
     if before is not None and before != after:
         env.error(f"upgraded the database's schema from revision {before} to {after}")
+    # No access log: the collector keeps no client address, not even in its output.
+    config = uvicorn.Config(
+        create_app(store, min_sessions=args.min_sessions, ingest_tokens=tokens),
+        http=limits.protocol(),
+        ws="none",  # no WebSocket route: an upgrade would leave the guard's count of connections behind
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+    )
+    try:
+        config.load()  # the certificate and key are read here: a problem is one line, not a traceback
+    except (OSError, ssl.SSLError) as problem:
+        env.error(f"cannot use the certificate {args.ssl_certfile}: {problem.strerror or problem}")
+        return 1
+    listener = listening_socket(args, env)
+    if listener is None:
+        return 1
+    signal.signal(signal.SIGHUP, lambda *_: reload_tokens(tokens, env))  # a reload never stops the collector
+    scheme = "https" if args.ssl_certfile else "http"
+    env.error(
+        f"collector listening on {scheme}://{args.host}:{listener.getsockname()[1]} (database: {shown_database(store.url)}, events kept {args.retain_days} days, "
+        f"{threshold_said(args.min_sessions)}, {ingest_said(tokens)}, at most {limits.max_connections} connections)"
+    )
+    env.stderr.flush()
+    uvicorn.Server(config).run(sockets=[listener])
+    return 0
+
+
+def listening_socket(args, env):
+    """The bound, listening socket, or None (said) when the address cannot be had."""
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and without
     # it every keep-alive response waits 40 ms for a delayed ACK.
     listener = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -52,24 +98,33 @@ def serve(args, env, store) -> int:
         listener.bind((args.host, args.port))
         listener.listen(2048)  # connections wait in the backlog until uvicorn accepts them
     except OSError as problem:
+        listener.close()
         env.error(f"cannot listen on {args.host}:{args.port}: {problem.strerror}")
-        return 1
-    port = listener.getsockname()[1]
-    # No access log: the collector keeps no client address, not even in its output.
-    config = uvicorn.Config(
-        create_app(store, min_sessions=args.min_sessions),
-        log_level="warning",
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
-    )
-    env.error(
-        f"collector listening on http://{args.host}:{port} (database: {shown_database(store.url)}, events kept {args.retain_days} days, "
-        f"{threshold_said(args.min_sessions)})"
-    )
+        return None
+    return listener
+
+
+def reload_tokens(tokens, env) -> None:
+    """SIGHUP: read the ingest tokens again; a file that cannot be used leaves them as they were."""
+    from chefwrap.collector.access import TokenFileError
+
+    if tokens is None:
+        env.error("nothing to read again: ingest is open (no --ingest-tokens)")
+        env.stderr.flush()
+        return
+    try:
+        count = tokens.reload()
+    except TokenFileError as problem:
+        env.error(f"kept the {len(tokens.digests)} ingest token(s) in use: {problem}")
+    else:
+        env.error(f"read {count} ingest token(s) from {tokens.path}")
     env.stderr.flush()
-    uvicorn.Server(config).run(sockets=[listener])
-    return 0
+
+
+def ingest_said(tokens) -> str:
+    if tokens is None:
+        return "ingest open to anyone who can reach it"
+    return f"ingest with {len(tokens.digests)} token(s) from {tokens.path}"
 
 
 def threshold_said(min_sessions: int) -> str:
@@ -132,8 +187,21 @@ def migrate(args, env, store) -> int:
     return 0
 
 
+def erase(args, env, store) -> int:
+    """The operator's erasure: every event of the session, whatever hash it carries."""
+    from chefwrap.collector import schema_upgrade
+
+    schema_upgrade.require_current(store, args.database)
+    erased, _ = store.erase_session(args.session)
+    if erased:
+        env.say(f"Erased the {erased} event(s) of session {args.session}, and their part of every aggregate.")
+    else:
+        env.say(f"The database holds no event of session {args.session}: nothing to erase.")
+    return 0
+
+
 def first_line(problem: Exception) -> str:
     return (str(problem).strip().splitlines() or [type(problem).__name__])[0]
 
 
-ACTIONS = {"serve": serve, "report": report, "migrate": migrate}
+ACTIONS = {"serve": serve, "report": report, "migrate": migrate, "erase": erase}
