@@ -3,7 +3,7 @@ __chefwrap_subcommands() {
     case "$1" in
         '') echo 'install uninstall doctor telemetry collector' ;;
         'telemetry') echo 'status enable disable local show forget preview' ;;
-        'collector') echo 'serve report migrate' ;;
+        'collector') echo 'serve report migrate erase' ;;
     esac
 }
 __chefwrap_options() {
@@ -21,9 +21,10 @@ __chefwrap_options() {
         'telemetry forget') echo '-h --help' ;;
         'telemetry preview') echo '-h --help' ;;
         'collector') echo '-h --help' ;;
-        'collector serve') echo '-h --help --host --port --database --retain-days --min-sessions' ;;
+        'collector serve') echo '-h --help --host --port --database --retain-days --min-sessions --ingest-tokens --ssl-certfile --ssl-keyfile --max-connections --header-timeout --body-timeout' ;;
         'collector report') echo '-h --help --database --days --json --min-sessions' ;;
         'collector migrate') echo '-h --help --database' ;;
+        'collector erase') echo '-h --help --session --database' ;;
     esac
 }
 __chefwrap_valued() {
@@ -31,9 +32,10 @@ __chefwrap_valued() {
         'install') echo '--shell --tools' ;;
         'doctor') echo '--shell' ;;
         'telemetry show') echo '-n' ;;
-        'collector serve') echo '--host --port --database --retain-days --min-sessions' ;;
+        'collector serve') echo '--host --port --database --retain-days --min-sessions --ingest-tokens --ssl-certfile --ssl-keyfile --max-connections --header-timeout --body-timeout' ;;
         'collector report') echo '--database --days --min-sessions' ;;
         'collector migrate') echo '--database' ;;
+        'collector erase') echo '--session --database' ;;
     esac
 }
 __chefwrap_choices() {
@@ -47,10 +49,18 @@ __chefwrap_choices() {
         'collector serve|--database') echo '@files' ;;
         'collector serve|--retain-days') echo '@none' ;;
         'collector serve|--min-sessions') echo '@none' ;;
+        'collector serve|--ingest-tokens') echo '@files' ;;
+        'collector serve|--ssl-certfile') echo '@files' ;;
+        'collector serve|--ssl-keyfile') echo '@files' ;;
+        'collector serve|--max-connections') echo '@none' ;;
+        'collector serve|--header-timeout') echo '@none' ;;
+        'collector serve|--body-timeout') echo '@none' ;;
         'collector report|--database') echo '@files' ;;
         'collector report|--days') echo '@none' ;;
         'collector report|--min-sessions') echo '@none' ;;
         'collector migrate|--database') echo '@files' ;;
+        'collector erase|--session') echo '@none' ;;
+        'collector erase|--database') echo '@files' ;;
     esac
 }
 __chefwrap_path() {

@@ -36,7 +36,7 @@ function __chefwrap_subcommands
         case 'telemetry'
             printf '%s\n' 'status' 'enable' 'disable' 'local' 'show' 'forget' 'preview'
         case 'collector'
-            printf '%s\n' 'serve' 'report' 'migrate'
+            printf '%s\n' 'serve' 'report' 'migrate' 'erase'
     end
 end
 function __chefwrap_valued
@@ -48,11 +48,13 @@ function __chefwrap_valued
         case 'telemetry show'
             printf '%s\n' '-n'
         case 'collector serve'
-            printf '%s\n' '--host' '--port' '--database' '--retain-days' '--min-sessions'
+            printf '%s\n' '--host' '--port' '--database' '--retain-days' '--min-sessions' '--ingest-tokens' '--ssl-certfile' '--ssl-keyfile' '--max-connections' '--header-timeout' '--body-timeout'
         case 'collector report'
             printf '%s\n' '--database' '--days' '--min-sessions'
         case 'collector migrate'
             printf '%s\n' '--database'
+        case 'collector erase'
+            printf '%s\n' '--session' '--database'
     end
 end
 complete -c chefwrap -f
@@ -93,6 +95,7 @@ complete -c chefwrap -n '__chefwrap_at \'telemetry preview\'' -s 'h' -l 'help' -
 complete -c chefwrap -n '__chefwrap_at \'collector\'' -a 'serve' -d 'receive, store and report events over HTTP'
 complete -c chefwrap -n '__chefwrap_at \'collector\'' -a 'report' -d 'the report, in the terminal'
 complete -c chefwrap -n '__chefwrap_at \'collector\'' -a 'migrate' -d 'bring the database\'s schema up to this collector\'s'
+complete -c chefwrap -n '__chefwrap_at \'collector\'' -a 'erase' -d 'erase every event of a session, and its part of the aggregates'
 complete -c chefwrap -n '__chefwrap_at \'collector\'' -s 'h' -l 'help' -d 'show this help message and exit'
 complete -c chefwrap -n '__chefwrap_at \'collector serve\'' -s 'h' -l 'help' -d 'show this help message and exit'
 complete -c chefwrap -n '__chefwrap_at \'collector serve\'' -l 'host' -x -d 'address to listen on (default 127.0.0.1)'
@@ -100,6 +103,12 @@ complete -c chefwrap -n '__chefwrap_at \'collector serve\'' -l 'port' -x -d 'por
 complete -c chefwrap -n '__chefwrap_at \'collector serve\'' -l 'database' -r -F -d 'an SQLite file or a database URL (postgresql://...; default chefwrap-collector.sqlite3)'
 complete -c chefwrap -n '__chefwrap_at \'collector serve\'' -l 'retain-days' -x -d 'delete events older than this (default 365)'
 complete -c chefwrap -n '__chefwrap_at \'collector serve\'' -l 'min-sessions' -x -d 'show a name only on the days at least K sessions used it, complete days only (default 5; 1: everything, today too)'
+complete -c chefwrap -n '__chefwrap_at \'collector serve\'' -l 'ingest-tokens' -r -F -d 'accept POST /events only with `Authorization: Bearer <token>`, a token from FILE (one a line; read again on SIGHUP)'
+complete -c chefwrap -n '__chefwrap_at \'collector serve\'' -l 'ssl-certfile' -r -F -d 'serve HTTPS with this certificate (PEM; with its chain)'
+complete -c chefwrap -n '__chefwrap_at \'collector serve\'' -l 'ssl-keyfile' -r -F -d 'the certificate\'s private key (PEM), if not in --ssl-certfile'
+complete -c chefwrap -n '__chefwrap_at \'collector serve\'' -l 'max-connections' -x -d 'connections open at once (default 1000, at most the open-file limit less 128); beyond, the oldest without a whole request is closed'
+complete -c chefwrap -n '__chefwrap_at \'collector serve\'' -l 'header-timeout' -x -d 'time for a request\'s head to arrive (default 10)'
+complete -c chefwrap -n '__chefwrap_at \'collector serve\'' -l 'body-timeout' -x -d 'time for a request\'s body to arrive after its head (default 30)'
 complete -c chefwrap -n '__chefwrap_at \'collector report\'' -s 'h' -l 'help' -d 'show this help message and exit'
 complete -c chefwrap -n '__chefwrap_at \'collector report\'' -l 'database' -r -F -d 'the collector\'s SQLite file or database URL (default chefwrap-collector.sqlite3)'
 complete -c chefwrap -n '__chefwrap_at \'collector report\'' -l 'days' -x -d 'the last N days (default 30)'
@@ -107,3 +116,6 @@ complete -c chefwrap -n '__chefwrap_at \'collector report\'' -l 'json' -d 'as JS
 complete -c chefwrap -n '__chefwrap_at \'collector report\'' -l 'min-sessions' -x -d 'show a name only on the days at least K sessions used it, complete days only (default 5; 1: everything, today too)'
 complete -c chefwrap -n '__chefwrap_at \'collector migrate\'' -s 'h' -l 'help' -d 'show this help message and exit'
 complete -c chefwrap -n '__chefwrap_at \'collector migrate\'' -l 'database' -r -F -d 'the collector\'s SQLite file or database URL (default chefwrap-collector.sqlite3)'
+complete -c chefwrap -n '__chefwrap_at \'collector erase\'' -s 'h' -l 'help' -d 'show this help message and exit'
+complete -c chefwrap -n '__chefwrap_at \'collector erase\'' -l 'session' -x -d 'the session\'s id (a UUID)'
+complete -c chefwrap -n '__chefwrap_at \'collector erase\'' -l 'database' -r -F -d 'the collector\'s SQLite file or database URL (default chefwrap-collector.sqlite3)'
