@@ -78,7 +78,7 @@ def record(run):
     """Turn a finished run (chefwrap.shim.launcher.Run) into an event, spool it and wake the sender."""
     # Only recorded runs pay for these.
     from chefwrap.delivery import spool, starter
-    from chefwrap.shim import ci, context, event, sanitizer, session, settings
+    from chefwrap.shim import ci, context, erase_key, event, private, sanitizer, session, settings
 
     env = telemetry_environment(run.env)
     debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
@@ -86,16 +86,22 @@ def record(run):
     decision = consent.decide(env, interactive=False)
     if decision.outcome not in (consent.SHARE, consent.LOCAL) and not debug:
         return
+    # Folders made 0700 (and damage moved aside) before anything is written; debug writes nothing.
+    if not debug and private.prepare(env) is not None:
+        return
     sanitized = sanitizer.sanitize(run.tool, run.argv)
     version = event.version_from_binstub(run.tool, head_of(run.real))
     found = context.as_properties(context.gather(run.tool, run.real, env, keep=not debug))
     session_id = (session.peek(env) or event.new_uuid()) if debug else session.current(env)
-    built = event.build(sanitized, run.exit_code, run.duration_ms, session_id, env, version, context=found)
+    sharing = decision.outcome == consent.SHARE
+    # Debug shows the hash only when the secret exists: it makes nothing.
+    proof = erase_key.hash_for(env, session_id, make=not debug) if sharing or debug else None
+    built = event.build(sanitized, run.exit_code, run.duration_ms, session_id, env, version, context=found, erase_key_sha256=proof)
     line = event.to_json(built)
     if debug:  # shown, neither sent nor stored
         os.write(2, line.encode() + b"\n")
         return
-    destination = spool.KEEP_LOCALLY if decision.outcome == consent.LOCAL else settings.usable_endpoint(env)
+    destination = settings.usable_endpoint(env) if sharing else spool.KEEP_LOCALLY
     if destination is None:  # not an http(s) URL: `chefwrap telemetry status` says so, the shim stays silent
         return
     spool.append(env, built["event_id"], destination, line)
