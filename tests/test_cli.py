@@ -41,7 +41,7 @@ def test_every_help_page_says_what_the_command_does(world, words, capsys):
 
 def test_telemetry_without_an_action_shows_the_status(installed):
     code, out, _ = installed.chefwrap("telemetry")
-    assert code == 0 and out.startswith("Data sharing: on (you opted in")
+    assert code == 0 and out.startswith("Data sharing: on (you agreed to share with 127.0.0.1:")
 
 
 def test_chef_telemetry_without_an_action_shows_the_status_through_the_shim(installed):
@@ -111,6 +111,7 @@ def test_the_install_hint_names_where_chefwrap_was_installed_from():
 def test_forget_after_uninstall_leaves_nothing_behind(installed, tmp_path):
     collector = Collector(str(tmp_path / "collector.sqlite3"))
     try:
+        installed.opt_in(collector.url)
         env = installed.env(CHEF_TELEMETRY_ENDPOINT=collector.url)
         installed.run([installed.shims / "knife", "node", "list"], env=env)
         installed.wait_for_senders_to_finish()

@@ -14,6 +14,7 @@ from endpoint import closed_port_url
 
 
 def test_the_shims_events_arrive_and_are_reported(installed, collector):
+    installed.opt_in(collector.url)
     env = installed.env(CHEF_TELEMETRY_ENDPOINT=collector.url)
     for argv in (["node", "show", "web1", "-F", "json"], ["node", "show", "db1"], ["bootstrap", "10.0.0.5", "-P", "x", "exit", "1"]):
         installed.run([installed.shims / "knife", *argv], env=env)
@@ -192,6 +193,7 @@ def test_a_database_that_cannot_be_opened_is_a_one_line_error(world, tmp_path):
 # chefwrap telemetry forget
 
 def test_forget_erases_every_recorded_session_at_the_endpoint_and_here(installed, collector):
+    installed.opt_in(collector.url)
     env = installed.env(CHEF_TELEMETRY_ENDPOINT=collector.url)
     installed.run([installed.shims / "knife", "node", "list"], env=env)
     installed.wait_for_senders_to_finish()
@@ -227,6 +229,7 @@ def test_forget_with_nothing_recorded(world):
 
 def test_forget_clears_events_that_never_left(installed):
     env = installed.env(CHEF_TELEMETRY_ENDPOINT=closed_port_url(), CHEFWRAP_SENDER_FIRST_DELAY="0.05")
+    installed.opt_in(env["CHEF_TELEMETRY_ENDPOINT"])
     installed.run([installed.shims / "knife", "node", "list"], env=env)
     installed.wait_for_senders_to_finish()
     assert len(installed.spooled()) == 1

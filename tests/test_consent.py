@@ -40,6 +40,13 @@ def decision_files(world):
     return sorted(name for name in ("telemetry_opt_in", "telemetry_opt_out") if (world.chef / name).exists())
 
 
+def shared_with(world, chef=None):
+    """The endpoints other than Chef's a yes was given for, as chefwrap's settings hold them."""
+    from chefwrap.shim import settings
+
+    return settings.shared_with({"HOME": str(world.home), **({"CHEF_HOME": str(chef)} if chef else {})})
+
+
 def test_yes_records_the_decision_says_so_and_the_run_is_sent(undecided, bash):
     bash.send(b"knife echo hello; echo status=$?\n")
     bash.expect(QUESTION)
@@ -54,7 +61,9 @@ def test_yes_records_the_decision_says_so_and_the_run_is_sent(undecided, bash):
     bash.expect(b"data sharing is on")
     bash.expect(b"hello")
     bash.expect(b"status=0")
-    assert decision_files(undecided) == ["telemetry_opt_in"]
+    # A yes to an endpoint other than Chef's is for it alone: never the gem's file, which means "Chef".
+    assert decision_files(undecided) == []
+    assert shared_with(undecided) == [undecided.endpoint.url]
     settings_file = (undecided.chef / "chefwrap" / "config.toml").read_text()
     assert settings_file.startswith("# chefwrap: settings")
     # The question named the endpoint CHEF_TELEMETRY_ENDPOINT gave: the answer stays with it.
@@ -94,7 +103,7 @@ def test_enter_takes_the_default_yes(undecided, bash):
     bash.expect(QUESTION)
     bash.send(b"\r")
     bash.expect(b"status=0")
-    assert decision_files(undecided) == ["telemetry_opt_in"]
+    assert shared_with(undecided) == [undecided.endpoint.url]
 
 
 def test_no_records_the_decision_and_nothing_is_sent(undecided, bash):
@@ -213,8 +222,8 @@ def test_chef_home_moves_the_decision(installed):
     env = installed.env(CHEF_HOME=elsewhere)
     installed.run([installed.shims / "knife", "exit", "0"], env=env)  # no decision under CHEF_HOME: nothing
     assert installed.endpoint.requests == []
-    (elsewhere / ".chef").mkdir(parents=True)
-    (elsewhere / ".chef" / "telemetry_opt_in").write_bytes(b"")
+    telemetry(installed, "enable", env=env)
+    assert shared_with(installed, chef=elsewhere) == [installed.endpoint.url]
     installed.run([installed.shims / "knife", "exit", "0"], env=env)
     installed.endpoint.wait_for(1)
     assert (elsewhere / ".chef" / "TELEMETRY_SESSION_ID").exists()
@@ -229,15 +238,16 @@ def telemetry(world, *args, env=None):
 def test_status_names_the_rule_and_the_file_or_variable_that_decided(installed):
     code, out, _ = telemetry(installed, "status")
     assert code == 0
-    assert f"Data sharing: on (you opted in: {installed.chef / 'telemetry_opt_in'})" in out
+    host = installed.endpoint.url.split("://")[1]
+    assert f"Data sharing: on (you agreed to share with {host}: {installed.chef / 'chefwrap' / 'shared-with'})" in out
     code, out, _ = telemetry(installed, "status", env=installed.env(DO_NOT_TRACK="1"))
     assert "Data sharing: off (DO_NOT_TRACK is set)\n" in out
     code, out, _ = telemetry(installed, "status", "--json", env=installed.env(CHEF_TELEMETRY_OPT_OUT="0"))
     report = json.loads(out)
     assert (report["sharing"], report["decided_by"], report["endpoint"]) == ("off", "CHEF_TELEMETRY_OPT_OUT", installed.endpoint.url)
     assert set(report) == {
-        "sharing", "rule", "decided_by", "endpoint", "endpoint_problem", "session", "pending", "sent", "change", "sent_to", "carried", "never",
-        "shims_needing_refresh",
+        "sharing", "rule", "decided_by", "endpoint", "endpoint_problem", "moved_to", "token", "token_problem", "session", "pending", "waiting",
+        "sent", "sessions_to_erase", "lock_problem", "change", "sent_to", "carried", "never", "shims_needing_refresh",
     }
     assert report["endpoint_problem"] is None
 
@@ -248,16 +258,21 @@ def test_status_before_any_decision(undecided):
 
 
 def test_enable_and_disable_write_the_gems_files_and_say_what_changed(undecided):
-    code, out, _ = telemetry(undecided, "enable")
-    assert code == 0 and "Data sharing is on" in out and "wrote" in out
-    assert decision_files(undecided) == ["telemetry_opt_in"]
+    code, out, _ = telemetry(undecided, "enable", env=undecided.env(CHEF_TELEMETRY_ENDPOINT="https://telemetry.chef.io"))
+    assert code == 0 and "Data sharing is on, with Chef (telemetry.chef.io)" in out and "wrote" in out
+    assert decision_files(undecided) == ["telemetry_opt_in"]  # a yes to Chef: the gem's file
+    unreachable = undecided.env(CHEF_TELEMETRY_ENDPOINT="http://127.0.0.1:9", CHEFWRAP_SENDER_LIFETIME="1")
+    code, out, _ = telemetry(undecided, "enable", env=unreachable)
+    assert "Data sharing is on, with 127.0.0.1:9" in out and "added http://127.0.0.1:9 to" in out
+    assert shared_with(undecided) == ["http://127.0.0.1:9"]
 
-    undecided.run([undecided.shims / "knife", "exit", "0"], env=undecided.env(CHEF_TELEMETRY_ENDPOINT="http://127.0.0.1:9", CHEFWRAP_SENDER_LIFETIME="1"))
+    undecided.run([undecided.shims / "knife", "exit", "0"], env=unreachable)
     undecided.wait_for_senders_to_finish()
     assert len(undecided.spooled()) == 1
     code, out, _ = telemetry(undecided, "disable")
     assert "Data sharing is off" in out and "deleted 1 event(s)" in out
     assert decision_files(undecided) == ["telemetry_opt_out"] and undecided.spooled() == []
+    assert shared_with(undecided) == []  # a no takes back every yes
 
     code, out, _ = telemetry(undecided, "enable", env=undecided.env(DO_NOT_TRACK="1"))
     assert "Note: here it stays off, because DO_NOT_TRACK is set" in out
@@ -289,6 +304,7 @@ def test_show_prints_the_exact_json_pending_and_sent_and_where_it_went(installed
     assert f"sent to {installed.endpoint.url}/events (HTTP 201)" in lines[1]
     assert json.loads(lines[2]) == request.event
 
+    installed.opt_in("http://127.0.0.1:9")
     installed.run([installed.shims / "knife", "node", "list"], env=installed.env(CHEF_TELEMETRY_ENDPOINT="http://127.0.0.1:9", CHEFWRAP_SENDER_LIFETIME="1"))
     installed.wait_for_senders_to_finish()
     code, out, _ = telemetry(installed, "show", "--pending")

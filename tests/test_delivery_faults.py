@@ -74,6 +74,8 @@ def check_delivered(world, outcome, timeout=30.0):
 def dead_destination_scenario(kind):
     def scenario(world):
         with dead_destination(kind) as (url, server):
+            if kind != "no-scheme":  # a yes is for an http(s) URL only
+                world.opt_in(url)
             spool_events(world, url, 3)
             # Slow retries and a long read time-out: a sender that serves one destination at a time is stuck
             # on the dead one for more than half a minute.
@@ -104,6 +106,7 @@ def test_a_dead_destination_never_holds_up_another(installed, kind):
 def paused_destination_scenario(world):
     """Another destination gave up a moment ago (its pause is on disk): this one's events go at once."""
     with dead_destination("hang") as (url, server):
+        world.opt_in(url)
         spool_events(world, url, 2)
         write_pauses(world, f"{time.time() + 30:.3f} {time.time():.3f} {url}\n")
         knife(world, "node", "list")
@@ -120,9 +123,10 @@ def test_a_pause_belongs_to_its_destination(installed):
 
 def test_a_destination_failing_for_longer_than_the_retention_is_dropped_with_a_note(installed):
     url = closed_port_url()
+    installed.opt_in(url)
     spool_events(installed, url, 3)
     now = time.time()
-    write_pauses(installed, f"{now - 1:.3f} {now - 31 * DAY:.3f} {url}\n")
+    write_pauses(installed, f"{now - 1:.3f} {now - 60:.3f} {31 * DAY:.3f} unreachable {url}\n")  # failing for 31 days
     knife(installed, "node", "list")
     check_delivered(installed, Outcome(made=1))
     wait_for(lambda: installed.spooled() == [], timeout=20, what="the dead destination's events to be dropped")
@@ -131,6 +135,7 @@ def test_a_destination_failing_for_longer_than_the_retention_is_dropped_with_a_n
 
 def test_a_destination_that_gave_up_is_paused_and_the_pause_ends(installed):
     url = closed_port_url()
+    installed.opt_in(url)
     env = installed.env(CHEF_TELEMETRY_ENDPOINT=url, CHEFWRAP_SENDER_FIRST_DELAY="0.05", CHEFWRAP_SENDER_LONGEST_PAUSE="10")
     knife(installed, "node", "list", env=env)
     installed.wait_for_senders_to_finish()
@@ -227,6 +232,8 @@ DAMAGES = {"directory": "a directory (not empty)", "fifo": "a FIFO", "huge": "a 
 
 def damage(path, kind):
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file():  # the settings file `opt_in` wrote
+        path.unlink()
     if kind == "directory":
         path.mkdir()
         (path / "inside").write_bytes(b"x")
@@ -388,11 +395,12 @@ def test_status_and_enable_say_the_destination_is_refused(installed):
     code, out, _ = installed.chefwrap("telemetry", "status", "--json", env=env)
     assert "http://" in json.loads(out)["endpoint_problem"]
 
-    (installed.chef / "telemetry_opt_in").unlink()
+    installed.chefwrap("telemetry", "disable")
     code, out, err = installed.chefwrap("telemetry", "enable", env=env)
     assert code == 2
     assert "not a valid http(s) URL" in err and "CHEF_TELEMETRY_ENDPOINT" in err
-    assert not (installed.chef / "telemetry_opt_in").exists()  # refused: nothing changed
+    assert (installed.chef / "telemetry_opt_out").exists()  # refused: nothing changed
+    assert not (installed.chef / "chefwrap" / "shared-with").exists()
 
 
 # The scenarios benchmarks/faults.py runs: (name, scenario, needs a world an unprivileged user can reach).
