@@ -9,7 +9,6 @@ for what it checked. `--fix` first repairs the telemetry state (chefwrap.shim.pr
 
 import os
 import re
-import stat
 
 from chefwrap import TOOLS
 from chefwrap.delivery import starter
@@ -111,27 +110,12 @@ def check_telemetry_state(env) -> list:
     found = private.problem(variables)
     if found is not None:
         problems.append((f"{found.what}: nothing is recorded until it is fixed", found.fix))
-    for path, own in private.folders(variables):
-        try:
-            status = os.lstat(path)
-        except OSError:
-            continue
-        if own and not stat.S_ISDIR(status.st_mode):
-            problems.append(
-                (f"{path} is not a folder but {kind_of(status)}", "run `chefwrap doctor --fix` to move it aside (the next command that records does too)")
-            )
+    for path, kind in private.damaged(variables):
+        problems.append((f"{path} is not a folder but {kind}", "run `chefwrap doctor --fix` to move it aside (the next command that records does too)"))
     lock = starter.lock_problem(variables)
     if lock and found is None:
         problems.append((f"{lock}, so no sender can start with it", "run `chefwrap doctor --fix` (the next command that records replaces it too)"))
     return problems
-
-
-def kind_of(status) -> str:
-    if stat.S_ISLNK(status.st_mode):
-        return "a symbolic link"
-    if stat.S_ISFIFO(status.st_mode):
-        return "a FIFO"
-    return "a file" if stat.S_ISREG(status.st_mode) else "something else"
 
 
 def repair_telemetry_state(env) -> list:

@@ -11,7 +11,7 @@ from chefwrap import TOOLS, paths
 from chefwrap.delivery import erasure, ledger, pauses, redirects, spool, starter
 from chefwrap.paths import Locations
 from chefwrap.setup import shim_files
-from chefwrap.shim import consent, context, disclosure, event, sanitizer, session, settings
+from chefwrap.shim import consent, context, disclosure, event, private, sanitizer, session, settings
 from chefwrap.shim.real_tool import find_real_tool
 from chefwrap.shim.recording import head_of
 
@@ -61,6 +61,7 @@ def status(args, env) -> int:
         "sent": len([entry for entry in ledger.entries(variables) if entry.get("endpoint")]),
         "sessions_to_erase": len(erasure.sent_pairs(variables)) if os.path.isdir(paths.own_dir(variables)) else 0,
         "lock_problem": starter.lock_problem(variables),
+        "damaged": private.damaged(variables),
         "change": HOW_TO_CHANGE,
         "sent_to": disclosure.destination(endpoint) if decision.outcome == consent.SHARE else None,
         "carried": list(disclosure.CARRIED),
@@ -88,6 +89,8 @@ def status(args, env) -> int:
     for each in waiting:
         if each["why"]:
             env.say(f"Waiting:      {each['events']} event(s) for {each['destination']}: {each['why']}")
+    for path, kind in report["damaged"]:
+        env.say(f"State:        {path} is {kind}, not a folder: the next recorded command moves it aside, or run `chefwrap doctor --fix`")
     if report["lock_problem"]:
         env.say(f"Lock:         {report['lock_problem']}: the next command replaces it, or run `chefwrap doctor --fix`")
     if report["sessions_to_erase"]:
@@ -105,7 +108,9 @@ def sent_to(decision, endpoint) -> str:
         return disclosure.destination(endpoint)
     if decision.outcome == consent.LOCAL:
         return "nowhere: events stay in the local ledger"
-    return f"nothing while sharing is {STATES[decision.outcome]}; once you agree, {disclosure.destination(endpoint)}"
+    if decision.outcome == consent.ASK:
+        return f"nothing yet; if you agree when asked, {disclosure.destination(endpoint)}"
+    return "nothing"
 
 
 def waiting_by_destination(variables) -> list:

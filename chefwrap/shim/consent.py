@@ -65,7 +65,8 @@ def decide(env, interactive=None) -> Decision:
     url, where = settings.configured_endpoint(env)
     problem = settings.endpoint_problem(url)
     if problem:
-        return Decision(OFF, f"the endpoint {url} (from {where or 'the default'}) is not a valid http(s) URL ({problem}): nothing is recorded until it is fixed", where)
+        # Not quoted: it may hold a password.
+        return Decision(OFF, f"the endpoint (from {where}) is not a valid http(s) URL ({problem}): nothing is recorded until it is fixed", where)
     url = settings.normalize(url)
     if agreed(env, url):
         return agreement(env, url)

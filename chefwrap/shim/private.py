@@ -4,10 +4,10 @@ Three folders: ~/.chef (shared with Chef's tools: the decision files and the ses
 chefwrap's own ~/.chef/chefwrap and its spool. Each must be a folder this user owns that nobody else may
 write (group-writable is fine for the user's own private group, as a umask of 002 leaves it); otherwise
 nothing is recorded and `chefwrap telemetry status` and `chefwrap doctor` say why, with the fix.
-chefwrap's own two folders are made 0700, and kept so: one others may read but not write is made 0700
-again quietly; one that is not a folder at all (a file, a FIFO, a symlink: damage) is moved aside to a
-hidden name and made again, so delivery goes on. ~/.chef is Chef's: chefwrap makes it 0700 when it is
-missing, and changes it only when asked to (`chefwrap doctor --fix`, `chefwrap install`).
+chefwrap's own two folders are made 0700, and kept so: one others may read but not write quietly loses
+their permissions; one that is not a folder at all (a file, a FIFO, a symlink: damage) is moved aside
+to a hidden name and made again, so delivery goes on. ~/.chef is Chef's: chefwrap makes it 0700 when it
+is missing, and changes it only when asked to (`chefwrap doctor --fix`, `chefwrap install`).
 
 Used on the shim's hot path: os and stat only (grp only for a group-writable folder).
 """
@@ -93,6 +93,27 @@ def own_private_group(gid) -> bool:
         return not members or members == [pwd.getpwuid(os.geteuid()).pw_name]
     except (ImportError, KeyError, OSError):
         return False
+
+
+def damaged(env) -> list:
+    """(path, what stands there) of chefwrap's own folders that are not folders (moved aside by prepare)."""
+    found = []
+    for path, own in folders(env):
+        try:
+            status = os.lstat(path)
+        except OSError:
+            continue
+        if own and not stat.S_ISDIR(status.st_mode):
+            found.append((path, kind_of(status)))
+    return found
+
+
+def kind_of(status) -> str:
+    if stat.S_ISLNK(status.st_mode):
+        return "a symbolic link"
+    if stat.S_ISFIFO(status.st_mode):
+        return "a FIFO"
+    return "a file" if stat.S_ISREG(status.st_mode) else "something else"
 
 
 def prepare(env):
