@@ -7,6 +7,7 @@ benchmarks/faults.py runs the same scenarios and counts what arrived.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -405,21 +406,6 @@ def test_status_and_enable_say_the_destination_is_refused(installed):
     assert not (installed.chef / "chefwrap" / "shared-with").exists()
 
 
-# The scenarios benchmarks/faults.py runs: (name, scenario, needs a world an unprivileged user can reach).
-SCENARIOS = (
-    [(f"dead destination ({kind})", dead_destination_scenario(kind), False) for kind in DEAD_KINDS]
-    + [("another destination paused", paused_destination_scenario, False), ("sudo -E, then the user", sudo_scenario, True)]
-    + [(f"pause deadline {value.replace('-', ' ')}", deadline_scenario(value), False) for value in ("a-day-ahead", "9e99", "inf", "nan")]
-    + [(f"{STATE_FILES[name]} is {DAMAGES[kind]}", damaged_state_scenario(name, kind), False) for name in STATE_FILES for kind in DAMAGES]
-    + [
-        ("oversized damaged spool record", oversized_record_scenario, False),
-        ("relative HOME", relative_home_scenario, False),
-        ("clock set back a day, spool full", clock_set_back_scenario, False),
-        ("sender killed mid-post", killed_mid_post_scenario, False),
-    ]
-)
-
-
 # Issue 20: delivery that survives clocks, redirects, refusals and long command lines.
 
 FAST = {"CHEFWRAP_SENDER_FIRST_DELAY": "0.05", "CHEFWRAP_SENDER_LONGEST_PAUSE": "1"}
@@ -667,3 +653,119 @@ def test_events_spooled_by_an_earlier_chefwrap_are_sent_with_their_sessions_eras
     for each in installed.endpoint.events():
         assert each["erase_key_sha256"] == erase_key.hash_for(installed.env(), each["session_id"], make=False)
     assert event_id in received(installed)
+
+
+# Issue 20's faults as scenarios too: what arrives after each.
+
+def moved_scenario(status):
+    """The configured endpoint answers a permanent redirect to this world's, on the same host: followed,
+    and remembered (asked once)."""
+
+    def scenario(world):
+        old = Endpoint()
+        old.default = Behaviour(status=status, headers={"Location": world.endpoint.url + "/events"})
+        try:
+            world.opt_in(old.url)
+            env = world.env(CHEF_TELEMETRY_ENDPOINT=old.url)
+            for command in ("node", "role"):
+                knife(world, command, "list", env=env)
+                world.endpoint.wait_for(1)
+                world.wait_for_senders_to_finish()
+            assert len(old.requests) == 1
+        finally:
+            old.close()
+        return Outcome(made=2)
+
+    return scenario
+
+
+def many_options_scenario(option, count):
+    def scenario(world):
+        assert world.run([world.shims / "knife", "node", "list", *[option] * count]).returncode == 0
+        return Outcome(made=1)
+
+    return scenario
+
+
+def spool_replaced_scenario(kind):
+    def scenario(world):
+        spool = world.chef / "chefwrap" / "spool"
+        if spool.is_dir():
+            shutil.rmtree(spool)
+        if kind == "file":
+            spool.write_bytes(b"not a folder")
+        else:
+            os.mkfifo(spool)
+        for command in ("node", "role"):
+            knife(world, command, "list")
+        return Outcome(made=2)
+
+    return scenario
+
+
+def lock_scenario(lock):
+    """`world` must live where an unprivileged user can reach it (see home_of_nobody)."""
+
+    def scenario(world):
+        subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(world.root)], check=True)
+        path = world.chef / "chefwrap" / "sender.lock"
+        path.write_bytes(b"")
+        os.chown(path, *((0, 0) if lock == "root-owned" else (NOBODY, NOBODY)))
+        path.chmod(0o600 if lock == "root-owned" else 0)
+        for command in ("node", "role", "client"):
+            knife(world, command, "list", user=NOBODY)
+        return Outcome(made=3)
+
+    return scenario
+
+
+def foreign_destination_scenario(world):
+    """Two records in the spool for an endpoint the user never agreed to: never posted."""
+    elsewhere = Endpoint()
+    try:
+        spool_events(world, elsewhere.url, 2)
+        knife(world, "node", "list")
+        world.endpoint.wait_for(1)
+        world.wait_for_senders_to_finish()
+        assert elsewhere.requests == []
+    finally:
+        elsewhere.close()
+    return Outcome(made=1)
+
+
+ISSUE_20_SCENARIOS = (
+    [(f"permanent redirect {status} to the same host", moved_scenario(status), False) for status in (301, 308)]
+    + [(f"{count:,} `{option}` on one command line", many_options_scenario(option, count), False) for option, count in (("--verbose", 3000), ("-V", 120000))]
+    + [(f"spool folder replaced by a {kind}", spool_replaced_scenario(kind), False) for kind in ("file", "fifo")]
+    + [(f"sender.lock {lock.replace('-', ' ')}", lock_scenario(lock), True) for lock in ("root-owned", "mode-0000")]
+    + [("records for an endpoint never agreed to", foreign_destination_scenario, False)]
+)
+
+
+@pytest.mark.parametrize("name, scenario", [(name, scenario) for name, scenario, nobody in ISSUE_20_SCENARIOS if not nobody], ids=lambda x: x if isinstance(x, str) else "")
+def test_issue_20_faults_lose_nothing(installed, name, scenario):
+    check_delivered(installed, scenario(installed))
+    assert installed.spooled() == []
+
+
+@pytest.mark.parametrize("lock", ["root-owned", "mode-0000"])
+def test_a_lock_left_unusable_never_strands_the_users_events(home_of_nobody, lock):
+    check_delivered(home_of_nobody, lock_scenario(lock)(home_of_nobody))
+
+
+# The scenarios benchmarks/faults.py runs: (name, scenario, needs a world an unprivileged user can reach).
+SCENARIOS = (
+    [(f"dead destination ({kind})", dead_destination_scenario(kind), False) for kind in DEAD_KINDS]
+    + [("another destination paused", paused_destination_scenario, False), ("sudo -E, then the user", sudo_scenario, True)]
+    + [(f"pause deadline {value.replace('-', ' ')}", deadline_scenario(value), False) for value in ("a-day-ahead", "9e99", "inf", "nan")]
+    + [(f"{STATE_FILES[name]} is {DAMAGES[kind]}", damaged_state_scenario(name, kind), False) for name in STATE_FILES for kind in DAMAGES]
+    + [
+        ("oversized damaged spool record", oversized_record_scenario, False),
+        ("relative HOME", relative_home_scenario, False),
+        ("clock set back a day, spool full", clock_set_back_scenario, False),
+        ("sender killed mid-post", killed_mid_post_scenario, False),
+    ]
+    + list(ISSUE_20_SCENARIOS)
+)
+
+
