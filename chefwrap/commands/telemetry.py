@@ -59,7 +59,7 @@ def status(args, env) -> int:
         "pending": sum(each["events"] for each in waiting),
         "waiting": waiting,
         "sent": len([entry for entry in ledger.entries(variables) if entry.get("endpoint")]),
-        "sessions_to_erase": len(erasure.sent_pairs(variables)) if os.path.isdir(paths.own_dir(variables)) else 0,
+        "sessions_to_erase": len({session_id for _, session_id in erasure.sent_pairs(variables)}) if os.path.isdir(paths.own_dir(variables)) else 0,
         "lock_problem": starter.lock_problem(variables),
         "damaged": private.damaged(variables),
         "change": HOW_TO_CHANGE,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from chefwrap import files, paths
 from chefwrap.delivery import ledger, sent_sessions, spool, starter
-from chefwrap.shim import erase_key, session
+from chefwrap.shim import erase_key, session, settings
 
 ERASED_STATUSES = (200, 202, 204, 404)  # 404: the endpoint has nothing of it
 WRONG_KEY = 403
@@ -75,8 +75,8 @@ def sent_pairs(env) -> list:
     an earlier chefwrap sent before there was a record)."""
     pairs = dict.fromkeys(sent_sessions.load(env))
     for endpoint, session_ids in sessions_by_endpoint(ledger.entries(env)).items():
-        if endpoint is not None:
-            pairs.update(dict.fromkeys((endpoint, session_id) for session_id in sorted(session_ids)))
+        if endpoint is not None and not settings.endpoint_problem(endpoint):
+            pairs.update(dict.fromkeys((settings.normalize(endpoint), session_id) for session_id in sorted(session_ids)))
     return list(pairs)
 
 

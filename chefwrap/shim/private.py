@@ -62,7 +62,7 @@ def folder_problem(path, own):
         return Problem(
             path,
             f"{path} belongs to another user (uid {status.st_uid})",
-            f"sudo chown -R {os.geteuid()} {path}, or run `chefwrap doctor --fix` to move it aside" if own else f"sudo chown {os.geteuid()} {path}",
+            f"sudo chown -R {user_name()} {path}, or run `chefwrap doctor --fix` to move it aside" if own else f"sudo chown {user_name()} {path}",
         )
     if writable_by_others(status):
         return Problem(
@@ -71,6 +71,15 @@ def folder_problem(path, own):
             f"chmod {'700' if own else 'go-w'} {path}, or run `chefwrap doctor --fix`",
         )
     return None
+
+
+def user_name() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):
+        return str(os.geteuid())
 
 
 def writable_by_others(status) -> bool:
