@@ -58,8 +58,7 @@ def drain(events: int) -> None:
     endpoint = Endpoint()
     with tempfile.TemporaryDirectory(prefix="chefwrap-bench-") as root:
         env = {"HOME": root, "CHEF_TELEMETRY_ENDPOINT": endpoint.url, "PATH": "/usr/bin:/bin"}
-        (Path(root) / ".chef").mkdir()
-        (Path(root) / ".chef" / "telemetry_opt_in").write_bytes(b"")  # the sender checks it before each post
+        agree(env)  # the sender checks the yes for the endpoint before each post
         sanitized = sanitizer.sanitize("knife", ["node", "show", "web1"])
         for _ in range(events):
             built = event.build(sanitized, 0, 100.0, event.new_uuid(), {})
@@ -84,9 +83,14 @@ def opted_in_home(root: Path, knife: str, endpoint_url: str) -> tuple:
     (tools / "knife").chmod(0o755)
     env = {"HOME": str(home), "PATH": f"{home}/.chefwrap/shims:{tools}:/usr/bin:/bin", "CHEF_TELEMETRY_ENDPOINT": endpoint_url}
     main(["install", "--shell", "bash", "--tools", "knife"], Environment(env, open(os.devnull, "w"), sys.stderr))
-    (home / ".chef").mkdir()
-    (home / ".chef" / "telemetry_opt_in").write_bytes(b"")
+    agree(env)
     return home, env
+
+
+def agree(env) -> None:
+    """A yes for the endpoint `env` names, as `chefwrap telemetry enable` records it."""
+    if main(["telemetry", "enable"], Environment(env, open(os.devnull, "w"), sys.stderr)):
+        raise SystemExit("chefwrap telemetry enable failed")
 
 
 def exit_latency(runs: int) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "benchmarks")]
 
-from shim_overhead import build_world, closed_port, stop_senders  # noqa: E402
+from shim_overhead import build_world, stop_senders  # noqa: E402
 from test_context import KITCHEN_YML, POLICYFILE_LOCK  # noqa: E402
 
 from hostile_files import slow_kitchen_yml  # noqa: E402
@@ -66,7 +66,7 @@ def main():
                     for name, folder in pair:
                         if state == "cold":
                             cache.unlink(missing_ok=True)
-                        env = dict(world["env"], PWD=str(folder), CHEF_TELEMETRY_ENDPOINT=f"http://127.0.0.1:{closed_port()}")
+                        env = dict(world["env"], PWD=str(folder), CHEF_TELEMETRY_ENDPOINT=world["unreachable"])
                         times[name] = timed([shim, "converge" if tool == "kitchen" else "node"], env, folder)
                     differences.append(times["repository"] - times["empty"])
                 differences.sort()
@@ -81,7 +81,7 @@ def out_of_budget(world, empty, slow, runs) -> None:
     shim = world["shim"][0].replace("knife", "kitchen")
 
     def run(folder):
-        env = dict(world["env"], PWD=str(folder), CHEF_TELEMETRY_ENDPOINT=f"http://127.0.0.1:{closed_port()}")
+        env = dict(world["env"], PWD=str(folder), CHEF_TELEMETRY_ENDPOINT=world["unreachable"])
         return timed([shim, "converge"], env, folder)
 
     first = run(slow) - run(empty)

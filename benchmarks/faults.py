@@ -18,9 +18,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from test_delivery_faults import SCENARIOS, received, stop_senders, world_for_nobody  # noqa: E402
+from test_delivery_faults import SCENARIOS, received, stop_senders  # noqa: E402
 
-from conftest import World  # noqa: E402
+from conftest import World, world_for_nobody  # noqa: E402
 from endpoint import Endpoint  # noqa: E402
 
 

@@ -79,9 +79,11 @@ class HangingEndpoint:
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
 
 
-def scenarios(root: Path):
-    """name -> extra environment."""
+def scenarios(root: Path, world: dict):
+    """name -> extra environment; the user agreed to share with both endpoints."""
     hanging = HangingEndpoint()
+    for url in (world["unreachable"], hanging.url):
+        agree(dict(world["env"], CHEF_TELEMETRY_ENDPOINT=url))
     opted_out = root / "opted-out"
     (opted_out / ".chef").mkdir(parents=True)
     (opted_out / ".chef" / "telemetry_opt_out").write_bytes(b"")
@@ -89,7 +91,7 @@ def scenarios(root: Path):
         "bypass (CHEFWRAP_BYPASS=1)": {"CHEFWRAP_BYPASS": "1"},
         "off: CHEF_TELEMETRY_OPT_OUT=1": {"CHEF_TELEMETRY_OPT_OUT": "1"},
         "off: ~/.chef/telemetry_opt_out": {"CHEF_HOME": str(opted_out)},
-        "on, endpoint unreachable (connection refused)": {"CHEF_TELEMETRY_ENDPOINT": f"http://127.0.0.1:{closed_port()}"},
+        "on, endpoint unreachable (connection refused)": {"CHEF_TELEMETRY_ENDPOINT": world["unreachable"]},
         "on, endpoint hanging (accepts, never answers)": {"CHEF_TELEMETRY_ENDPOINT": hanging.url},
     }
 
@@ -105,8 +107,8 @@ def build_world(root: Path) -> dict:
     code = main(["install", "--shell", "bash"], Environment(env, open(os.devnull, "w"), sys.stderr))
     if code:
         raise SystemExit("chefwrap install failed")
-    (home / ".chef").mkdir()
-    (home / ".chef" / "telemetry_opt_in").write_bytes(b"")
+    unreachable = f"http://127.0.0.1:{closed_port()}"  # one: a yes is for the endpoint it names
+    agree(dict(env, CHEF_TELEMETRY_ENDPOINT=unreachable))
     old = root / "chefwrap-0.1-shims" / "knife"
     old.parent.mkdir()
     template = (REPO / "tests" / "shim-0.1.0.template").read_text()
@@ -114,10 +116,17 @@ def build_world(root: Path) -> dict:
     old.chmod(0o755)
     return {
         "env": env,
+        "unreachable": unreachable,
         "direct": [str(tools / "knife"), "node", "list"],
         "shim": [f"{home}/.chefwrap/shims/knife", "node", "list"],
         "old shim": [str(old), "node", "list"],
     }
+
+
+def agree(env) -> None:
+    """A yes for the endpoint `env` names, as `chefwrap telemetry enable` records it."""
+    if main(["telemetry", "enable"], Environment(env, open(os.devnull, "w"), sys.stderr)):
+        raise SystemExit("chefwrap telemetry enable failed")
 
 
 def stop_senders(root: Path):
@@ -141,7 +150,7 @@ def main_benchmark():
         bare = [sys.executable, "-IS", "-c", "pass"]
         print(f"{args.runs} paired runs on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
         print(f"{'scenario':<48} {'direct':>8} {'shim':>8} {'added (median)':>15} {'added (p90)':>12} {'over bare Python':>17}")
-        for name, extra in scenarios(Path(root)).items():
+        for name, extra in scenarios(Path(root), world).items():
             env = dict(world["env"], **extra)
             for _ in range(10):  # warm the page cache and the .pyc files
                 timed_run(world["shim"], env)
@@ -151,7 +160,7 @@ def main_benchmark():
                 f"{name:<48} {statistics.median(direct):7.2f}ms {statistics.median(shim):7.2f}ms "
                 f"{statistics.median(added):13.2f}ms {percentile(added, 0.9):10.2f}ms {statistics.median(over_bare):15.2f}ms"
             )
-        env = dict(world["env"], CHEF_TELEMETRY_ENDPOINT=f"http://127.0.0.1:{closed_port()}")
+        env = dict(world["env"], CHEF_TELEMETRY_ENDPOINT=world["unreachable"])
         old, new, added, _ = paired(world["old shim"], world["shim"], env, args.runs)
         stop_senders(Path(root))
         print(

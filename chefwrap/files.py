@@ -1,6 +1,11 @@
 """Writing files so that a reader never sees half of one, and symlinks stay symlinks; reading and
 replacing state files that may have been damaged (a directory, a FIFO, a huge or binary file).
 
+chefwrap's own state (the session file, the spool, ledger, locks, settings, caches) is private: its
+folders are made 0700 and its files 0600 whatever the umask, and it is never read or written through a
+symlink, nor read when someone else owns it (read_private, open_private, write_private). A user's own
+files (start-up files, a repository's kitchen.yml) are read and written through their links.
+
 Also used on the shim's hot path (session, spool), so it needs nothing beyond os (and stat, which os
 imports anyway).
 """
@@ -30,36 +35,40 @@ def read_state(path, limit: int, tail: bool = False):
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             return None
-        if tail and status.st_size > limit:
-            os.lseek(descriptor, status.st_size - limit, os.SEEK_SET)
-        chunks, wanted = [], limit
-        while wanted > 0:
-            chunk = os.read(descriptor, wanted)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            wanted -= len(chunk)
-        return b"".join(chunks)
+        return _read_up_to(descriptor, status, limit, tail)
     except OSError:
         return None
     finally:
         os.close(descriptor)
 
 
+def _read_up_to(descriptor, status, limit, tail) -> bytes:
+    if tail and status.st_size > limit:
+        os.lseek(descriptor, status.st_size - limit, os.SEEK_SET)
+    chunks, wanted = [], limit
+    while wanted > 0:
+        chunk = os.read(descriptor, wanted)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        wanted -= len(chunk)
+    return b"".join(chunks)
+
+
 def clear_damaged(path) -> None:
-    """Make room for a state file: whatever stands at `path` that is not a plain file (or a link to one)
-    goes. An empty directory is removed; one with something in it is moved aside to a hidden name, so
-    nothing in it is lost. Failures are left for the write that follows to meet."""
-    try:
-        if stat.S_ISREG(os.stat(path).st_mode):
-            return
-    except OSError:
-        pass  # missing, or a link to nothing: lstat below says which
+    """Make room for a state file of ours: whatever stands at `path` that is not a plain file of ours goes
+    (a symlink, a FIFO, someone else's file). An empty directory is removed; one with something in it is
+    moved aside to a hidden name, so nothing in it is lost. A plain file of ours that we may not open
+    (mode 0000) is given back its 0600. Failures are left for the write that follows to meet."""
     try:
         status = os.lstat(path)
     except OSError:
         return
     try:
+        if stat.S_ISREG(status.st_mode) and is_ours(status):
+            if status.st_mode & 0o600 != 0o600:
+                os.chmod(path, 0o600)
+            return
         if not stat.S_ISDIR(status.st_mode):
             os.unlink(path)
             return
@@ -67,10 +76,138 @@ def clear_damaged(path) -> None:
             os.rmdir(path)
         except OSError as problem:
             if problem.errno in (errno.ENOTEMPTY, errno.EEXIST):
-                folder, name = os.path.split(path)
-                os.rename(path, os.path.join(folder, f".{name}.damaged.{os.urandom(4).hex()}"))
+                move_aside(path)
     except OSError:
         pass
+
+
+def move_aside(path) -> str:
+    """Rename whatever stands at `path` to a hidden name beside it, so nothing in it is lost; the new name."""
+    folder, name = os.path.split(path)
+    aside = os.path.join(folder, f".{name}.damaged.{os.urandom(4).hex()}")
+    os.rename(path, aside)
+    return aside
+
+
+def is_ours(status) -> bool:
+    """Owned by this process's effective user. Root takes any owner's: it is only ever pointed at a home
+    by its owner (`sudo chefwrap ...`), and never follows a link there."""
+    euid = os.geteuid()
+    return euid == 0 or status.st_uid == euid
+
+
+PRIVATE_FLAGS = os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+
+
+def read_private(path, limit: int, tail: bool = False):
+    """read_state for chefwrap's own state: None also when `path` is a symlink or someone else's file."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | PRIVATE_FLAGS)
+    except OSError:
+        return None
+    try:
+        status = os.fstat(descriptor)
+        if not (stat.S_ISREG(status.st_mode) and is_ours(status)):
+            return None
+        return _read_up_to(descriptor, status, limit, tail)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def open_private(path, flags: int):
+    """A descriptor of the state file at `path`, made 0600 if missing: a plain file of ours, opened
+    without following a symlink. Whatever else stands there is cleared away first (clear_damaged). None
+    when no such file can be had (its folder is not ours to change)."""
+    for attempt in range(2):
+        try:
+            descriptor = os.open(path, flags | os.O_CREAT | PRIVATE_FLAGS, 0o600)
+        except OSError:
+            descriptor = None
+        if descriptor is not None:
+            try:
+                status = os.fstat(descriptor)
+                if stat.S_ISREG(status.st_mode) and is_ours(status):
+                    if status.st_mode & 0o077:
+                        os.fchmod(descriptor, 0o600)
+                    return descriptor
+            except OSError:
+                pass
+            os.close(descriptor)
+        if attempt == 0:
+            clear_damaged(path)
+    return None
+
+
+def write_private(path, data: bytes, durable: bool = False) -> None:
+    """Replace a state file in one step, 0600: never through a symlink (one standing at `path` is
+    replaced, not followed); missing folders are made 0700. As root, in a folder of another user's, the
+    file is that user's (see owner_for_new)."""
+    folder, name = os.path.split(path)
+    make_private_folders(folder)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.chefwrap")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | PRIVATE_FLAGS, 0o600)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+            if durable:
+                os.fsync(descriptor)
+            os.fchmod(descriptor, 0o600)
+            owner = owner_for_new(folder)
+            if owner is not None:
+                os.fchown(descriptor, *owner)
+        finally:
+            os.close(descriptor)
+        os.replace(temporary, path)
+    except BaseException:
+        remove(temporary)
+        raise
+
+
+def create_private(path, data: bytes) -> bool:
+    """Make the state file at `path` holding `data`, 0600, unless one is there already (made by a
+    concurrent process, say): never half-written, never replacing. True when this call made it."""
+    folder, name = os.path.split(path)
+    make_private_folders(folder)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.chefwrap")
+    write_private(temporary, data, durable=True)
+    try:
+        os.link(temporary, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        remove(temporary)
+
+
+def make_private_folders(folder) -> list:
+    """mkdir -p, each new folder 0700 whatever the umask (as root, its owner's: see owner_for_new); the
+    folders made, outermost first."""
+    missing = []
+    folder = os.fspath(folder)
+    while not os.path.isdir(folder):
+        missing.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    owner = owner_for_new(folder) if missing else None
+    made = []
+    for each in reversed(missing):
+        try:
+            os.mkdir(each, 0o700)
+        except FileExistsError:
+            if not os.path.isdir(each):
+                raise
+            continue
+        os.chmod(each, 0o700)  # the umask may have taken more than the group's and others' bits
+        if owner is not None:
+            os.chown(each, *owner)
+        made.append(each)
+    return made
 
 
 def write_atomically(path, data: bytes, mode: int = None, durable: bool = True) -> list:

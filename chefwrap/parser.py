@@ -81,8 +81,12 @@ def parser() -> argparse.ArgumentParser:
     )
     uninstall.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
 
-    doctor = command(commands, "doctor", "check that every tool call goes through a current shim", "Exits 1 when it finds a problem.")
+    doctor = command(
+        commands, "doctor", "check that every tool call goes through a current shim",
+        "Also checks that the telemetry state is yours alone and usable. Exits 1 when it finds a problem.",
+    )
     doctor.add_argument("--shell", choices=SHELLS, help="the shell whose start-up files to check (default: the one you run)")
+    doctor.add_argument("--fix", action="store_true", help="first repair the telemetry state: its folders' permissions, damaged folders, the sender lock")
 
     telemetry = command(
         commands, "telemetry", "see what is collected, and change whether it is",

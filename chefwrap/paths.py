@@ -51,6 +51,11 @@ def spool_folder(env) -> str:
     return os.path.join(own_dir(env), "spool")
 
 
+def shared_with_file(env) -> str:
+    """The endpoints other than Chef's that a yes was given for, one a line (chefwrap.shim.settings)."""
+    return os.path.join(own_dir(env), "shared-with")
+
+
 def sender_lock(env) -> str:
     return os.path.join(own_dir(env), "sender.lock")
 
@@ -69,6 +74,21 @@ def sender_log(env) -> str:
 
 def context_cache(env) -> str:
     return os.path.join(own_dir(env), "context-cache")
+
+
+def erase_secret(env) -> str:
+    """The random secret each session's erase key is made from (chefwrap.shim.erase_key)."""
+    return os.path.join(own_dir(env), "erase-secret")
+
+
+def sent_sessions(env) -> str:
+    """Every session sent and where, until it is erased (chefwrap.delivery.sent_sessions)."""
+    return os.path.join(own_dir(env), "sent-sessions")
+
+
+def moved(env) -> str:
+    """Endpoints that moved for good to another address on the same host (a permanent redirect)."""
+    return os.path.join(own_dir(env), "moved")
 
 
 # Folders chefwrap writes under when they are set: each must be an absolute path.

@@ -228,9 +228,12 @@ class World:
     def spooled(self) -> list:
         return sorted(name for name in os.listdir(self.spool) if not name.startswith(".")) if self.spool.exists() else []
 
-    def opt_in(self):
-        self.chef.mkdir(exist_ok=True)
-        (self.chef / "telemetry_opt_in").write_bytes(b"")
+    def opt_in(self, endpoint=None):
+        """The user agreed to share with this world's endpoint (or `endpoint`), as `chefwrap telemetry
+        enable` records it: a yes is for the endpoint it named."""
+        env = self.env(**({"CHEF_TELEMETRY_ENDPOINT": endpoint} if endpoint else {}))
+        code, out, err = self.chefwrap("telemetry", "enable", env=env)
+        assert code == 0, out + err
 
     def processes(self, module) -> list:
         """The `python -m <module>` processes chefwrap started for this world (found by their HOME)."""

@@ -1,4 +1,5 @@
-"""A real HTTP server on a loopback port standing in for the telemetry endpoint, with fault injection.
+"""A real HTTP server on a loopback port standing in for the telemetry endpoint, with fault injection;
+as an HTTPS proxy it stands in for Chef's own endpoint, noting every tunnel asked of it.
 
 Each request takes the next behaviour from a script (then the default): answer with a status (and
 headers), answer after a delay, hang until released, reset the connection, or answer with garbage.
@@ -69,6 +70,11 @@ class Endpoint:
             def do_GET(self):
                 endpoint._take(Request("GET", self.path, dict(self.headers), b""))
                 endpoint._behave(self, endpoint.on_get)
+
+            def do_CONNECT(self):
+                """As a proxy: the tunnel a client asks for (`telemetry.chef.io:443`) is noted, never opened."""
+                endpoint._take(Request("CONNECT", self.path, dict(self.headers), b""))
+                endpoint._behave(self, Behaviour(status=502))
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True

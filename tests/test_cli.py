@@ -13,6 +13,7 @@ import pytest
 from chefwrap.parser import parser
 from chefwrap.setup import completions
 
+from collector_world import Collector, an_event
 from conftest import shell_path
 
 
@@ -41,7 +42,7 @@ def test_every_help_page_says_what_the_command_does(world, words, capsys):
 
 def test_telemetry_without_an_action_shows_the_status(installed):
     code, out, _ = installed.chefwrap("telemetry")
-    assert code == 0 and out.startswith("Data sharing: on (you opted in")
+    assert code == 0 and out.startswith("Data sharing: on (you agreed to share with 127.0.0.1:")
 
 
 def test_chef_telemetry_without_an_action_shows_the_status_through_the_shim(installed):
@@ -108,19 +109,22 @@ def test_the_install_hint_names_where_chefwrap_was_installed_from():
 
 # forget and uninstall
 
-def test_forget_after_uninstall_leaves_nothing_behind(installed):
-    # The tests' endpoint erases whatever it is asked to; a collector asks for the session's erase key
-    # (tests/test_collector_hostile.py).
-    env = installed.env()
-    installed.run([installed.shims / "knife", "node", "list"], env=env)
-    installed.endpoint.wait_for(1)
-    installed.wait_for_senders_to_finish()
-    code, out, _ = installed.chefwrap("uninstall", env=env)
-    assert "run `chefwrap telemetry forget` (it works without the shims)" in out
-    assert "reinstall" not in out
-    code, out, err = installed.chefwrap("telemetry", "forget", env=env)
-    assert code == 0, out + err
-    assert "Erased 1 session(s)" in out
+def test_forget_after_uninstall_leaves_nothing_behind(installed, tmp_path):
+    collector = Collector(str(tmp_path / "collector.sqlite3"))
+    try:
+        installed.opt_in(collector.url)
+        env = installed.env(CHEF_TELEMETRY_ENDPOINT=collector.url)
+        installed.run([installed.shims / "knife", "node", "list"], env=env)
+        installed.wait_for_senders_to_finish()
+        code, out, _ = installed.chefwrap("uninstall", env=env)
+        assert "run `chefwrap telemetry forget` (it works without the shims)" in out
+        assert "reinstall" not in out
+        code, out, err = installed.chefwrap("telemetry", "forget", env=env)
+        assert code == 0, out + err
+        assert "Erased 1 session(s)" in out
+        collector.post(an_event())
+    finally:
+        collector.stop()
     assert not (installed.chef / "chefwrap").exists()  # no empty ledger, no new lock file
 
 

@@ -16,6 +16,7 @@ from endpoint import closed_port_url
 
 
 def test_the_shims_events_arrive_and_are_reported(installed, collector):
+    installed.opt_in(collector.url)
     env = installed.env(CHEF_TELEMETRY_ENDPOINT=collector.url)
     for argv in (["node", "show", "web1", "-F", "json"], ["node", "show", "db1"], ["bootstrap", "10.0.0.5", "-P", "x", "exit", "1"]):
         installed.run([installed.shims / "knife", *argv], env=env)
@@ -194,24 +195,22 @@ def test_a_database_that_cannot_be_opened_is_a_one_line_error(world, tmp_path):
 
 # chefwrap telemetry forget
 
-def test_forget_of_a_session_sent_without_an_erase_key_is_refused_and_kept(world, installed, collector):
-    """The client of this code sends no erase key's hash: the collector cannot tell its sessions from anyone
-    else's, so it erases nothing (403) and forget keeps the session to ask again; the operator can erase it."""
+def test_forget_erases_every_recorded_session_at_the_endpoint_and_here(installed, collector):
+    installed.opt_in(collector.url)
     env = installed.env(CHEF_TELEMETRY_ENDPOINT=collector.url)
     installed.run([installed.shims / "knife", "node", "list"], env=env)
     installed.wait_for_senders_to_finish()
     session = installed.chef / "TELEMETRY_SESSION_ID"
     session_id = session.read_text().strip()
-    collector.post(an_event())  # somebody else's session
+    collector.post(an_event())  # somebody else's session stays
     assert collector.report()["sessions"] == 2
 
     code, out, err = installed.chefwrap("telemetry", "forget", env=env)
-    assert code == 1 and f"Could not erase session {session_id} at {collector.url} (HTTP 403)" in out, out + err
-    assert collector.report()["sessions"] == 2
-    assert len(ledger.entries(env)) == 1
-
-    code, out, _ = world.chefwrap("collector", "erase", "--session", session_id, "--database", collector.database)
-    assert code == 0 and collector.report()["sessions"] == 1
+    assert code == 0, out + err
+    assert f"Erased 1 session(s) at {collector.url}: {session_id}" in out
+    assert collector.report()["sessions"] == 1
+    assert ledger.entries(env) == []
+    assert not session.exists()
 
 
 def test_forget_says_what_it_could_not_erase_and_keeps_it(installed):
@@ -233,6 +232,7 @@ def test_forget_with_nothing_recorded(world):
 
 def test_forget_clears_events_that_never_left(installed):
     env = installed.env(CHEF_TELEMETRY_ENDPOINT=closed_port_url(), CHEFWRAP_SENDER_FIRST_DELAY="0.05")
+    installed.opt_in(env["CHEF_TELEMETRY_ENDPOINT"])
     installed.run([installed.shims / "knife", "node", "list"], env=env)
     installed.wait_for_senders_to_finish()
     assert len(installed.spooled()) == 1

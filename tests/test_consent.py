@@ -4,6 +4,7 @@ import json
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,13 @@ def decision_files(world):
     return sorted(name for name in ("telemetry_opt_in", "telemetry_opt_out") if (world.chef / name).exists())
 
 
+def shared_with(world, chef=None):
+    """The endpoints other than Chef's a yes was given for, as chefwrap's settings hold them."""
+    from chefwrap.shim import settings
+
+    return settings.shared_with({"HOME": str(world.home), **({"CHEF_HOME": str(chef)} if chef else {})})
+
+
 def test_yes_records_the_decision_says_so_and_the_run_is_sent(undecided, bash):
     bash.send(b"knife echo hello; echo status=$?\n")
     bash.expect(QUESTION)
@@ -57,7 +65,9 @@ def test_yes_records_the_decision_says_so_and_the_run_is_sent(undecided, bash):
     bash.expect(b"data sharing is on")
     bash.expect(b"hello")
     bash.expect(b"status=0")
-    assert decision_files(undecided) == ["telemetry_opt_in"]
+    # A yes to an endpoint other than Chef's is for it alone: never the gem's file, which means "Chef".
+    assert decision_files(undecided) == []
+    assert shared_with(undecided) == [undecided.endpoint.url]
     settings_file = (undecided.chef / "chefwrap" / "config.toml").read_text()
     assert settings_file.startswith("# chefwrap: settings")
     # The question named the endpoint CHEF_TELEMETRY_ENDPOINT gave: the answer stays with it.
@@ -97,7 +107,7 @@ def test_enter_takes_the_default_yes(undecided, bash):
     bash.expect(QUESTION)
     bash.send(b"\r")
     bash.expect(b"status=0")
-    assert decision_files(undecided) == ["telemetry_opt_in"]
+    assert shared_with(undecided) == [undecided.endpoint.url]
 
 
 def test_no_records_the_decision_and_nothing_is_sent(undecided, bash):
@@ -216,8 +226,8 @@ def test_chef_home_moves_the_decision(installed):
     env = installed.env(CHEF_HOME=elsewhere)
     installed.run([installed.shims / "knife", "exit", "0"], env=env)  # no decision under CHEF_HOME: nothing
     assert installed.endpoint.requests == []
-    (elsewhere / ".chef").mkdir(parents=True)
-    (elsewhere / ".chef" / "telemetry_opt_in").write_bytes(b"")
+    telemetry(installed, "enable", env=env)
+    assert shared_with(installed, chef=elsewhere) == [installed.endpoint.url]
     installed.run([installed.shims / "knife", "exit", "0"], env=env)
     installed.endpoint.wait_for(1)
     assert (elsewhere / ".chef" / "TELEMETRY_SESSION_ID").exists()
@@ -232,15 +242,16 @@ def telemetry(world, *args, env=None):
 def test_status_names_the_rule_and_the_file_or_variable_that_decided(installed):
     code, out, _ = telemetry(installed, "status")
     assert code == 0
-    assert f"Data sharing: on (you opted in: {installed.chef / 'telemetry_opt_in'})" in out
+    host = installed.endpoint.url.split("://")[1]
+    assert f"Data sharing: on (you agreed to share with {host}: {installed.chef / 'chefwrap' / 'shared-with'})" in out
     code, out, _ = telemetry(installed, "status", env=installed.env(DO_NOT_TRACK="1"))
     assert "Data sharing: off (DO_NOT_TRACK is set)\n" in out
     code, out, _ = telemetry(installed, "status", "--json", env=installed.env(CHEF_TELEMETRY_OPT_OUT="0"))
     report = json.loads(out)
     assert (report["sharing"], report["decided_by"], report["endpoint"]) == ("off", "CHEF_TELEMETRY_OPT_OUT", installed.endpoint.url)
     assert set(report) == {
-        "sharing", "rule", "decided_by", "endpoint", "endpoint_problem", "session", "pending", "sent", "change", "sent_to", "carried", "never",
-        "shims_needing_refresh",
+        "sharing", "rule", "decided_by", "endpoint", "endpoint_problem", "moved_to", "token", "token_problem", "session", "pending", "waiting",
+        "sent", "sessions_to_erase", "lock_problem", "damaged", "change", "sent_to", "carried", "never", "shims_needing_refresh",
     }
     assert report["endpoint_problem"] is None
 
@@ -251,16 +262,21 @@ def test_status_before_any_decision(undecided):
 
 
 def test_enable_and_disable_write_the_gems_files_and_say_what_changed(undecided):
-    code, out, _ = telemetry(undecided, "enable")
-    assert code == 0 and "Data sharing is on" in out and "wrote" in out
-    assert decision_files(undecided) == ["telemetry_opt_in"]
+    code, out, _ = telemetry(undecided, "enable", env=undecided.env(CHEF_TELEMETRY_ENDPOINT="https://telemetry.chef.io"))
+    assert code == 0 and "Data sharing is on, with Chef (telemetry.chef.io)" in out and "wrote" in out
+    assert decision_files(undecided) == ["telemetry_opt_in"]  # a yes to Chef: the gem's file
+    unreachable = undecided.env(CHEF_TELEMETRY_ENDPOINT="http://127.0.0.1:9", CHEFWRAP_SENDER_LIFETIME="1")
+    code, out, _ = telemetry(undecided, "enable", env=unreachable)
+    assert "Data sharing is on, with 127.0.0.1:9" in out and "added http://127.0.0.1:9 to" in out
+    assert shared_with(undecided) == ["http://127.0.0.1:9"]
 
-    undecided.run([undecided.shims / "knife", "exit", "0"], env=undecided.env(CHEF_TELEMETRY_ENDPOINT="http://127.0.0.1:9", CHEFWRAP_SENDER_LIFETIME="1"))
+    undecided.run([undecided.shims / "knife", "exit", "0"], env=unreachable)
     undecided.wait_for_senders_to_finish()
     assert len(undecided.spooled()) == 1
     code, out, _ = telemetry(undecided, "disable")
     assert "Data sharing is off" in out and "deleted 1 event(s)" in out
     assert decision_files(undecided) == ["telemetry_opt_out"] and undecided.spooled() == []
+    assert shared_with(undecided) == []  # a no takes back every yes
 
     code, out, _ = telemetry(undecided, "enable", env=undecided.env(DO_NOT_TRACK="1"))
     assert "Note: here it stays off, because DO_NOT_TRACK is set" in out
@@ -292,6 +308,7 @@ def test_show_prints_the_exact_json_pending_and_sent_and_where_it_went(installed
     assert f"sent to {installed.endpoint.url}/events (HTTP 201)" in lines[1]
     assert json.loads(lines[2]) == request.event
 
+    installed.opt_in("http://127.0.0.1:9")
     installed.run([installed.shims / "knife", "node", "list"], env=installed.env(CHEF_TELEMETRY_ENDPOINT="http://127.0.0.1:9", CHEFWRAP_SENDER_LIFETIME="1"))
     installed.wait_for_senders_to_finish()
     code, out, _ = telemetry(installed, "show", "--pending")
@@ -375,3 +392,137 @@ def test_the_launcher_and_consent_read_a_variable_alike(value):
     from chefwrap.shim import ci
 
     assert ci.is_set(value.encode()) == ci.is_set(value)
+
+
+# A yes is for the destination it named (issue 20)
+
+CHEF = "https://telemetry.chef.io"
+
+
+@pytest.fixture
+def standin():
+    """A second receiver standing in for Chef's endpoint: the HTTPS proxy every request to
+    telemetry.chef.io must go through, which notes each tunnel asked of it."""
+    from endpoint import Endpoint
+
+    server = Endpoint()
+    yield server
+    server.close()
+
+
+def without_endpoint_variable(world, standin, **extra):
+    """The world's environment with Chef's default endpoint in effect, its traffic through `standin`."""
+    env = world.env(HTTPS_PROXY=standin.url, https_proxy=standin.url, CHEFWRAP_SENDER_FIRST_DELAY="0.05", **extra)
+    del env["CHEF_TELEMETRY_ENDPOINT"]
+    return env
+
+
+def test_a_yes_to_a_private_endpoint_is_never_a_yes_to_chef_after_uninstall_and_install(undecided, bash, standin):
+    bash.send(b"knife echo hello; echo status=$?\n")
+    bash.expect(QUESTION)
+    bash.send(b"y")
+    bash.expect(b"status=0")
+    undecided.endpoint.wait_for(1)
+    undecided.wait_for_senders_to_finish()
+    assert not (undecided.chef / "telemetry_opt_in").exists()  # Chef's gem would read it as a yes to Chef
+    assert undecided.chefwrap("uninstall")[0] == 0
+    undecided.install("--shell", "bash")
+
+    env = without_endpoint_variable(undecided, standin)
+    code, out, _ = telemetry(undecided, "status", env=env)
+    assert "Data sharing: not decided yet (no decision yet: the next interactive run asks)" in out
+    assert "Data sharing: on" not in out and "Sent to:      nothing yet; if you agree when asked, Chef (telemetry.chef.io)" in out
+    result = undecided.run([undecided.shims / "knife", "node", "list"], env=env)
+    assert result.returncode == 0
+    time.sleep(1)
+    undecided.wait_for_senders_to_finish()
+    assert undecided.spooled() == [] and standin.requests == []  # nothing for Chef, nothing on its way
+
+    terminal = Terminal([shell_path("bash"), "--norc", "--noprofile", "-i"], dict(env, PS1="prompt$ ", TERM="xterm"), cwd=undecided.home)
+    try:
+        terminal.expect(b"prompt$ ")
+        terminal.send(b"knife echo again\n")
+        terminal.expect(b"with Chef")  # asked again, naming Chef
+        terminal.expect(QUESTION)
+        terminal.send(b"n")
+        terminal.expect(b"again")
+    finally:
+        terminal.close()
+    assert standin.requests == []
+
+
+@pytest.mark.parametrize("standing_yes", ["chef", "private"])
+@pytest.mark.parametrize("changed_in", ["environment", "settings"])
+def test_nothing_reaches_an_endpoint_the_standing_yes_did_not_name_until_asked_again(undecided, standin, standing_yes, changed_in):
+    from chefwrap.shim import settings
+
+    from endpoint import Endpoint
+
+    new = Endpoint()
+    try:
+        if standing_yes == "chef":
+            assert telemetry(undecided, "enable", env=without_endpoint_variable(undecided, standin))[0] == 0
+        else:
+            undecided.opt_in()
+        if changed_in == "environment":
+            env = undecided.env(CHEF_TELEMETRY_ENDPOINT=new.url)
+        else:
+            env = without_endpoint_variable(undecided, standin)
+            settings.write(env, endpoint=new.url)
+        result = undecided.run([undecided.shims / "knife", "node", "list"], env=env)
+        assert result.returncode == 0
+        # Gem-based tools would take Chef's yes for whatever endpoint the environment names: told to stay quiet.
+        assert bytes.hex(b"CHEF_TELEMETRY_OPT_OUT=1") in undecided.take_report()["environment"]
+        code, out, _ = telemetry(undecided, "status", env=env)
+        named = "Chef (telemetry.chef.io)" if standing_yes == "chef" else undecided.endpoint.url.split("://")[1] + " (the configured endpoint)"
+        now = f"not with {new.url.split('://')[1]} (the configured endpoint), the endpoint now: the next interactive run asks)"
+        assert f"Data sharing: not decided yet (you agreed to share with {named}, {now}" in out
+        time.sleep(1)
+        undecided.wait_for_senders_to_finish()
+        assert undecided.spooled() == [] and new.requests == [] and standin.requests == [] and undecided.endpoint.requests == []
+
+        terminal = Terminal([shell_path("bash"), "--norc", "--noprofile", "-i"], dict(env, PS1="prompt$ ", TERM="xterm"), cwd=undecided.home)
+        try:
+            terminal.expect(b"prompt$ ")
+            terminal.send(b"knife echo asked; echo status=$?\n")
+            terminal.expect(QUESTION)  # asked again, for the new endpoint
+            terminal.send(b"y")
+            terminal.expect(b"status=0")
+        finally:
+            terminal.close()
+        (request,) = new.wait_for(1)
+        undecided.wait_for_senders_to_finish()
+        assert request.event["payload"]["properties"]["command"] == "knife"
+        assert standin.requests == [] and undecided.endpoint.requests == []
+    finally:
+        new.close()
+
+
+def test_the_users_own_opt_out_is_theirs_wherever_status_is_run(world):
+    (world.chef).mkdir()
+    (world.chef / "telemetry_opt_out").write_bytes(b"")
+    below_home = world.home / "cookbooks" / "web"
+    below_home.mkdir(parents=True)
+    for folder in (below_home, world.home, world.root):
+        code, out, _ = telemetry(world, "status", env=world.env(PWD=folder))
+        assert f"Data sharing: off (you opted out: {world.chef / 'telemetry_opt_out'})\n" in out, folder
+    repository = world.home / "repository"
+    (repository / ".chef").mkdir(parents=True)
+    (repository / ".chef" / "telemetry_opt_out").write_bytes(b"")
+    code, out, _ = telemetry(world, "status", env=world.env(PWD=repository))
+    assert f"Data sharing: off (a repository opts out: {repository / '.chef' / 'telemetry_opt_out'})\n" in out
+
+
+@pytest.mark.parametrize(
+    "endpoint, why",
+    [("http://user:pw@127.0.0.1:8080", "it holds a user name or password"), ("127.0.0.1:8080", "it does not start with http:// or https://")],
+)
+def test_status_is_never_on_while_nothing_can_be_recorded(installed, endpoint, why):
+    env = installed.env(CHEF_TELEMETRY_ENDPOINT=endpoint)
+    installed.opt_in()  # a yes stands, for another endpoint
+    code, out, _ = telemetry(installed, "status", env=env)
+    first = out.splitlines()[0]
+    assert first == f"Data sharing: off (the endpoint (from CHEF_TELEMETRY_ENDPOINT) is not a valid http(s) URL ({why}): nothing is recorded until it is fixed)"
+    assert "pw@" not in first
+    assert "Sent to:      nothing\n" in out
+    assert json.loads(telemetry(installed, "status", "--json", env=env)[1])["sent_to"] is None

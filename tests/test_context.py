@@ -367,4 +367,5 @@ def test_preview_shows_the_context_of_the_current_folder(installed, repository):
 @pytest.fixture
 def endpoint_world(installed):
     shutil.rmtree(installed.home / ".chef" / "chefwrap", ignore_errors=True)
+    installed.opt_in()  # the yes for the endpoint lived there
     return installed

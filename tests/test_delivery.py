@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -113,6 +114,7 @@ def test_an_event_the_endpoint_refuses_is_dropped_and_noted(installed):
 
 def test_an_unreachable_endpoint_keeps_the_events_and_pauses_delivery(installed):
     url = closed_port_url()
+    installed.opt_in(url)
     env = installed.env(CHEF_TELEMETRY_ENDPOINT=url, CHEFWRAP_SENDER_FIRST_DELAY="0.05", CHEFWRAP_SENDER_LONGEST_PAUSE="60")
     knife(installed, "node", "list", env=env)
     installed.wait_for_senders_to_finish()
@@ -128,6 +130,7 @@ def test_an_unreachable_endpoint_keeps_the_events_and_pauses_delivery(installed)
 
 def test_delivery_resumes_when_the_endpoint_comes_back(installed):
     url = closed_port_url()
+    installed.opt_in(url)
     env = installed.env(CHEF_TELEMETRY_ENDPOINT=url, **FAST)
     for _ in range(3):
         knife(installed, "node", "list", env=env)
@@ -290,8 +293,8 @@ def damage_file(world, relative):
     [
         pytest.param(lambda world: damage_file(world, SESSION), id="garbage-session"),
         pytest.param(lambda world: (world.chef / "chefwrap" / "sender.lock").mkdir(parents=True), id="lock-is-a-folder"),
-        pytest.param(lambda world: (world.chef / "chefwrap").mkdir(parents=True) or (world.chef / "chefwrap" / "spool").write_text("x"), id="spool-is-a-file"),
-        pytest.param(lambda world: (world.chef / "chefwrap").write_text("x"), id="chefwrap-folder-is-a-file"),
+        pytest.param(lambda world: (world.chef / "chefwrap").mkdir(parents=True, exist_ok=True) or (world.chef / "chefwrap" / "spool").write_text("x"), id="spool-is-a-file"),
+        pytest.param(lambda world: shutil.rmtree(world.chef / "chefwrap") or (world.chef / "chefwrap").write_text("x"), id="chefwrap-folder-is-a-file"),
         pytest.param(lambda world: damage_file(world, "chefwrap/backoff"), id="garbage-backoff"),
         pytest.param(lambda world: damage_file(world, "chefwrap/config.toml"), id="garbage-config"),
     ],
@@ -305,12 +308,14 @@ def test_damaged_state_never_changes_what_the_tool_does(installed, damage):
 
 
 def test_an_unwritable_home_never_changes_what_the_tool_does(installed):
-    (installed.chef).chmod(0o555)
+    for folder in (installed.chef, installed.chef / "chefwrap"):
+        folder.chmod(0o555)
     command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", str(installed.shims / "knife"), "echo", "hi"]
     try:
         result = installed.run(command)
     finally:
-        installed.chef.chmod(0o755)
+        for folder in (installed.chef, installed.chef / "chefwrap"):
+            folder.chmod(0o700)
     assert (result.returncode, result.stdout, result.stderr) == (0, b"hi\n", b"")
     assert installed.spooled() == []
 
@@ -351,6 +356,7 @@ def test_the_recorder_never_imports_the_heavy_libraries(installed):
         f"print([m for m in {HEAVY_MODULES!r} if m in sys.modules])"
     )
     env = installed.env(PWD=str(installed.home), CHEF_TELEMETRY_ENDPOINT=closed_port_url(), **FAST)
+    installed.opt_in(env["CHEF_TELEMETRY_ENDPOINT"])
     result = subprocess.run([sys.executable, "-IS", "-c", probe], capture_output=True, text=True, env=env, cwd=installed.home)
     assert result.stdout.strip() == "[]", result.stderr
     assert len(installed.spooled()) == 1  # the recording path really ran
@@ -415,6 +421,7 @@ def test_each_event_goes_to_the_endpoint_its_command_was_configured_with(install
     other = Endpoint()
     try:
         installed.endpoint.default = Behaviour(delay=0.3)
+        installed.opt_in(other.url)
         knife(installed, "node", "list")
         knife(installed, "role", "list", env=installed.env(CHEF_TELEMETRY_ENDPOINT=other.url))
         installed.endpoint.wait_for(1)
@@ -462,7 +469,7 @@ def test_an_unreadable_spool_entry_never_stops_delivery(installed):
 
 
 def test_an_unwritable_ledger_never_makes_an_event_be_sent_twice(installed):
-    (installed.chef / "chefwrap").mkdir(parents=True)
+    (installed.chef / "chefwrap").mkdir(parents=True, exist_ok=True)
     (installed.chef / "chefwrap" / "ledger.jsonl").mkdir()
     knife(installed, "node", "list")
     installed.endpoint.wait_for(1)

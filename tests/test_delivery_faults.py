@@ -7,8 +7,11 @@ benchmarks/faults.py runs the same scenarios and counts what arrived.
 
 import json
 import os
+import shutil
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -77,6 +80,8 @@ def check_delivered(world, outcome, timeout=30.0):
 def dead_destination_scenario(kind):
     def scenario(world):
         with dead_destination(kind) as (url, server):
+            if kind != "no-scheme":  # a yes is for an http(s) URL only
+                world.opt_in(url)
             spool_events(world, url, 3)
             # Slow retries and a long read time-out: a sender that serves one destination at a time is stuck
             # on the dead one for more than half a minute.
@@ -107,6 +112,7 @@ def test_a_dead_destination_never_holds_up_another(installed, kind):
 def paused_destination_scenario(world):
     """Another destination gave up a moment ago (its pause is on disk): this one's events go at once."""
     with dead_destination("hang") as (url, server):
+        world.opt_in(url)
         spool_events(world, url, 2)
         write_pauses(world, f"{time.time() + 30:.3f} {time.time():.3f} {url}\n")
         knife(world, "node", "list")
@@ -123,9 +129,10 @@ def test_a_pause_belongs_to_its_destination(installed):
 
 def test_a_destination_failing_for_longer_than_the_retention_is_dropped_with_a_note(installed):
     url = closed_port_url()
+    installed.opt_in(url)
     spool_events(installed, url, 3)
     now = time.time()
-    write_pauses(installed, f"{now - 1:.3f} {now - 31 * DAY:.3f} {url}\n")
+    write_pauses(installed, f"{now - 1:.3f} {now - 60:.3f} {31 * DAY:.3f} unreachable {url}\n")  # failing for 31 days
     knife(installed, "node", "list")
     check_delivered(installed, Outcome(made=1))
     wait_for(lambda: installed.spooled() == [], timeout=20, what="the dead destination's events to be dropped")
@@ -134,6 +141,7 @@ def test_a_destination_failing_for_longer_than_the_retention_is_dropped_with_a_n
 
 def test_a_destination_that_gave_up_is_paused_and_the_pause_ends(installed):
     url = closed_port_url()
+    installed.opt_in(url)
     env = installed.env(CHEF_TELEMETRY_ENDPOINT=url, CHEFWRAP_SENDER_FIRST_DELAY="0.05", CHEFWRAP_SENDER_LONGEST_PAUSE="10")
     knife(installed, "node", "list", env=env)
     installed.wait_for_senders_to_finish()
@@ -230,6 +238,8 @@ DAMAGES = {"directory": "a directory (not empty)", "fifo": "a FIFO", "huge": "a 
 
 def damage(path, kind):
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file():  # the settings file `opt_in` wrote
+        path.unlink()
     if kind == "directory":
         path.mkdir()
         (path / "inside").write_bytes(b"x")
@@ -391,11 +401,359 @@ def test_status_and_enable_say_the_destination_is_refused(installed):
     code, out, _ = installed.chefwrap("telemetry", "status", "--json", env=env)
     assert "http://" in json.loads(out)["endpoint_problem"]
 
-    (installed.chef / "telemetry_opt_in").unlink()
+    installed.chefwrap("telemetry", "disable")
     code, out, err = installed.chefwrap("telemetry", "enable", env=env)
     assert code == 2
     assert "not a valid http(s) URL" in err and "CHEF_TELEMETRY_ENDPOINT" in err
-    assert not (installed.chef / "telemetry_opt_in").exists()  # refused: nothing changed
+    assert (installed.chef / "telemetry_opt_out").exists()  # refused: nothing changed
+    assert not (installed.chef / "chefwrap" / "shared-with").exists()
+
+
+# Issue 20: delivery that survives clocks, redirects, refusals and long command lines.
+
+FAST = {"CHEFWRAP_SENDER_FIRST_DELAY": "0.05", "CHEFWRAP_SENDER_LONGEST_PAUSE": "1"}
+ISOLATED = str(Path(paths.__file__).resolve().parent / "isolated.py")
+
+
+def revived(url) -> Endpoint:
+    """The endpoint at `url` (a closed loopback port) answering again."""
+    return Endpoint(port=int(url.rsplit(":", 1)[1]))
+
+
+@pytest.mark.parametrize("offset", ["-40d", "+40d"])
+def test_a_clock_moved_40_days_never_drops_events_that_were_not_undeliverable_for_30_days(installed, offset):
+    """The endpoint is down for a few seconds; meanwhile one sender runs on a clock moved 40 days (Debian's
+    faketime: the shims start their senders on the real clock, so this one is started by hand)."""
+    url = closed_port_url()
+    installed.opt_in(url)
+    env = installed.env(CHEF_TELEMETRY_ENDPOINT=url, **FAST)
+    knife(installed, "node", "list", env=env)
+    installed.wait_for_senders_to_finish()
+    # The wall clock moves; the monotonic clock (and the timed waits on it) never does.
+    faked = dict(env, DONT_FAKE_MONOTONIC="1")
+    moved = subprocess.run(["faketime", "-f", offset, sys.executable, "-I", ISOLATED, "chefwrap.delivery.sender"], env=faked, capture_output=True, timeout=60)
+    assert moved.returncode == 0, moved.stderr
+    time.sleep(1.1)  # past any pause on the real clock
+    knife(installed, "role", "list", env=env)
+    installed.wait_for_senders_to_finish()
+    assert len(installed.spooled()) == 2
+    assert not any("failed for more than" in line for line in ledger.notes(env))
+
+    back = revived(url)
+    try:
+        time.sleep(1.1)
+        knife(installed, "client", "list", env=env)
+        back.wait_for(3)
+        installed.wait_for_senders_to_finish()
+    finally:
+        back.close()
+    assert installed.spooled() == []
+
+
+def test_failing_time_counts_a_wall_clock_gap_for_a_day_at_most():
+    pause = pauses.Pause(until=0.0 + 1, last=1000.0, failed_for=60.0)
+    assert pauses.failed_for_after(pause, 1000.0 - 40 * DAY) == 60.0  # the clock went back: nothing
+    assert pauses.failed_for_after(pause, 1000.0 + 40 * DAY) == 60.0 + DAY  # forward, or asleep: a day
+    assert pauses.failed_for_after(pause, 1030.0) == 90.0
+    assert pauses.failed_for_after(None, 1000.0) == 0.0
+
+
+@pytest.mark.parametrize("status", [301, 308])
+def test_a_permanent_redirect_to_the_same_host_is_followed_and_remembered(installed, status):
+    new = Endpoint()  # the same host, another port: where the endpoint moved
+    try:
+        installed.endpoint.default = Behaviour(status=status, headers={"Location": new.url + "/events"})
+        env = installed.env(CHEF_TELEMETRY_TOKEN="team-token")
+        knife(installed, "node", "list", env=env)
+        new.wait_for(1)
+        installed.wait_for_senders_to_finish()
+        knife(installed, "role", "list", env=env)
+        new.wait_for(2)
+        installed.wait_for_senders_to_finish()
+        assert len(installed.endpoint.requests) == 1  # asked once; remembered since
+        assert [request.headers.get("Authorization") for request in new.requests] == ["Bearer team-token"] * 2  # the same host
+        _, out, _ = installed.chefwrap("telemetry", "status", env=env)
+        assert f"Moved:        it moved for good to {new.url} (a permanent redirect on the same host)" in out
+        assert {entry["endpoint"] for entry in ledger.entries(env)} == {new.url + "/events"}
+        code, out, _ = installed.chefwrap("telemetry", "forget", env=env)
+        assert code == 0 and f"Erased 1 session(s) at {new.url}" in out
+        assert [request.method for request in new.requests] == ["POST", "POST", "DELETE"]
+    finally:
+        new.close()
+
+
+@pytest.mark.parametrize(
+    "status, where", [(307, "the same host"), (302, "the same host"), (301, "another host"), (308, "another host"), (308, "not /events")]
+)
+def test_any_other_redirect_keeps_the_events_and_status_says_why(installed, status, where):
+    target = Endpoint()
+    try:
+        url = target.url.replace("127.0.0.1", "localhost") if where == "another host" else target.url
+        location = url + ("/elsewhere" if where == "not /events" else "/events")
+        installed.endpoint.default = Behaviour(status=status, headers={"Location": location})
+        env = installed.env(CHEF_TELEMETRY_TOKEN="team-token")
+        knife(installed, "node", "list", env=env)
+        installed.endpoint.wait_for(1)
+        installed.wait_for_senders_to_finish()
+        assert target.requests == []  # never followed: neither the event nor the token went there
+        assert len(installed.spooled()) == 1
+        _, out, _ = installed.chefwrap("telemetry", "status", env=env)
+        host = "localhost" if where == "another host" else "127.0.0.1"
+        assert f"Waiting:      1 event(s) for {installed.endpoint.url}: the endpoint answered HTTP {status}, a redirect to {host}, which events do not follow" in out
+    finally:
+        target.close()
+
+
+@pytest.mark.parametrize(
+    "base, location, moved",
+    [
+        ("http://collector.example.com:8080", "https://collector.example.com/events", "https://collector.example.com"),
+        ("https://collector.example.com", "https://collector.example.com/v2/events", "https://collector.example.com/v2"),
+        ("https://collector.example.com", "http://collector.example.com/events", None),  # never down to plain http
+        ("http://collector.example.com", "https://evil.example.com/events", None),
+        ("http://collector.example.com", "https://collector.example.com/events?x=1", None),
+    ],
+)
+def test_which_permanent_redirects_events_follow(base, location, moved):
+    from chefwrap.delivery import redirects
+
+    assert redirects.moved_to(base + "/events", 301, location) == moved
+    assert redirects.moved_to(base + "/events", 307, location) is None
+
+
+def test_retry_after_is_honoured_up_to_a_day(installed):
+    env = installed.env(**FAST)  # a pause of a second at most, but for what the endpoint asks
+    installed.endpoint.then(Behaviour(status=429, headers={"Retry-After": "3600"}))
+    knife(installed, "node", "list", env=env)
+    installed.endpoint.wait_for(1)
+    installed.wait_for_senders_to_finish()
+    pause = pauses.load(env)[0][installed.endpoint.url]
+    assert 3500 < pause.until - time.time() <= 3600
+    time.sleep(1.5)
+    for command in ("role", "client"):
+        knife(installed, command, "list", env=env)
+    time.sleep(1)
+    installed.wait_for_senders_to_finish()
+    assert len(installed.endpoint.requests) == 1 and len(installed.spooled()) == 3
+    _, out, _ = installed.chefwrap("telemetry", "status", env=env)
+    assert f"Waiting:      3 event(s) for {installed.endpoint.url}: the endpoint asked to wait (HTTP 429, Retry-After): next try after" in out
+
+
+def test_a_retry_after_past_a_day_waits_a_day(installed):
+    env = installed.env(**FAST)
+    installed.endpoint.then(Behaviour(status=503, headers={"Retry-After": str(10 * DAY)}))
+    knife(installed, "node", "list", env=env)
+    installed.endpoint.wait_for(1)
+    installed.wait_for_senders_to_finish()
+    assert DAY - 100 < pauses.load(env)[0][installed.endpoint.url].until - time.time() <= DAY
+
+
+def files_holding(folder, secret: bytes) -> list:
+    found = []
+    for path in Path(folder).rglob("*"):
+        if path.is_file() and not path.is_symlink() and secret in path.read_bytes():
+            found.append(str(path))
+    return found
+
+
+def test_the_token_goes_to_its_endpoint_only_and_is_never_written_anywhere(installed):
+    token = "team-token-" + os.urandom(8).hex()
+    other = Endpoint()
+    try:
+        installed.opt_in(other.url)
+        spool_events(installed, other.url, 1)  # waiting for another endpoint, which the token is not for
+        installed.endpoint.then(Behaviour(kind="hang"))
+        knife(installed, "node", "list", env=installed.env(CHEF_TELEMETRY_TOKEN=token))
+        (request,) = installed.endpoint.wait_for(1)
+        assert request.headers["Authorization"] == f"Bearer {token}"
+        (sender,) = installed.senders()
+        assert token not in " ".join(sender.cmdline())
+        other.wait_for(1)
+        assert "Authorization" not in other.requests[0].headers
+        stop_senders(installed)
+        knife(installed, "role", "list", env=installed.env(CHEF_TELEMETRY_TOKEN=token))
+        installed.endpoint.wait_for(3)
+        installed.wait_for_senders_to_finish()
+    finally:
+        other.close()
+    assert files_holding(installed.home, token.encode()) == []  # not the spool, the ledger, the log, the record
+    _, out, _ = installed.chefwrap("telemetry", "status", env=installed.env(CHEF_TELEMETRY_TOKEN=token))
+    assert f"Token:        from CHEF_TELEMETRY_TOKEN, sent to {installed.endpoint.url.split('://')[1]} only" in out and token not in out
+
+
+def test_a_token_in_the_settings_file_goes_to_the_endpoint_the_file_names(installed):
+    settings.write(installed.env(), endpoint=installed.endpoint.url, token="file-token")
+    knife(installed, "node", "list")
+    (request,) = installed.endpoint.wait_for(1)
+    assert request.headers["Authorization"] == "Bearer file-token"
+    other = Endpoint()
+    try:
+        installed.opt_in(other.url)
+        knife(installed, "role", "list", env=installed.env(CHEF_TELEMETRY_ENDPOINT=other.url))
+        (elsewhere,) = other.wait_for(1)
+        installed.wait_for_senders_to_finish()
+    finally:
+        other.close()
+    assert "Authorization" not in elsewhere.headers  # the file's token is for the file's endpoint
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_an_endpoint_refusing_the_token_keeps_the_events_and_status_says_so(installed, status):
+    env = installed.env(CHEF_TELEMETRY_TOKEN="old-token", **FAST)
+    installed.endpoint.then(Behaviour(status=status))
+    knife(installed, "node", "list", env=env)
+    installed.endpoint.wait_for(1)
+    installed.wait_for_senders_to_finish()
+    assert len(installed.spooled()) == 1
+    _, out, _ = installed.chefwrap("telemetry", "status", env=env)
+    assert f"Waiting:      1 event(s) for {installed.endpoint.url}: the endpoint refused the token (HTTP {status}); they are kept" in out
+    time.sleep(1.1)  # the pause
+    knife(installed, "role", "list", env=env)
+    installed.endpoint.wait_for(3)
+    installed.wait_for_senders_to_finish()
+    assert installed.spooled() == []
+
+
+@pytest.mark.parametrize("option, count", [("--verbose", 3000), ("-V", 120000)])
+def test_thousands_of_options_still_make_an_event_that_is_sent(installed, option, count):
+    result = installed.run([installed.shims / "knife", "node", "list", *[option] * count])
+    assert result.returncode == 0
+    (request,) = installed.endpoint.wait_for(1)
+    installed.wait_for_senders_to_finish()
+    assert request.event["payload"]["properties"]["options"] == [option]
+    assert len(request.body) < 2048
+
+
+def test_options_are_named_once_each_and_at_most_64():
+    from types import SimpleNamespace
+
+    options = [f"--option-{number}" for number in range(70)] * 3
+    built = event.build(SimpleNamespace(tool="knife", command="knife bootstrap", options=options), 0, 1.0, event.new_uuid(), {})
+    assert built["payload"]["properties"]["options"] == options[:64] + ["<more>"]
+    built = event.build(SimpleNamespace(tool="knife", command="knife bootstrap", options=["-x", "-P", "-x", "<other-option>", "-P"]), 0, 1.0, event.new_uuid(), {})
+    assert built["payload"]["properties"]["options"] == ["-x", "-P", "<other-option>"]
+
+
+def test_a_spool_record_is_posted_only_to_a_destination_the_users_settings_name(installed):
+    elsewhere = Endpoint()
+    try:
+        spool_events(installed, elsewhere.url, 2)  # as another user (or a bug) might have left them
+        knife(installed, "node", "list")
+        check_delivered(installed, Outcome(made=1))
+    finally:
+        elsewhere.close()
+    assert elsewhere.requests == [] and installed.spooled() == []
+    assert sum("was never agreed to here" in line for line in ledger.notes(installed.env())) == 2
+
+
+def test_events_spooled_by_an_earlier_chefwrap_are_sent_with_their_sessions_erase_key(installed):
+    from chefwrap.shim import erase_key
+
+    (event_id,) = spool_events(installed, installed.endpoint.url, 1)  # built without the field
+    knife(installed, "node", "list")
+    installed.endpoint.wait_for(2)
+    installed.wait_for_senders_to_finish()
+    for each in installed.endpoint.events():
+        assert each["erase_key_sha256"] == erase_key.hash_for(installed.env(), each["session_id"], make=False)
+    assert event_id in received(installed)
+
+
+# Issue 20's faults as scenarios too: what arrives after each.
+
+def moved_scenario(status):
+    """The configured endpoint answers a permanent redirect to this world's, on the same host: followed,
+    and remembered (asked once)."""
+
+    def scenario(world):
+        old = Endpoint()
+        old.default = Behaviour(status=status, headers={"Location": world.endpoint.url + "/events"})
+        try:
+            world.opt_in(old.url)
+            env = world.env(CHEF_TELEMETRY_ENDPOINT=old.url)
+            for command in ("node", "role"):
+                knife(world, command, "list", env=env)
+                world.endpoint.wait_for(1)
+                world.wait_for_senders_to_finish()
+            assert len(old.requests) == 1
+        finally:
+            old.close()
+        return Outcome(made=2)
+
+    return scenario
+
+
+def many_options_scenario(option, count):
+    def scenario(world):
+        assert world.run([world.shims / "knife", "node", "list", *[option] * count]).returncode == 0
+        return Outcome(made=1)
+
+    return scenario
+
+
+def spool_replaced_scenario(kind):
+    def scenario(world):
+        spool = world.chef / "chefwrap" / "spool"
+        if spool.is_dir():
+            shutil.rmtree(spool)
+        if kind == "file":
+            spool.write_bytes(b"not a folder")
+        else:
+            os.mkfifo(spool)
+        for command in ("node", "role"):
+            knife(world, command, "list")
+        return Outcome(made=2)
+
+    return scenario
+
+
+def lock_scenario(lock):
+    """`world` must live where an unprivileged user can reach it (see home_of_nobody)."""
+
+    def scenario(world):
+        subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(world.root)], check=True)
+        path = world.chef / "chefwrap" / "sender.lock"
+        path.write_bytes(b"")
+        os.chown(path, *((0, 0) if lock == "root-owned" else (NOBODY, NOBODY)))
+        path.chmod(0o600 if lock == "root-owned" else 0)
+        for command in ("node", "role", "client"):
+            knife(world, command, "list", user=NOBODY)
+        return Outcome(made=3)
+
+    return scenario
+
+
+def foreign_destination_scenario(world):
+    """Two records in the spool for an endpoint the user never agreed to: never posted."""
+    elsewhere = Endpoint()
+    try:
+        spool_events(world, elsewhere.url, 2)
+        knife(world, "node", "list")
+        world.endpoint.wait_for(1)
+        world.wait_for_senders_to_finish()
+        assert elsewhere.requests == []
+    finally:
+        elsewhere.close()
+    return Outcome(made=1)
+
+
+ISSUE_20_SCENARIOS = (
+    [(f"permanent redirect {status} to the same host", moved_scenario(status), False) for status in (301, 308)]
+    + [(f"{count:,} `{option}` on one command line", many_options_scenario(option, count), False) for option, count in (("--verbose", 3000), ("-V", 120000))]
+    + [(f"spool folder replaced by a {kind}", spool_replaced_scenario(kind), False) for kind in ("file", "fifo")]
+    + [(f"sender.lock {lock.replace('-', ' ')}", lock_scenario(lock), True) for lock in ("root-owned", "mode-0000")]
+    + [("records for an endpoint never agreed to", foreign_destination_scenario, False)]
+)
+
+
+@pytest.mark.parametrize("name, scenario", [(name, scenario) for name, scenario, nobody in ISSUE_20_SCENARIOS if not nobody], ids=lambda x: x if isinstance(x, str) else "")
+def test_issue_20_faults_lose_nothing(installed, name, scenario):
+    check_delivered(installed, scenario(installed))
+    assert installed.spooled() == []
+
+
+@pytest.mark.parametrize("lock", ["root-owned", "mode-0000"])
+def test_a_lock_left_unusable_never_strands_the_users_events(home_of_nobody, lock):
+    check_delivered(home_of_nobody, lock_scenario(lock)(home_of_nobody))
 
 
 # The scenarios benchmarks/faults.py runs: (name, scenario, needs a world an unprivileged user can reach).
@@ -410,4 +768,7 @@ SCENARIOS = (
         ("clock set back a day, spool full", clock_set_back_scenario, False),
         ("sender killed mid-post", killed_mid_post_scenario, False),
     ]
+    + list(ISSUE_20_SCENARIOS)
 )
+
+

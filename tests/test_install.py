@@ -360,6 +360,7 @@ def test_uninstall_through_a_dangling_symlink_restores_the_dangling_link(world):
 def test_uninstall_removes_the_telemetry_state_and_stops_the_sender(installed):
     from endpoint import Behaviour
 
+    (installed.chef / "telemetry_opt_in").write_bytes(b"")  # a yes to Chef, as the gem reads it
     installed.endpoint.then(Behaviour(kind="hang"))
     installed.run([installed.shims / "knife", "node", "list"])
     installed.endpoint.wait_for(1)
@@ -371,13 +372,14 @@ def test_uninstall_removes_the_telemetry_state_and_stops_the_sender(installed):
     assert (installed.chef / "telemetry_opt_in").exists()  # the gem's decision file stays
 
 
-def test_uninstall_keeps_the_ledger_while_it_records_sent_sessions(installed):
+def test_uninstall_keeps_the_record_of_sent_sessions_until_they_are_erased(installed):
+    """Session ids and the erase secret, never the events: the ledger goes."""
     installed.run([installed.shims / "knife", "node", "list"])
     installed.endpoint.wait_for(1)
     installed.wait_for_senders_to_finish()
     code, out, err = installed.chefwrap("uninstall")
     assert code == 0, err
-    assert os.listdir(installed.chef / "chefwrap") == ["ledger.jsonl"]
+    assert sorted(os.listdir(installed.chef / "chefwrap")) == ["erase-secret", "sent-sessions"]
     assert "chefwrap telemetry forget" in out
 
 

@@ -2,25 +2,31 @@
 
 It checks the shim files (there, current, for every tool install was asked for, their Python still
 there), the real tools behind them, this shell, and each kind of the user's shell as it really starts
-(chefwrap.setup.shell_probe), naming the start-up line that put another folder first. It says "all
-good" only for what it checked.
+(chefwrap.setup.shell_probe), naming the start-up line that put another folder first; and that the
+telemetry state is the user's alone and usable (its folders, the sender lock). It says "all good" only
+for what it checked. `--fix` first repairs the telemetry state (chefwrap.shim.private.repair).
 """
 
 import os
 import re
 
 from chefwrap import TOOLS
+from chefwrap.delivery import starter
 from chefwrap.files import read_or_none
 from chefwrap.paths import Locations
 from chefwrap.setup import shell_probe, shells, shim_files, startup_files
 from chefwrap.setup.changes import display
+from chefwrap.shim import private
 from chefwrap.shim.real_tool import find_real_tool
 
 
 def run(args, env) -> int:
     locations = Locations.of(env)
+    if getattr(args, "fix", False):
+        for done in repair_telemetry_state(env):
+            env.say(f"fixed: {done}")
     tools = wanted_tools(locations)
-    problems = check_shims(tools, locations) + check_real_tools(tools, locations, env)
+    problems = check_shims(tools, locations) + check_real_tools(tools, locations, env) + check_telemetry_state(env)
     # A missing shim is one problem, said above: no shell can run it, and saying so for each is noise.
     present = [tool for tool in tools if tool in shim_files.installed(locations.shims)]
     problems += check_this_shell(present, locations, env)
@@ -95,6 +101,30 @@ def check_shims(tools, locations) -> list:
             )
         )
     return problems
+
+
+def check_telemetry_state(env) -> list:
+    """The telemetry state's folders and lock, as the shims and the sender need them: each problem, with its fix."""
+    variables = env.variables
+    problems = []
+    found = private.problem(variables)
+    if found is not None:
+        problems.append((f"{found.what}: nothing is recorded until it is fixed", found.fix))
+    for path, kind in private.damaged(variables):
+        problems.append((f"{path} is not a folder but {kind}", "run `chefwrap doctor --fix` to move it aside (the next command that records does too)"))
+    lock = starter.lock_problem(variables)
+    if lock and found is None:
+        problems.append((f"{lock}, so no sender can start with it", "run `chefwrap doctor --fix` (the next command that records replaces it too)"))
+    return problems
+
+
+def repair_telemetry_state(env) -> list:
+    """What `doctor --fix` and `install` repair: the state folders, then the sender lock; done, in words."""
+    try:
+        done = private.repair(env.variables)
+        return done + [f"repaired the sender lock ({problem})" for problem in starter.repair_lock(env.variables)]
+    except OSError as problem:
+        return [f"could not repair {problem.filename or 'the telemetry state'}: {problem.strerror or problem}"]
 
 
 def check_real_tools(tools, locations, env) -> list:

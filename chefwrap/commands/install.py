@@ -1,7 +1,7 @@
 """`chefwrap install`: shims ahead of the real tools, a PATH block in the shell's start-up files,
 and chefwrap's own completions; then what a new shell of each kind really runs, checked and reported."""
 
-from chefwrap.commands.doctor import and_list, shell_problems
+from chefwrap.commands.doctor import and_list, repair_telemetry_state, shell_problems
 from chefwrap.files import read_or_none
 from chefwrap.paths import Locations
 from chefwrap.setup import completions, made_folders, shell_probe, shells, shim_files, startup_files
@@ -33,6 +33,8 @@ def run(args, env) -> int:
         show(changes, env)
         return 0
     failed, made = apply_all(changes, env)
+    for done in repair_telemetry_state(env):
+        env.say(f"Repaired the telemetry state: {done}.")
     try:
         made_folders.remember(locations, made)
     except OSError as problem:

@@ -5,12 +5,13 @@ The RFC's `chef telemetry status|enable|disable|show` reach these too, through t
 
 import json
 import os
+import time
 
 from chefwrap import TOOLS, paths
-from chefwrap.delivery import erasure, ledger, spool
+from chefwrap.delivery import erasure, ledger, pauses, redirects, spool, starter
 from chefwrap.paths import Locations
 from chefwrap.setup import shim_files
-from chefwrap.shim import consent, context, disclosure, event, sanitizer, session, settings
+from chefwrap.shim import consent, context, disclosure, event, private, sanitizer, session, settings
 from chefwrap.shim.context.tool_versions import installed_gems
 from chefwrap.shim.real_tool import find_real_tool
 from chefwrap.shim.recording import head_of
@@ -39,19 +40,31 @@ def endpoint_refusal(variables):
 
 
 def status(args, env) -> int:
-    decision = consent.decide(env.variables, interactive=True)
-    refusal = endpoint_refusal(env.variables)
+    variables = env.variables
+    decision = consent.decide(variables, interactive=True)
+    refusal = endpoint_refusal(variables)
+    endpoint = settings.endpoint(variables)
+    moved = None if refusal else redirects.load(variables).get(settings.normalize(endpoint))
+    token, token_source = settings.configured_token(variables)
+    waiting = waiting_by_destination(variables)
     report = {
         "sharing": STATES[decision.outcome],
         "rule": decision.rule,
         "decided_by": decision.source,
-        "endpoint": settings.endpoint(env.variables),
+        "endpoint": endpoint,
         "endpoint_problem": refusal,
-        "session": session.peek(env.variables),
-        "pending": len(spool.names(env.variables)),
-        "sent": len([entry for entry in ledger.entries(env.variables) if entry.get("endpoint")]),
+        "moved_to": moved,
+        "token": token_source,  # where it is configured: the token itself is never shown
+        "token_problem": settings.token_problem(token) if token else None,
+        "session": session.peek(variables),
+        "pending": sum(each["events"] for each in waiting),
+        "waiting": waiting,
+        "sent": len([entry for entry in ledger.entries(variables) if entry.get("endpoint")]),
+        "sessions_to_erase": len({session_id for _, session_id in erasure.sent_pairs(variables)}) if os.path.isdir(paths.own_dir(variables)) else 0,
+        "lock_problem": starter.lock_problem(variables),
+        "damaged": private.damaged(variables),
         "change": HOW_TO_CHANGE,
-        "sent_to": disclosure.destination(settings.endpoint(env.variables)),
+        "sent_to": disclosure.destination(endpoint) if decision.outcome == consent.SHARE else None,
         "carried": list(disclosure.CARRIED),
         "never": disclosure.NEVER,
         "shims_needing_refresh": shim_files.needing_refresh(Locations.of(env).shims),
@@ -63,18 +76,84 @@ def status(args, env) -> int:
     if refusal:
         env.say(f"Endpoint:     {refusal}; nothing is recorded until it is fixed")
     else:
-        env.say(f"Endpoint:     {report['endpoint']} (events are posted to {report['endpoint'].rstrip('/')}/events)")
-    env.say(f"Sent to:      {report['sent_to']}")
+        env.say(f"Endpoint:     {endpoint} (events are posted to {endpoint.rstrip('/')}/events)")
+    if moved:
+        env.say(f"Moved:        it moved for good to {moved} (a permanent redirect on the same host): events go to {moved}/events")
+    if token_source:
+        problem = report["token_problem"]
+        env.say(f"Token:        from {token_source}, sent to {disclosure.host_of(endpoint)} only" + (f"; not sent: {problem}" if problem else ""))
+    env.say(f"Sent to:      {sent_to(decision, endpoint)}")
     env.say(f"What is sent: {disclosure.carried()}")
     env.say(f"Never sent:   {disclosure.NEVER}")
     env.say(f"Session:      {report['session'] or 'none live (a new one starts with the next command)'}")
     env.say(f"Pending:      {report['pending']} event(s) waiting to be sent; {report['sent']} in the ledger of sent events")
+    for each in waiting:
+        if each["why"]:
+            env.say(f"Waiting:      {each['events']} event(s) for {each['destination']}: {each['why']}")
+    for path, kind in report["damaged"]:
+        env.say(f"State:        {path} is {kind}, not a folder: the next recorded command moves it aside, or run `chefwrap doctor --fix`")
+    if report["lock_problem"]:
+        env.say(f"Lock:         {report['lock_problem']}: the next command replaces it, or run `chefwrap doctor --fix`")
+    if report["sessions_to_erase"]:
+        env.say(f"Erasable:     {report['sessions_to_erase']} session(s) sent from here; `chefwrap telemetry forget` has them erased")
     if report["shims_needing_refresh"]:
         stale = ", ".join(report["shims_needing_refresh"])
         env.say(f"Shims:        {stale}: written by another chefwrap or Python (or its Python is gone); run `chefwrap install` to refresh them")
     env.say(f"Change it:    {HOW_TO_CHANGE}")
     env.say("See it:       chefwrap telemetry show; chefwrap telemetry preview -- knife node list")
     return 0
+
+
+def sent_to(decision, endpoint) -> str:
+    if decision.outcome == consent.SHARE:
+        return disclosure.destination(endpoint)
+    if decision.outcome == consent.LOCAL:
+        return "nowhere: events stay in the local ledger"
+    if decision.outcome == consent.ASK:
+        return f"nothing yet; if you agree when asked, {disclosure.destination(endpoint)}"
+    return "nothing"
+
+
+def waiting_by_destination(variables) -> list:
+    """[{destination, events, why}] for the events in the spool, by where they are to go, with why they
+    wait when a sender could not deliver them (chefwrap.delivery.pauses)."""
+    counts = {}
+    for name in spool.names(variables):
+        record = spool.read_or_none(variables, name)
+        if record is not None:
+            where = record[0] if record[0] == spool.KEEP_LOCALLY else settings.normalize(record[0])
+            counts[where] = counts.get(where, 0) + 1
+    found, _ = pauses.load(variables)
+    return [
+        {"destination": destination, "events": count, "why": why_waiting(variables, destination, found.get(destination))}
+        for destination, count in sorted(counts.items())
+    ]
+
+
+def why_waiting(variables, destination, pause):
+    if destination == spool.KEEP_LOCALLY:
+        return "to be kept in the local ledger"
+    if not consent.agreed(variables, destination):
+        return "not an endpoint you agreed to share with: they will be dropped, never sent"
+    if pause is None:
+        return None
+    kind, _, detail = pause.reason.partition(":")
+    when = time.strftime("%H:%M:%S UTC", time.gmtime(max(pause.until, time.time())))
+    if kind == "token":
+        fix = "set a token it accepts" if settings.token_for(variables, destination) else "it asks for a token: set one"
+        return f"the endpoint refused the token (HTTP {detail}); they are kept: {fix} (CHEF_TELEMETRY_TOKEN, or token in {paths.settings_file(variables)}); next try after {when}"
+    if kind == "redirect":
+        status, _, host = detail.partition(":")
+        return (
+            f"the endpoint answered HTTP {status}, a redirect to {host}, which events do not follow (only a permanent one to the "
+            f"same host); they are kept: if that is its new address, make it the endpoint; next try after {when}"
+        )
+    days = f"; failing for {pause.failed_for / 86400:.1f} day(s), dropped after {pauses.RETENTION_DAYS}" if pause.failed_for >= 86400 else ""
+    if kind == "asked":
+        return f"the endpoint asked to wait (HTTP {detail}, Retry-After): next try after {when}{days}"
+    if kind == "status":
+        return f"the endpoint answered HTTP {detail}: next try after {when}{days}"
+    return f"no answer from the endpoint: next try after {when}{days}"
 
 
 def describe_decision(decision) -> str:
@@ -85,6 +164,7 @@ def describe_decision(decision) -> str:
 
 
 def enable(args, env) -> int:
+    """A yes for the endpoint in effect, and for that one only."""
     refusal = endpoint_refusal(env.variables)
     if refusal:
         env.error(f"not enabled: the endpoint {refusal}. Set CHEF_TELEMETRY_ENDPOINT or `endpoint` in {paths.settings_file(env.variables)} to an http:// or https:// URL.")
@@ -117,7 +197,8 @@ def _config_exists(env) -> bool:
 
 def _tell(env, outcome, changes) -> int:
     """Say what changed, and what still overrides it here (a variable, a repository's opt-out)."""
-    env.say(f"Data sharing is {DESCRIPTIONS[outcome]}." + (f" ({'; '.join(changes)})" if changes else " (nothing needed changing)"))
+    described = DESCRIPTIONS[outcome] + (f", with {disclosure.destination(settings.endpoint(env.variables))}" if outcome == consent.SHARE else "")
+    env.say(f"Data sharing is {described}." + (f" ({'; '.join(changes)})" if changes else " (nothing needed changing)"))
     actual = consent.decide(env.variables, interactive=True)
     if actual.outcome != outcome:
         env.say(f"Note: here it stays {STATES[actual.outcome]}, because {describe_decision(actual)}")
@@ -147,6 +228,7 @@ def show(args, env) -> int:
     return 0
 
 SESSION_PLACEHOLDER = "<the session: one random UUID for the Chef tools you use, new after 10 idle minutes>"
+ERASE_KEY_PLACEHOLDER = "<the SHA-256 of the session's erase key, which only this machine holds: it lets you alone have the session erased>"
 FILLED_IN_LATER = "filled in once the command has run"
 
 
@@ -189,7 +271,7 @@ def preview(args, env) -> int:
     sanitized = sanitizer.sanitize(tool, argv, installed_gems(real) if real else frozenset())
     version = event.version_from_binstub(tool, head_of(real)) if real else None
     found = context.as_properties(context.gather(tool, real or b"/nonexistent", env.variables, keep=False))
-    built = event.build(sanitized, None, None, SESSION_PLACEHOLDER, env.variables, version, context=found)
+    built = event.build(sanitized, None, None, SESSION_PLACEHOLDER, env.variables, version, context=found, erase_key_sha256=ERASE_KEY_PLACEHOLDER)
     env.say(json.dumps(built, indent=2))
     env.error(describe_dropped(sanitized.dropped) + f"; exit_code and duration_ms are {FILLED_IN_LATER}.")
     return 0
@@ -202,7 +284,7 @@ def describe_dropped(dropped) -> str:
 
 
 def forget(args, env) -> int:
-    """Ask each endpoint to erase the sessions sent to it, then forget them here."""
+    """Ask each endpoint to erase every session sent to it, then forget them here."""
     try:
         outcome = erasure.forget(env.variables)
     except erasure.SenderBusy as problem:
@@ -210,13 +292,26 @@ def forget(args, env) -> int:
         return 1
     for endpoint, session_ids in sorted(outcome.erased.items()):
         env.say(f"Erased {len(session_ids)} session(s) at {endpoint}: {', '.join(session_ids)}")
-    for endpoint, session_id, problem in outcome.failed:
-        env.say(f"Could not erase session {session_id} at {endpoint} ({problem}); it stays in the ledger: run forget again later.")
+    for endpoint, failures in failures_by_endpoint(outcome.failed).items():
+        for problem, session_ids in failures.items():
+            env.say(
+                f"Could not erase session(s) at {endpoint} ({problem}): {', '.join(session_ids)}; "
+                "they stay recorded here: run forget again later."
+            )
     if outcome.never_left:
         env.say(f"Forgot {len(outcome.never_left)} session(s) that never left this machine.")
+    if outcome.unreachable:
+        env.say(f"Could not reach: {', '.join(sorted(outcome.unreachable))}.")
     if not outcome.erased and not outcome.failed and not outcome.never_left:
         env.say("Nothing to forget: no session was recorded here.")
     return 1 if outcome.failed else 0
+
+
+def failures_by_endpoint(failed) -> dict:
+    found = {}
+    for endpoint, session_id, problem in failed:
+        found.setdefault(endpoint, {}).setdefault(problem, []).append(session_id)
+    return found
 
 
 ACTIONS = {"status": status, "enable": enable, "disable": disable, "local": local, "show": show, "preview": preview, "forget": forget}

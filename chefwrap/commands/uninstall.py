@@ -2,15 +2,16 @@
 chefwrap's telemetry state (~/.chef/chefwrap: spool, settings, caches, logs) deleted.
 
 The data-sharing decision files and the session file under ~/.chef are shared with the chef-telemetry
-gem and stay where they are. So does the ledger while it records sessions that were sent: it is the only
-way to have them erased (`chefwrap telemetry forget`).
+gem and stay where they are. So do the record of the sessions sent and not yet erased, and the secret
+their erase keys are made from: they are the only way to have those sessions erased (`chefwrap telemetry
+forget`); ids and a secret only, never an event.
 """
 
 import os
 import shutil
 
 from chefwrap import paths
-from chefwrap.delivery import ledger, starter
+from chefwrap.delivery import erasure, sent_sessions, starter
 from chefwrap.files import read_or_none
 from chefwrap.paths import Locations
 from chefwrap.setup import completions, made_folders, shim_files, startup_files
@@ -25,23 +26,26 @@ def run(args, env) -> int:
         env.error(describe(problem))
         return 1
     state = paths.own_dir(env.variables)
-    keep_ledger = sent_sessions(env)
+    to_erase = erasure.sent_pairs(env.variables) if os.path.isdir(state) else []
+    kept = [paths.sent_sessions(env.variables), paths.erase_secret(env.variables)] if to_erase else []
     if args.dry_run:
         env.say("chefwrap uninstall would make these changes:")
         show(changes, env)
         if os.path.isdir(state):
-            env.say(f"and delete {state}" + (f", all but {paths.ledger_file(env.variables)}" if keep_ledger else ""))
+            env.say(f"and delete {state}" + (f", all but {' and '.join(kept)}" if kept else ""))
         return 0
     failed, _ = apply_all(changes, env)
     failed += made_folders.remove_empty(locations)
     remove_empty_folders(locations)
-    failed += remove_telemetry_state(env, keep_ledger)
+    failed += remove_telemetry_state(env, to_erase)
     if not failed:
         env.say("chefwrap is uninstalled: the shims, the PATH blocks, the completions and its telemetry state are gone.")
-        if keep_ledger:
+        if to_erase:
+            sessions = len({session_id for _, session_id in to_erase})
             env.say(
-                f"Kept {paths.ledger_file(env.variables)}: it is the only record of the {keep_ledger} session(s) sent from here. "
-                "To have them erased, run `chefwrap telemetry forget` (it works without the shims); otherwise delete it."
+                f"Kept {' and '.join(kept)}: the record of the {sessions} session(s) sent from here and the secret that proves "
+                "they are yours (ids and a secret only, no event). To have them erased, run `chefwrap telemetry forget` "
+                f"(it works without the shims); otherwise delete {state}."
             )
         env.say("Shells open now take the shims off PATH at their next prompt.")
         return 0
@@ -51,12 +55,9 @@ def run(args, env) -> int:
     return 1
 
 
-def sent_sessions(env) -> int:
-    return len({entry["event"].get("session_id") for entry in ledger.entries(env.variables) if entry.get("endpoint")})
-
-
-def remove_telemetry_state(env, keep_ledger) -> list:
-    """Stop a running sender (its events go with the spool) and delete ~/.chef/chefwrap; the failures."""
+def remove_telemetry_state(env, to_erase) -> list:
+    """Stop a running sender (its events go with the spool) and delete ~/.chef/chefwrap, all but the record
+    of the sessions still to erase (the ledger's folded into it) and the erase secret; the failures."""
     state = paths.own_dir(env.variables)
     if not os.path.isdir(state):
         return []
@@ -64,11 +65,18 @@ def remove_telemetry_state(env, keep_ledger) -> list:
     if running is not None:
         running.terminate()
         running.wait(10)
-    kept = paths.ledger_file(env.variables) if keep_ledger else None
+    kept = set()
+    if to_erase:
+        try:
+            sent_sessions.replace(env.variables, to_erase)
+            kept = {paths.sent_sessions(env.variables), paths.erase_secret(env.variables)}
+        except OSError as problem:
+            env.error(f"cannot write {paths.sent_sessions(env.variables)}: {problem.strerror or problem}; the ledger stays in its place")
+            kept = {paths.ledger_file(env.variables), paths.erase_secret(env.variables)}
     failed = []
     for name in os.listdir(state):
         path = os.path.join(state, name)
-        if path == kept:
+        if path in kept:
             continue
         try:
             if os.path.isdir(path) and not os.path.islink(path):

@@ -1,10 +1,18 @@
-"""Erasure on request (`chefwrap telemetry forget`): every endpoint is asked to erase the sessions this
-machine sent it (the ledger knows them; nobody else does), then they are forgotten here: ledger entries,
-events still waiting to be sent, and the live session id. A session an endpoint could not erase stays
-in the ledger, so forget can try again.
+"""Erasure on request (`chefwrap telemetry forget`): every endpoint is asked to erase every session this
+machine ever sent it and that is not erased yet, however long ago (chefwrap.delivery.sent_sessions knows
+them, and the ledger those an earlier chefwrap sent; nobody else does), then they are forgotten here:
+the record, ledger entries, events still waiting to be sent, and the live session id. A session an
+endpoint could not erase stays recorded, so forget can try again.
 
-The whole protocol holds the sender lock, so no sender posts from the spool or writes the ledger
-meanwhile; a running sender is stopped (its events stay in the spool).
+Each request proves the session is this machine's: `DELETE <endpoint>/sessions/<id>` with the header
+`Erase-Key: <the session's key>` (chefwrap.shim.erase_key), whose SHA-256 every event of the session
+carried. The collector answers 204 when it erased the session's events that carry that hash (or holds
+nothing of the session), 403 when it holds events of the session but none with that hash (nothing
+erased); 404 comes only from collectors older than erase keys (nothing of the session there). An
+endpoint that cannot be reached is asked once, not once a session.
+
+The whole protocol holds the sender lock, so no sender posts from the spool or writes the ledger or the
+record meanwhile; a running sender is stopped (its events stay in the spool).
 """
 
 import json
@@ -13,10 +21,11 @@ import time
 from dataclasses import dataclass, field
 
 from chefwrap import files, paths
-from chefwrap.delivery import ledger, spool, starter
-from chefwrap.shim import session
+from chefwrap.delivery import ledger, sent_sessions, spool, starter
+from chefwrap.shim import erase_key, session, settings
 
-ERASED_STATUSES = (200, 202, 204, 404)  # 404: the endpoint never had it
+ERASED_STATUSES = (200, 202, 204, 404)  # 404: the endpoint has nothing of it
+WRONG_KEY = 403
 
 
 class SenderBusy(Exception):
@@ -27,42 +36,79 @@ class SenderBusy(Exception):
 class Outcome:
     erased: dict = field(default_factory=dict)  # {endpoint: [session ids erased there]}
     failed: list = field(default_factory=list)  # [(endpoint, session id, what went wrong)]
+    unreachable: dict = field(default_factory=dict)  # {endpoint: why it could not be reached}
     never_left: set = field(default_factory=set)  # session ids only ever kept here
+
+
+class Unreachable(Exception):
+    """No answer from the endpoint: its other sessions are not asked for."""
 
 
 def forget(env, lock_timeout=10.0) -> Outcome:
     outcome = Outcome()
     if not os.path.isdir(paths.own_dir(env)):
         return outcome
-    had_lock_file = os.path.exists(paths.sender_lock(env))
+    had_lock_file = os.path.lexists(paths.sender_lock(env))
     descriptor = _hold_sender_lock(env, lock_timeout)
     try:
-        sent = sessions_by_endpoint(ledger.entries(env))
-        kept_here = sent.pop(None, set())
+        sent = sent_pairs(env)
+        kept_here = sessions_by_endpoint(ledger.entries(env)).pop(None, set())
         pending = {session_of(spool.read_or_none(env, name)) for name in spool.names(env)} - {None}
-        outcome.never_left = (kept_here | pending) - {s for ids in sent.values() for s in ids}
-        for endpoint, session_ids in sorted(sent.items()):
-            for session_id in sorted(session_ids):
-                problem = erase_at(endpoint, session_id)
-                if problem:
-                    outcome.failed.append((endpoint, session_id, problem))
-                else:
-                    outcome.erased.setdefault(endpoint, []).append(session_id)
-        kept = {session_id for _, session_id, _ in outcome.failed}
-        erased = {s for ids in outcome.erased.values() for s in ids}
-        forget_locally(env, (outcome.never_left | erased) - kept)
+        outcome.never_left = (kept_here | pending) - {session_id for _, session_id in sent}
+        secret = erase_key.secret(env, make=False)
+        for endpoint, session_ids in group(sent).items():
+            erase_all_at(endpoint, session_ids, secret, outcome)
+        failed = {(endpoint, session_id) for endpoint, session_id, _ in outcome.failed}
+        erased = {session_id for ids in outcome.erased.values() for session_id in ids}
+        sent_sessions.replace(env, [pair for pair in sent if pair in failed])  # the ledger's too: it rolls over
+        forget_locally(env, (outcome.never_left | erased) - {session_id for _, session_id in failed})
     finally:
         if not had_lock_file:
             files.remove(paths.sender_lock(env))
         os.close(descriptor)
-    _remove_if_empty(paths.own_dir(env))
+    _remove_if_only_the_secret_is_left(env)
     return outcome
 
 
-def _remove_if_empty(folder) -> None:
-    """After `chefwrap uninstall`, forget may leave chefwrap's state folder empty: it goes too."""
+def sent_pairs(env) -> list:
+    """[(endpoint, session id)] sent and not erased: the record, and what the ledger still names (sessions
+    an earlier chefwrap sent before there was a record)."""
+    pairs = dict.fromkeys(sent_sessions.load(env))
+    for endpoint, session_ids in sessions_by_endpoint(ledger.entries(env)).items():
+        if endpoint is not None and not settings.endpoint_problem(endpoint):
+            pairs.update(dict.fromkeys((settings.normalize(endpoint), session_id) for session_id in sorted(session_ids)))
+    return list(pairs)
+
+
+def group(pairs) -> dict:
+    found = {}
+    for endpoint, session_id in pairs:
+        found.setdefault(endpoint, []).append(session_id)
+    return dict(sorted(found.items()))
+
+
+def erase_all_at(endpoint, session_ids, secret, outcome) -> None:
+    for index, session_id in enumerate(session_ids):
+        key = erase_key.key(secret, session_id) if secret is not None else None
+        try:
+            problem = erase_at(endpoint, session_id, key)
+        except Unreachable as unreachable:
+            outcome.unreachable[endpoint] = str(unreachable)
+            outcome.failed += [(endpoint, each, str(unreachable)) for each in session_ids[index:]]
+            return
+        if problem:
+            outcome.failed.append((endpoint, session_id, problem))
+        else:
+            outcome.erased.setdefault(endpoint, []).append(session_id)
+
+
+def _remove_if_only_the_secret_is_left(env) -> None:
+    """After `chefwrap uninstall`, once forget erased everything, the secret and the folder go too."""
+    folder = paths.own_dir(env)
     try:
-        os.rmdir(folder)
+        if set(os.listdir(folder)) <= {os.path.basename(paths.erase_secret(env))}:
+            files.remove(paths.erase_secret(env))
+            os.rmdir(folder)
     except OSError:
         pass
 
@@ -86,19 +132,25 @@ def session_of(record):
         return None
 
 
-def erase_at(endpoint, session_id):
-    """None when the endpoint erased the session (or never had it); otherwise what went wrong."""
+def erase_at(endpoint, session_id, key):
+    """None when the endpoint erased the session (or holds nothing of it); otherwise what went wrong.
+    Raises Unreachable when there was no answer at all."""
     import requests
 
     from chefwrap.delivery.sender import http_session
 
+    headers = {"Erase-Key": key} if key else {}
     try:
         with http_session() as http:
-            response = http.delete(f"{endpoint}/sessions/{session_id}", timeout=(3, 10), allow_redirects=False)
+            response = http.delete(f"{endpoint}/sessions/{session_id}", headers=headers, timeout=(3, 10), allow_redirects=False)
     except requests.RequestException as problem:
-        return f"no answer ({type(problem).__name__})"
+        raise Unreachable(f"could not reach it: {type(problem).__name__}") from None
     if response.status_code in ERASED_STATUSES:
         return None
+    if response.status_code == WRONG_KEY:
+        if key is None:
+            return "HTTP 403: it asks for the session's erase key, and this machine no longer has the secret it is made from"
+        return "HTTP 403: it holds the session's events under another erase key, or none; erased nothing"
     return f"HTTP {response.status_code}"
 
 
@@ -123,8 +175,8 @@ def _hold_sender_lock(env, timeout):
     deadline = time.monotonic() + timeout
     descriptor = starter.take_sender_lock(env)
     while descriptor is None:
-        # Not to be had: a lock file that cannot be opened says so here (OSError), a busy one does not.
-        os.close(os.open(paths.sender_lock(env), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        # Not to be had: a lock file that cannot be made says so here (OSError), a busy one does not.
+        os.close(os.open(paths.sender_lock(env), os.O_RDWR | os.O_CREAT | files.PRIVATE_FLAGS, 0o600))
         running = starter.running_sender(env)
         if running is not None:
             running.terminate()

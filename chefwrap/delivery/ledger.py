@@ -1,13 +1,13 @@
 """What was sent, exactly, and where: the ledger `chefwrap telemetry show --sent` reads, and the local log.
 
-Written by the sender only (it holds the sender lock); bounded, the oldest entries roll off. Whatever
-damaged thing stands in place of either file (a directory, a FIFO) is cleared away before a write; a
-huge file is read from its end, never whole.
+Written by the sender only (it holds the sender lock); bounded, the oldest entries roll off (the
+sessions sent are kept apart until erased: chefwrap.delivery.sent_sessions). Whatever damaged thing
+stands in place of either file (a directory, a FIFO, a symlink, someone else's file) is cleared away
+before a write, never written through; a huge file is read from its end, never whole.
 """
 
 import json
 import os
-import stat
 import time
 
 from chefwrap import files, paths
@@ -41,7 +41,8 @@ def entries(env) -> list:
 def replace(env, kept: list) -> None:
     """Rewrite the ledger with only `kept` entries (for `telemetry forget`)."""
     data = "".join(json.dumps(entry, separators=(",", ":")) + "\n" for entry in kept)
-    files.write_atomically(paths.ledger_file(env), data.encode(), mode=0o600)
+    files.clear_damaged(paths.ledger_file(env))
+    files.write_private(paths.ledger_file(env), data.encode(), durable=True)
 
 
 def note(env, message: str) -> None:
@@ -54,25 +55,24 @@ def notes(env) -> list:
 
 def _append(target, line: str, keep: int, max_bytes: int) -> None:
     """Append a line; past `max_bytes`, only the last `keep` lines stay."""
-    files.make_folders(os.path.dirname(target))
-    files.clear_damaged(target)
-    descriptor = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
+    files.make_private_folders(os.path.dirname(target))
+    descriptor = files.open_private(target, os.O_WRONLY | os.O_APPEND)
+    if descriptor is None:
+        raise OSError(f"{target} cannot be opened as a plain file of yours")
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise OSError(f"{target} is not a plain file")
         os.write(descriptor, line.encode() + b"\n")
         size = os.fstat(descriptor).st_size
     finally:
         os.close(descriptor)
     if size > max_bytes:
         lines = _lines(target, max_bytes)[-keep:]
-        files.write_atomically(target, b"".join(line + b"\n" for line in lines), mode=0o600)
+        files.write_private(target, b"".join(line + b"\n" for line in lines))
 
 
 def _lines(target, max_bytes) -> list:
     """The file's complete lines, of its last READ_AT_MOST * max_bytes bytes."""
     limit = READ_AT_MOST * max_bytes
-    content = files.read_state(target, limit, tail=True) or b""
+    content = files.read_private(target, limit, tail=True) or b""
     lines = content.split(b"\n")
     if len(content) == limit:
         lines = lines[1:]  # read from the middle of a line

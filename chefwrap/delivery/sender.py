@@ -9,17 +9,25 @@ environment: it reads the spool.
   with its own failures, back-off and give-up. The spool is looked at again every POLL seconds while
   anything is under way, so a destination that is gone (refusing, hanging, answering garbage) never
   holds up another's events.
-- 2xx: the event is sent; it goes to the ledger with where it went, and leaves the spool.
-- Connection errors, 408, 429 and 5xx: retried with exponential back-off and jitter (Retry-After is
-  honoured), at most MAX_ATTEMPTS times in a row; then the sender gives up on that destination for the
-  rest of its life, leaves its events in the spool and writes when it may be tried again (chefwrap.
-  delivery.pauses: at most a minute away), so a firewalled machine sends a trickle, never a storm. A
-  destination that has failed for longer than the retention (30 days) has its events dropped, with a
-  note: nothing is kept forever.
+- Only to a destination the user's own settings agreed to (chefwrap.shim.consent.decision_for, asked
+  again before each post): after `chefwrap telemetry disable` nothing more leaves, after `local` events
+  stay in the ledger, and a record naming any other destination is dropped with a note.
+- 2xx: the event is sent; it goes to the ledger with where it went, the session to the record of sent
+  sessions (chefwrap.delivery.sent_sessions), and the event leaves the spool.
+- Connection errors, 408, 429 and 5xx: retried with exponential back-off and jitter, at most
+  MAX_ATTEMPTS times in a row; then the sender gives up on that destination for the rest of its life,
+  leaves its events in the spool and writes when it may be tried again (chefwrap.delivery.pauses: at
+  most a minute away), so a firewalled machine sends a trickle, never a storm. Retry-After is honoured
+  up to a day: the next attempt waits for it, in this sender or in the pause it leaves. A destination
+  that has failed for longer than the retention (30 days, counted so that no clock change moves it by
+  more than a day) has its events dropped, with a note: nothing is kept forever.
+- 401 and 403: the endpoint refused the token (chefwrap.shim.settings.token_for): the events wait, and
+  `chefwrap telemetry status` says so. The token goes in `Authorization: Bearer ...` to the endpoint it
+  was configured for, and nowhere else: not to another host, not to a file or a log.
+- Redirects (chefwrap.delivery.redirects): a permanent one to the same host (http to https) is followed
+  and remembered; any other keeps the events, and status says why.
 - Any other 4xx, or a destination that is not an http(s) URL: the event is dropped and noted in the
   local log (~/.chef/chefwrap/sender.log).
-- Before each post it asks again whether this user still shares (chefwrap.consent.recorded_decision):
-  after `chefwrap telemetry disable` nothing more leaves, after `local` events stay in the ledger.
 - At least once: an event leaves the spool only once its endpoint has taken it, so a sender killed
   mid-post leaves it to the next sender, which sends it again with the same event_id (the collector
   keeps one). That is the only duplicate: one per interrupted post.
@@ -43,9 +51,9 @@ from email.utils import parsedate_to_datetime
 import requests
 
 from chefwrap import paths
-from chefwrap.delivery import ledger, pauses, spool, starter
+from chefwrap.delivery import ledger, pauses, redirects, sent_sessions, spool, starter
 from chefwrap.delivery.pauses import tuning
-from chefwrap.shim import consent, settings
+from chefwrap.shim import consent, erase_key, settings
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
@@ -56,6 +64,8 @@ LIFETIME = 300.0
 POLL = 0.1  # how often the spool is looked at while a request is in flight or a retry is due
 MOST_AT_ONCE = 8  # destinations posted to at the same time
 RETRYABLE = {408, 429}
+REFUSED_TOKEN = {401, 403}
+MOST_MOVES = 3  # permanent redirects followed for one destination in one sender's life
 
 
 def main(argv=None) -> int:
@@ -100,12 +110,17 @@ def note_pid(lock) -> None:
 class Destination:
     """One endpoint as this sender knows it: failures in a row, when it may be tried next, whether it gave up."""
 
-    def __init__(self, url, pause):
-        self.url = url
+    def __init__(self, url, pause, moved_to=None):
+        self.url = url  # the endpoint the events were recorded for
+        self.target = moved_to or url  # where they are posted: there, or where it moved for good
         self.failures = 0
         self.next_attempt = 0.0  # time.monotonic(): the back-off between two attempts
         self.paused_until = pause.until if pause else 0.0  # time.time(): an earlier sender gave up on it
-        self.failing_since = pause.since if pause else None  # time.time()
+        self.pause = pause  # as an earlier sender left it: how long it had been failing, and why
+        self.failed_for = None  # seconds failing, counted (chefwrap.delivery.pauses), once it failed here
+        self.last_failure = None  # time.monotonic() of this sender's last failure with it
+        self.reason = pauses.UNREACHABLE
+        self.moves = 0
         self.gave_up = False
         self.posting = None  # the spool record in flight
         self.session = None
@@ -130,6 +145,8 @@ class Sender:
         self.paused, damaged = pauses.load(env)
         if damaged:
             self.save_pauses()  # without what could not be trusted
+        self.moved = redirects.load(env)
+        self.sessions = None  # (endpoint, session id) pairs in the record of sent sessions, read when needed
         self.destinations = {}
         self.where = {}  # spool record -> its destination, for records read and still to be sent
         self.done = set()  # records sent, dropped or kept locally (or that would not go): never looked at twice
@@ -142,7 +159,7 @@ class Sender:
 
     def destination(self, url) -> Destination:
         if url not in self.destinations:
-            self.destinations[url] = Destination(url, self.paused.get(url))
+            self.destinations[url] = Destination(url, self.paused.get(url), self.moved.get(url))
         return self.destinations[url]
 
     def send_all(self):
@@ -193,6 +210,7 @@ class Sender:
             why = settings.endpoint_problem(destination)
             self.discard(name, f"dropped event {label(event)}: its destination is not a valid http(s) URL ({why})")
         else:
+            destination = settings.normalize(destination)
             self.where[name] = destination
             return destination
         return None
@@ -207,86 +225,154 @@ class Sender:
             if not destination.ready(now, wall_now):
                 continue
             for name in names:
-                data = self.still_to_send(name)
+                data = self.still_to_send(name, url)
                 if data is not None:
                     self.start_post(destination, name, data)
                     in_flight += 1
                     break
 
-    def still_to_send(self, name):
-        """The record's event, if this user still shares; otherwise it goes where the decision says."""
+    def still_to_send(self, name, url):
+        """The record's event, if this user shares with `url`; otherwise it goes where the decision says."""
         record = spool.read_or_none(self.env, name)
         if record is None:
             self.done.add(name)
             return None
-        decision = consent.recorded_decision(self.env)
-        if decision is None or decision.outcome == consent.OFF:
-            self.discard(name, "dropped an event: data sharing was turned off before it was sent")
-            return None
+        decision = consent.decision_for(self.env, url)
         if decision.outcome == consent.LOCAL:
             self.keep_locally(name, parse(record[1]) or {})
             return None
-        return record[1]
+        if decision.outcome != consent.SHARE:
+            why = "data sharing was turned off before it was sent" if decision.rule == "you opted out" else decision.rule
+            self.discard(name, f"dropped an event for {url}: {why}")
+            return None
+        return with_erase_key(self.env, record[1])
 
     def start_post(self, destination, name, data):
         if destination.session is None:
             destination.session = http_session()
             destination.session.headers["Content-Type"] = "application/json"
         destination.posting = name
-        threading.Thread(target=self.post, args=(destination, name, data), daemon=True).start()
+        token = settings.token_for(self.env, destination.url)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        threading.Thread(target=self.post, args=(destination, destination.target, name, data, headers), daemon=True).start()
 
-    def post(self, destination, name, data):
+    def post(self, destination, target, name, data, headers):
         """In the destination's thread: one request; the outcome goes back to the main thread, always."""
-        status = retry_after = None
+        status = retry_after = location = None
+        url = target.rstrip("/") + "/events"
         try:
-            url = destination.url.rstrip("/") + "/events"
-            response = destination.session.post(url, data=data, timeout=self.timeout, allow_redirects=False)
+            response = destination.session.post(url, data=data, headers=headers, timeout=self.timeout, allow_redirects=False)
             status = response.status_code
             retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            location = redirects.target_of(url, response.headers.get("Location"))
             response.close()
         except (requests.RequestException, http.client.HTTPException, OSError, ValueError):
             pass  # no connection, a time-out, a garbage answer: worth another try
         finally:
-            self.results.put((destination, name, data, status, retry_after))
+            self.results.put((destination, target, name, data, status, retry_after, location))
 
-    def finish(self, destination, name, data, status, retry_after):
+    def finish(self, destination, target, name, data, status, retry_after, location):
         destination.posting = None
         if status is not None and 200 <= status < 300:
-            remember(self.env, parse(data), destination.url.rstrip("/") + "/events", status)
+            event = parse(data)
+            remember(self.env, event, target.rstrip("/") + "/events", status)
+            self.remember_session(target, event)
             self.discard(name)
             self.recovered(destination)
+        elif status in redirects.REDIRECTS:
+            self.redirected(destination, target, status, location)
+        elif status in REFUSED_TOKEN:
+            note(self.env, f"{destination.url} refused the token (HTTP {status}): its events wait")
+            self.hold(destination, pauses.token_reason(status))
         elif status is not None and status < 500 and status not in RETRYABLE:
             self.discard(name, f"dropped event {label(parse(data))}: the endpoint answered HTTP {status}")
             self.recovered(destination)
         else:
-            self.failed(destination, retry_after)
+            self.failed(destination, retry_after, status)
+
+    def redirected(self, destination, target, status, location):
+        """Follow a permanent redirect to the same host (and remember it); keep the events for any other."""
+        moved = redirects.moved_to(target, status, location)
+        if moved is None or destination.moves >= MOST_MOVES:
+            note(self.env, f"{destination.url} answered HTTP {status}, a redirect to {redirects.host_of(location)} that events do not follow: they wait")
+            self.hold(destination, pauses.redirect_reason(status, redirects.host_of(location)))
+            return
+        destination.moves += 1
+        destination.target = moved
+        destination.next_attempt = 0.0
+        self.moved[destination.url] = moved
+        note(self.env, f"{destination.url} moved for good to {moved} (HTTP {status}): events go there from now on")
+        try:
+            redirects.save(self.env, self.moved)
+        except OSError:
+            pass
+
+    def remember_session(self, target, event):
+        """The first event of a session an endpoint takes puts the session in the record of sent sessions."""
+        session_id = event.get("session_id") if isinstance(event, dict) else None
+        if not isinstance(session_id, str):
+            return
+        if self.sessions is None:
+            self.sessions = set(sent_sessions.load(self.env))
+        pair = (target.rstrip("/"), session_id)
+        if pair not in self.sessions:
+            try:
+                sent_sessions.remember(self.env, *pair)
+                self.sessions.add(pair)
+            except OSError:
+                pass
 
     def recovered(self, destination):
         destination.failures = 0
-        destination.failing_since = None
+        destination.pause = destination.failed_for = destination.last_failure = None
         if self.paused.pop(destination.url, None) is not None:
             self.save_pauses()
 
-    def failed(self, destination, retry_after):
+    def failed(self, destination, retry_after, status):
         destination.failures += 1
-        if destination.failing_since is None:
-            destination.failing_since = time.time()
-        if time.time() - destination.failing_since > self.retention:
-            self.drop_everything_for(destination)
+        reason = pauses.UNREACHABLE if status is None else pauses.status_reason(status)
+        if self.count_failure(destination, reason):
             return
         delay = backoff_delay(destination.failures, self.first_delay)
-        if retry_after is not None:
-            delay = max(delay, retry_after)
+        if retry_after is not None and status is not None:
+            delay = max(delay, min(retry_after, pauses.LONGEST_ASKED_PAUSE))
+            destination.reason = pauses.asked_reason(status)
         if destination.failures >= MAX_ATTEMPTS or time.monotonic() + delay > self.deadline:
-            self.give_up(destination, delay)
+            self.give_up(destination, delay, asked=destination.reason.startswith("asked:"))
         else:
             destination.next_attempt = time.monotonic() + delay
 
-    def give_up(self, destination, delay):
-        """No more attempts in this sender's life; the next sender may try after a pause of up to a minute."""
+    def hold(self, destination, reason):
+        """An answer no retry in this sender's life would change (a refused token, a redirect events do not
+        follow): the events wait for the next sender, and status says why."""
+        if not self.count_failure(destination, reason):
+            self.give_up(destination, 0.0)
+
+    def count_failure(self, destination, reason) -> bool:
+        """How long the destination has been failing, counted (chefwrap.delivery.pauses); True when that is
+        past the retention and its events were dropped."""
+        now = time.monotonic()
+        if destination.last_failure is None:
+            destination.failed_for = pauses.failed_for_after(destination.pause, time.time())
+        else:
+            destination.failed_for += now - destination.last_failure
+        destination.last_failure = now
+        destination.reason = reason
+        if destination.failed_for > self.retention:
+            self.drop_everything_for(destination)
+            return True
+        return False
+
+    def give_up(self, destination, delay, asked=False):
+        """No more attempts in this sender's life; the next sender may try after a pause of up to a minute,
+        or as long as the endpoint asked (Retry-After), up to a day."""
         destination.gave_up = True
-        pause = min(self.longest_pause, max(delay, random.uniform(self.longest_pause / 2, self.longest_pause)))
-        self.paused[destination.url] = pauses.Pause(time.time() + pause, destination.failing_since)
+        if asked:
+            pause = max(delay, random.uniform(self.longest_pause / 2, self.longest_pause))
+        else:
+            pause = min(self.longest_pause, max(delay, random.uniform(self.longest_pause / 2, self.longest_pause)))
+        now = time.time()
+        self.paused[destination.url] = pauses.Pause(now + pause, now, destination.failed_for or 0.0, destination.reason)
         self.save_pauses()
 
     def drop_everything_for(self, destination):
@@ -378,6 +464,22 @@ class NoCredentialsSession(requests.Session):
 
 def http_session():
     return NoCredentialsSession()
+
+
+def with_erase_key(env, data: bytes) -> bytes:
+    """The event as spooled; one spooled by an earlier chefwrap gets its session's erase_key_sha256, so
+    that every event sent can be erased by this machine alone."""
+    if b'"' + erase_key.FIELD.encode() + b'"' in data:
+        return data
+    event = parse(data)
+    session_id = event.get("session_id") if event else None
+    if not isinstance(session_id, str):
+        return data
+    try:
+        event[erase_key.FIELD] = erase_key.hash_for(env, session_id)
+    except OSError:
+        return data
+    return json.dumps(event, separators=(",", ":")).encode()
 
 
 def remember(env, event, url, status) -> None:

@@ -5,12 +5,14 @@ tear or interleave a record, and a crash leaves at worst an empty file, which is
 with a sequence number, the time in nanoseconds or one past the freshest record's when that is later,
 so a new event sorts as the freshest even after the clock was set back: the oldest is dropped first
 when the spool is full, and the freshest sent first. Bounded by count here (every event is small and
-capped), and by total size in the sender. A record is two lines: where the event goes (the endpoint
+capped), and by total size in the sender. The folder is 0700 and its records 0600 (chefwrap.shim.private):
+nobody else can list pending events or add one. A record is two lines: where the event goes (the endpoint
 its command was configured with, or `local` in local mode), then the event's JSON.
 
 Used on the shim's hot path: os only.
 """
 
+import errno
 import os
 import stat
 import time
@@ -32,7 +34,7 @@ def append(env, event_id: str, destination: str, line: str) -> None:
         return
     spooled = names(env)
     name = f"{next_sequence(spooled):0{SEQUENCE_DIGITS}d}-{event_id}{SUFFIX}"
-    files.write_atomically(os.path.join(paths.spool_folder(env), name), data, mode=0o600, durable=False)
+    files.write_private(os.path.join(paths.spool_folder(env), name), data)
     trim(env, spooled=[name] + spooled)
 
 
@@ -73,18 +75,24 @@ class Damaged(ValueError):
 
 def read(env, name):
     """(destination, the event's JSON bytes) of a spooled record; None when it has gone (sent by another
-    sender, dropped). Damaged when it is not a plain file, too large or not two lines; OSError when it
-    cannot be read. Never blocks, whatever is in the spool."""
+    sender, dropped). Damaged when it is not a plain file of ours (a symlink, someone else's), too large
+    or not two lines; OSError when it cannot be read. Never blocks, whatever is in the spool."""
     try:
-        descriptor = os.open(os.path.join(paths.spool_folder(env), name), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        descriptor = os.open(os.path.join(paths.spool_folder(env), name), os.O_RDONLY | files.PRIVATE_FLAGS)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
         raise Damaged("not a plain file") from None
+    except OSError as problem:
+        if problem.errno == errno.ELOOP:
+            raise Damaged("a symbolic link") from None
+        raise
     try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             raise Damaged("not a plain file")
+        if not files.is_ours(status):
+            raise Damaged(f"not yours (it belongs to uid {status.st_uid})")
         if status.st_size > MAX_EVENT_BYTES:
             raise Damaged(f"too large ({status.st_size} bytes)")
         data = os.read(descriptor, MAX_EVENT_BYTES + 1)

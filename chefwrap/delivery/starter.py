@@ -3,7 +3,8 @@
 The lock is a flock on ~/.chef/chefwrap/sender.lock: the kernel releases it when its holder dies, so it
 never goes stale. A shim takes it and hands it to the sender it starts as an inherited descriptor, so
 two shims can never both see no sender and start one each. Whatever damaged thing stands where the
-lock file should be (a directory, a FIFO) is cleared away first.
+lock file should be (a directory, a FIFO, a symlink, someone else's file) is cleared away first, and one
+of ours we may not open is given back its permissions: a lock never strands events.
 
 Used on the shim's hot path: os, sys and fcntl only (psutil only in running_sender, for commands).
 """
@@ -16,9 +17,13 @@ from chefwrap import files, isolated, paths
 from chefwrap.delivery import pauses, spool
 
 # What the detached sender may see of the caller's environment: where to send, and how to get there.
+# The token stays in memory (the sender's environment, which only this user and root may read): never
+# on disk nor in an argv; with the endpoint it was configured for, since it goes to that one only.
 SENDER_ENVIRONMENT = (
     "HOME",
     "CHEF_HOME",
+    "CHEF_TELEMETRY_ENDPOINT",
+    "CHEF_TELEMETRY_TOKEN",
     "CHEFWRAP_SENDER_LIFETIME",
     "CHEFWRAP_SENDER_FIRST_DELAY",
     "CHEFWRAP_SENDER_TIMEOUT",
@@ -60,16 +65,14 @@ def wake_sender(env, destination) -> None:
 
 
 def take_sender_lock(env):
-    """The sender lock's descriptor, locked; None when another process holds it or it cannot be had."""
+    """The sender lock's descriptor, locked; None when another process holds it or it cannot be had.
+    A lock file that is not a plain file of ours (a symlink, a FIFO, root's) is replaced, one of ours we
+    may not open (mode 0000) given back its 0600 (chefwrap.files.open_private)."""
     import fcntl
 
-    path = paths.sender_lock(env)
-    descriptor = _open_lock_file(path)
+    descriptor = files.open_private(paths.sender_lock(env), os.O_RDWR)
     if descriptor is None:
-        files.clear_damaged(path)
-        descriptor = _open_lock_file(path)
-        if descriptor is None:
-            return None
+        return None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -78,16 +81,37 @@ def take_sender_lock(env):
     return descriptor
 
 
-def _open_lock_file(path):
-    """A descriptor of the lock file, made if missing; None when it cannot be opened or is not a plain file."""
+def lock_problem(env):
+    """What is wrong with the sender lock file, in words (for status and doctor), or None. Read only: the
+    next sender to start (or `chefwrap doctor --fix`) replaces or repairs it."""
+    path = paths.sender_lock(env)
     try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
-    except OSError:
+        status = os.lstat(path)
+    except FileNotFoundError:
         return None
-    if stat.S_ISREG(os.fstat(descriptor).st_mode):
-        return descriptor
-    os.close(descriptor)
+    except OSError as problem:
+        return f"{path} cannot be looked at ({problem.strerror})"
+    if stat.S_ISLNK(status.st_mode):
+        return f"{path} is a symbolic link"
+    if not stat.S_ISREG(status.st_mode):
+        return f"{path} is not a plain file"
+    if not files.is_ours(status):
+        return f"{path} belongs to another user (uid {status.st_uid})"
+    if not os.access(path, os.R_OK | os.W_OK):
+        return f"{path} may not be opened by you (mode {stat.S_IMODE(status.st_mode):04o})"
     return None
+
+
+def repair_lock(env) -> list:
+    """`chefwrap doctor --fix`: the lock made usable (replaced, or given back its 0600); what was wrong."""
+    problem = lock_problem(env)
+    if problem is None:
+        return []
+    descriptor = files.open_private(paths.sender_lock(env), os.O_RDWR)
+    if descriptor is None:
+        return []
+    os.close(descriptor)
+    return [problem]
 
 
 def _start_sender(env, lock_descriptor) -> None:
@@ -131,7 +155,7 @@ def running_sender(env):
     import psutil
 
     try:
-        pid = int((files.read_state(paths.sender_lock(env), 32) or b"").split()[0])
+        pid = int((files.read_private(paths.sender_lock(env), 32) or b"").split()[0])
         process = psutil.Process(pid)
         return process if "chefwrap.delivery.sender" in process.cmdline() else None
     except (OSError, ValueError, IndexError, psutil.Error):

@@ -3,11 +3,16 @@
 1. CHEFWRAP_BYPASS set: no telemetry at all.
 2. CHEF_TELEMETRY_OPT_OUT present with any value, even empty or 0 (as the chef-telemetry gem reads it).
 3. DO_NOT_TRACK set to anything but empty, 0 or false.
-4. .chef/telemetry_opt_out in the working directory or any parent (from $PWD, as the gem walks).
+4. .chef/telemetry_opt_out in the working directory or any parent (from $PWD, as the gem walks), other
+   than the user's own (rule 5).
 5. ~/.chef/telemetry_opt_out (under $CHEF_HOME when set).
-6. `chefwrap telemetry local`: record in the local ledger, never send.
-7. ~/.chef/telemetry_opt_in: sharing.
-8. No decision yet: ask, on a terminal outside CI; otherwise nothing is sent and nothing is recorded.
+6. A state folder that is not the user's alone (chefwrap.shim.private): nothing can be recorded.
+7. `chefwrap telemetry local`: record in the local ledger, never send.
+8. An endpoint that is not an http(s) URL: nothing can be recorded.
+9. A yes for the endpoint in effect: ~/.chef/telemetry_opt_in for Chef's own (what it means to every Chef
+   tool), ~/.chef/chefwrap/shared-with for any other.
+10. Otherwise ask, on a terminal outside CI (a yes for another endpoint does not count for this one);
+    without one, nothing is sent and nothing is recorded.
 
 Used on the shim's hot path before the tool runs: os only.
 """
@@ -15,7 +20,7 @@ Used on the shim's hot path before the tool runs: os only.
 import os
 
 from chefwrap import isolated, paths
-from chefwrap.shim import ci, settings
+from chefwrap.shim import ci, disclosure, private, settings
 from chefwrap.shim.folders import nearest, working_folder
 
 OFF = "off"
@@ -50,34 +55,99 @@ def decide(env, interactive=None) -> Decision:
     repository_opt_out = find_repository_opt_out(env)
     if repository_opt_out:
         return Decision(OFF, "a repository opts out", repository_opt_out)
-    recorded = recorded_decision(env)
-    if recorded:
-        return recorded
+    if os.path.exists(paths.opt_out_file(env)):
+        return Decision(OFF, "you opted out", paths.opt_out_file(env))
+    unusable = private.problem(env)
+    if unusable is not None:
+        return Decision(OFF, str(unusable), unusable.path)
+    if settings.mode(env) == settings.MODE_LOCAL:
+        return Decision(LOCAL, "local mode: events are kept in the local ledger, never sent", paths.settings_file(env))
+    url, where = settings.configured_endpoint(env)
+    problem = settings.endpoint_problem(url)
+    if problem:
+        # Not quoted: it may hold a password.
+        return Decision(OFF, f"the endpoint (from {where}) is not a valid http(s) URL ({problem}): nothing is recorded until it is fixed", where)
+    url = settings.normalize(url)
+    if agreed(env, url):
+        return agreement(env, url)
+    return undecided(env, url, interactive)
+
+
+def agreement(env, url) -> Decision:
+    if settings.is_chefs(url):
+        return Decision(SHARE, "you opted in (sharing with Chef)", paths.opt_in_file(env))
+    return Decision(SHARE, f"you agreed to share with {disclosure.host_of(url)}", paths.shared_with_file(env))
+
+
+def undecided(env, url, interactive) -> Decision:
+    """No yes for `url`: ask on a terminal outside CI; else nothing. A yes given for another endpoint is
+    not one for this: said so, and gem-based tools are told to stay quiet (the gem would take Chef's yes
+    for whatever endpoint the environment names)."""
+    elsewhere = [disclosure.destination(each) for each in agreed_destinations(env)]
+    if elsewhere:
+        why = f"you agreed to share with {' and '.join(elsewhere)}, not with {disclosure.destination(url)}, the endpoint now"
+        tell_gem = True
+    else:
+        why, tell_gem = "no decision yet", False
     if interactive is None:
         interactive = in_the_foreground_of_a_terminal()
     if not interactive:
-        return Decision(OFF, "no decision yet, and no terminal to ask on: nothing is recorded")
+        return Decision(OFF, f"{why}, and no terminal to ask on: nothing is recorded", tell_gem=tell_gem)
     if ci.detected(env):
-        return Decision(OFF, "no decision yet, and this is CI: nothing is recorded")
-    return Decision(ASK, "no decision yet: the next interactive run asks")
+        return Decision(OFF, f"{why}, and this is CI: nothing is recorded", tell_gem=tell_gem)
+    return Decision(ASK, f"{why}: the next interactive run asks")
 
 
-def recorded_decision(env):
-    """Rules 5 to 7, the decision recorded for this user on this host; None when there is none yet.
-    The sender asks this again before each post, so a change of mind holds for what is still waiting."""
+def agreed(env, destination) -> bool:
+    """A yes stands for this endpoint (normalized): the gem's opt-in file for Chef's, shared-with for another."""
+    if settings.is_chefs(destination):
+        return os.path.exists(paths.opt_in_file(env))
+    return destination in settings.shared_with(env)
+
+
+def agreed_destinations(env) -> list:
+    found = [settings.DEFAULT_ENDPOINT] if os.path.exists(paths.opt_in_file(env)) else []
+    return found + settings.shared_with(env)
+
+
+def decision_for(env, destination) -> Decision:
+    """What the user's recorded decision says of an event waiting to go to `destination`: the sender asks
+    before each post, so a change of mind holds for what is still waiting, and an event is posted only
+    to an endpoint the user's own settings agreed to."""
     if os.path.exists(paths.opt_out_file(env)):
         return Decision(OFF, "you opted out", paths.opt_out_file(env))
     if settings.mode(env) == settings.MODE_LOCAL:
         return Decision(LOCAL, "local mode: events are kept in the local ledger, never sent", paths.settings_file(env))
-    if os.path.exists(paths.opt_in_file(env)):
-        return Decision(SHARE, "you opted in", paths.opt_in_file(env))
-    return None
+    if agreed(env, destination):
+        return agreement(env, destination)
+    return Decision(OFF, f"sharing with {disclosure.destination(destination)} was never agreed to here")
 
 
 def find_repository_opt_out(env):
-    """The nearest .chef/telemetry_opt_out from the working directory up to /, or None."""
+    """The nearest .chef/telemetry_opt_out from the working directory up to /, or None. The user's own
+    (~/.chef/telemetry_opt_out, met when working under the home folder) is rule 5's, not a repository's."""
     folder = working_folder(env)
-    return nearest(folder, [os.path.join(".chef", paths.OPT_OUT)]) if folder else None
+    if not folder:
+        return None
+    own = os.path.normpath(paths.opt_out_file(env))
+    while True:
+        found = nearest(folder, [os.path.join(".chef", paths.OPT_OUT)])
+        if found is None or not _same_file(found, own):
+            return found
+        holder = os.path.dirname(os.path.dirname(found))  # the folder that holds this .chef
+        above = os.path.dirname(holder)
+        if above == holder:
+            return None
+        folder = above
+
+
+def _same_file(found, own) -> bool:
+    if os.path.normpath(found) == own:
+        return True
+    try:
+        return os.path.samefile(found, own)
+    except OSError:
+        return False
 
 
 def in_the_foreground_of_a_terminal() -> bool:
@@ -124,22 +194,47 @@ def ask(env) -> Decision:
     return Decision(OFF, "no answer to the question: nothing is recorded this time", tell_gem=True)
 
 
-def record_decision(env, share: bool) -> list:
-    """Write the decision where every Chef tool reads it; returns what changed, in words."""
+def record_decision(env, share: bool, endpoint=None) -> list:
+    """Write a yes for `endpoint` (default: the one in effect) or a no; returns what changed, in words.
+
+    A yes to Chef's endpoint writes the gem's ~/.chef/telemetry_opt_in; a yes to any other endpoint adds
+    it to ~/.chef/chefwrap/shared-with and never writes the gem's file, which Chef's own tools would read
+    as a yes to Chef. A no is the gem's ~/.chef/telemetry_opt_out, and takes back every yes.
+    """
     from chefwrap import files
 
-    keep, drop = (paths.opt_in_file(env), paths.opt_out_file(env))[:: 1 if share else -1]
     changes = []
-    if not os.path.exists(keep):
-        files.write_atomically(keep, b"", mode=0o644)
-        changes.append(f"wrote {keep}")
-    if files.remove(drop):
-        changes.append(f"removed {drop}")
-    return changes
+    if share:
+        url = settings.normalize(endpoint or settings.endpoint(env))
+        if settings.is_chefs(url):
+            if not os.path.exists(paths.opt_in_file(env)):
+                files.write_private(paths.opt_in_file(env), b"")
+                changes.append(f"wrote {paths.opt_in_file(env)}")
+        elif url not in settings.shared_with(env):
+            settings.write_shared_with(env, settings.shared_with(env) + [url])
+            changes.append(f"added {url} to {paths.shared_with_file(env)}")
+        if files.remove(paths.opt_out_file(env)):
+            changes.append(f"removed {paths.opt_out_file(env)}")
+        return changes
+    if not os.path.exists(paths.opt_out_file(env)):
+        files.write_private(paths.opt_out_file(env), b"")
+        changes.append(f"wrote {paths.opt_out_file(env)}")
+    if files.remove(paths.opt_in_file(env)):
+        changes.append(f"removed {paths.opt_in_file(env)}")
+    return changes + forget_shared_with(env)
 
 
 def forget_decision(env) -> list:
-    """Remove both decision files (local mode: record, but neither this tool nor the gem sends)."""
+    """Remove both decision files and every yes for another endpoint (local mode: record, but neither
+    this tool nor the gem sends)."""
     from chefwrap import files
 
-    return [f"removed {path}" for path in (paths.opt_in_file(env), paths.opt_out_file(env)) if files.remove(path)]
+    removed = [f"removed {path}" for path in (paths.opt_in_file(env), paths.opt_out_file(env)) if files.remove(path)]
+    return removed + forget_shared_with(env)
+
+
+def forget_shared_with(env) -> list:
+    if not settings.shared_with(env):
+        return []
+    settings.write_shared_with(env, [])
+    return [f"removed {paths.shared_with_file(env)}"]

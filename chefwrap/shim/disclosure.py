@@ -5,7 +5,7 @@ collected" say it with these words; tests/test_consent.py checks that the three 
 prompt: builtins only.
 """
 
-from chefwrap.shim.settings import DEFAULT_ENDPOINT
+from chefwrap.shim.settings import is_chefs
 
 # Every kind of data an event can carry (chefwrap.shim.event and chefwrap.shim.context).
 CARRIED = (
@@ -28,7 +28,7 @@ WIDTH = 76  # the question is read on terminals of 80 columns
 def destination(endpoint: str) -> str:
     """Where events go, by name: Chef's endpoint, or a configured one by its host (never its path,
     query or any credentials written in the URL)."""
-    if endpoint.rstrip("/") == DEFAULT_ENDPOINT:
+    if is_chefs(endpoint):
         return CHEF
     return f"{host_of(endpoint)} (the configured endpoint)"
 

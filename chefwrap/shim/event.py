@@ -1,9 +1,10 @@
 """The event one run produces: the RFC's example and the chef-telemetry gem's fields, nothing more.
 
 No identifier of the machine or the user: instance_id and license_id are all zeros, the session id
-is a fresh UUID every 10 idle minutes (chefwrap.session), and the properties hold only what the
-sanitizer let through plus the OS family, the CPU architecture, whether it ran in CI and the tool's
-version. Imported on the shim's hot path: builtins only (json would pull in re: 4 ms).
+is a fresh UUID every 10 idle minutes (chefwrap.session), the erase key's hash changes with it (it only
+lets this machine prove the session is its own), and the properties hold only what the sanitizer let
+through (each option name once, at most 64) plus the OS family, the CPU architecture, whether it ran in
+CI and the tool's version. Imported on the shim's hot path: builtins only (json would pull in re: 4 ms).
 """
 
 import os
@@ -21,12 +22,17 @@ PINNED_GEMS = {"knife": ("knife", "chef"), "kitchen": ("test-kitchen",), "chef":
 OS_FAMILIES = {"linux": "linux", "darwin": "macos", "win32": "windows", "cygwin": "windows", "freebsd": "freebsd"}
 
 
-def build(sanitized, exit_code, duration_ms, session_id, env, product_version=None, now=None, context=None):
-    """The event as a dict, ready for to_json(); `context`: extra properties (chefwrap.context)."""
+MAX_OPTIONS = 64  # distinct option names an event names; past them, MORE_OPTIONS
+MORE_OPTIONS = "<more>"
+
+
+def build(sanitized, exit_code, duration_ms, session_id, env, product_version=None, now=None, context=None, erase_key_sha256=None):
+    """The event as a dict, ready for to_json(); `context`: extra properties (chefwrap.context);
+    `erase_key_sha256`: the hash of the session's erase key (chefwrap.shim.erase_key)."""
     timestamp = utc_timestamp(now)
     properties = {
         "command": sanitized.command,
-        "options": list(sanitized.options),
+        "options": capped_options(sanitized.options),
         "exit_code": exit_code,
         "duration_ms": None if duration_ms is None else int(round(duration_ms)),
         "timestamp": timestamp,
@@ -41,6 +47,7 @@ def build(sanitized, exit_code, duration_ms, session_id, env, product_version=No
         "message_version": 1.0,
         "payload_version": 1.0,
         "session_id": session_id,
+        "erase_key_sha256": erase_key_sha256,
         "event_id": new_uuid(),
         "origin": "command-line",
         "type": "track",
@@ -52,7 +59,16 @@ def build(sanitized, exit_code, duration_ms, session_id, env, product_version=No
     }
     if product_version is None:
         del event["product_version"]
+    if erase_key_sha256 is None:
+        del event["erase_key_sha256"]
     return event
+
+
+def capped_options(options) -> list:
+    """Each option name once, in the order first used, at most MAX_OPTIONS of them and then MORE_OPTIONS:
+    however long the command line (3,000 `--verbose`), the event stays small enough to be sent."""
+    distinct = list(dict.fromkeys(options))
+    return distinct if len(distinct) <= MAX_OPTIONS else distinct[:MAX_OPTIONS] + [MORE_OPTIONS]
 
 
 def utc_timestamp(now=None) -> str:

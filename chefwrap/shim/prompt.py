@@ -1,8 +1,8 @@
 """The one question: share anonymous usage data? Asked once per host and user, on the terminal.
 
 Run by a shim as `python -m chefwrap.shim.prompt`, with stdout on /dev/null: the question goes to the
-terminal through stderr. Exit 0: agreed, 1: declined (both recorded in ~/.chef, where every Chef tool
-reads them), 3: no answer (a time-out, Ctrl-C, no usable terminal): nothing is recorded, nothing is
+terminal through stderr. Exit 0: agreed (for the endpoint the question named: Chef's in ~/.chef, where
+every Chef tool reads it, any other in chefwrap's settings), 1: declined (in ~/.chef), 3: no answer (a time-out, Ctrl-C, no usable terminal): nothing is recorded, nothing is
 sent this time, and the next interactive run asks again.
 """
 
@@ -51,8 +51,9 @@ def main() -> int:
         timeout = float(env.get("CHEFWRAP_PROMPT_TIMEOUT") or TIMEOUT)
     except ValueError:
         timeout = TIMEOUT
+    endpoint = settings.endpoint(env)
     try:
-        share = ask(timeout, disclosure.question(settings.endpoint(env)))
+        share = ask(timeout, disclosure.question(endpoint))
     except (KeyboardInterrupt, TimeoutError):
         print("\nchefwrap: no answer: nothing is recorded or sent this time; the next run asks again.", file=sys.stderr)
         return NO_ANSWER
@@ -62,7 +63,7 @@ def main() -> int:
     if share is None:
         return NO_ANSWER
     try:
-        consent.record_decision(env, share)
+        consent.record_decision(env, share, endpoint)  # a yes is for the endpoint the question named
         url, source = settings.configured_endpoint(env)
         if share and source == "CHEF_TELEMETRY_ENDPOINT":
             # The question named this endpoint: the answer is for it, also once the variable is gone.

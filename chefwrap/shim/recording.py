@@ -76,33 +76,25 @@ def home_is_ours(env) -> bool:
         return False
 
 
-MAX_OPTIONS = 64  # distinct option names an event keeps, in the order first used; then MORE_OPTIONS
-MORE_OPTIONS = "<more>"
 MAX_PATH_BYTES = 4096
 
 
 def names_of(run) -> dict:
     """What the recorder keeps of a finished run (chefwrap.shim.launcher.Run): the command and option
     names the sanitizer lets through, never a value, and what the event needs besides. Bounded, whatever
-    the command line held."""
-    from chefwrap.shim import sanitizer
+    the command line held (chefwrap.shim.event.capped_options)."""
+    from chefwrap.shim import event, sanitizer
     from chefwrap.shim.context.tool_versions import installed_gems
 
     sanitized = sanitizer.sanitize(run.tool, run.argv, installed_gems(run.real))
     return {
         "tool": sanitized.tool,
         "command": sanitized.command,
-        "options": capped(sanitized.options),
+        "options": event.capped_options(sanitized.options),
         "exit_code": run.exit_code,
         "duration_ms": run.duration_ms,
         "real": run.real if len(run.real) <= MAX_PATH_BYTES else b"",
     }
-
-
-def capped(options) -> list:
-    """Each option name once, in the order first used, at most MAX_OPTIONS of them, then MORE_OPTIONS."""
-    kept = list(dict.fromkeys(options))
-    return kept if len(kept) <= MAX_OPTIONS else kept[:MAX_OPTIONS] + [MORE_OPTIONS]
 
 
 def record(finished, env_bytes) -> None:
@@ -110,7 +102,7 @@ def record(finished, env_bytes) -> None:
     (chefwrap.shim.recorder), after the tool has exited, so the decision is taken again here: an opt-out
     made while the tool ran holds."""
     from chefwrap.delivery import spool, starter
-    from chefwrap.shim import ci, context, event, session, settings
+    from chefwrap.shim import ci, context, erase_key, event, private, session, settings
     from chefwrap.shim.sanitizer import Sanitized
 
     env = telemetry_environment(env_bytes)
@@ -118,17 +110,23 @@ def record(finished, env_bytes) -> None:
     decision = consent.decide(env, interactive=False)
     if not debug and (decision.outcome not in (consent.SHARE, consent.LOCAL) or not home_is_ours(env)):
         return
+    # Folders made 0700 (and damage moved aside) before anything is written; debug writes nothing.
+    if not debug and private.prepare(env) is not None:
+        return
     tool, real = finished["tool"], finished["real"]
     sanitized = Sanitized(tool, finished["command"], finished["options"], {})
     version = event.version_from_binstub(tool, head_of(real))
     found = context.as_properties(context.gather(tool, real, env, keep=not debug))
     session_id = (session.peek(env) or event.new_uuid()) if debug else session.current(env)
-    built = event.build(sanitized, finished["exit_code"], finished["duration_ms"], session_id, env, version, context=found)
+    sharing = decision.outcome == consent.SHARE
+    # Debug shows the hash only when the secret exists: it makes nothing.
+    proof = erase_key.hash_for(env, session_id, make=not debug) if sharing or debug else None
+    built = event.build(sanitized, finished["exit_code"], finished["duration_ms"], session_id, env, version, context=found, erase_key_sha256=proof)
     line = event.to_json(built)
     if debug:  # shown, neither sent nor stored
         os.write(2, line.encode() + b"\n")
         return
-    destination = spool.KEEP_LOCALLY if decision.outcome == consent.LOCAL else settings.usable_endpoint(env)
+    destination = settings.usable_endpoint(env) if sharing else spool.KEEP_LOCALLY
     if destination is None:  # not an http(s) URL: `chefwrap telemetry status` says so, the recorder stays silent
         return
     spool.append(env, built["event_id"], destination, line)

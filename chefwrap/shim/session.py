@@ -3,11 +3,11 @@
 Kept in ~/.chef/TELEMETRY_SESSION_ID like the chef-telemetry gem does: the id is live while the file
 was touched in the last 600 seconds, and every use touches it. Concurrent shims agree on one id: a
 new one is only written under a lock, after looking again. A damaged session or lock file (a directory,
-a FIFO) is never waited on, and is replaced by the next new session.
+a FIFO) is never waited on, and is replaced by the next new session. Neither is ever read, written or
+touched through a symlink, nor read when someone else owns it: one standing there is replaced.
 """
 
 import os
-import stat
 import time
 
 from chefwrap import files, paths
@@ -32,8 +32,8 @@ def _start(env, path, now) -> str:
     """A new session, unless a concurrent shim started one meanwhile (looked at again under a lock)."""
     import fcntl
 
-    files.make_folders(paths.own_dir(env))
-    lock = _open_lock(paths.session_lock(env))
+    files.make_private_folders(paths.own_dir(env))
+    lock = files.open_private(paths.session_lock(env), os.O_WRONLY | os.O_APPEND)
     try:
         deadline = time.monotonic() + LOCK_PATIENCE
         while lock is not None:
@@ -49,28 +49,12 @@ def _start(env, path, now) -> str:
             return live
         new = new_uuid()
         files.clear_damaged(path)
-        files.write_atomically(path, new.encode() + b"\n", mode=0o600, durable=False)
-        os.utime(path, (now, now))
+        files.write_private(path, new.encode() + b"\n")
+        os.utime(path, (now, now), follow_symlinks=False)
         return new
     finally:
         if lock is not None:
             os.close(lock)
-
-
-def _open_lock(path):
-    """The session lock's descriptor (a damaged one is replaced); None when it cannot be had: the
-    session is then started without it."""
-    for _ in range(2):
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
-        except OSError:
-            descriptor = None
-        if descriptor is not None:
-            if stat.S_ISREG(os.fstat(descriptor).st_mode):
-                return descriptor
-            os.close(descriptor)
-        files.clear_damaged(path)
-    return None
 
 
 def _live(path, now):
@@ -78,7 +62,7 @@ def _live(path, now):
     text = _read_live(path, now)
     if text:
         try:
-            os.utime(path, (now, now))
+            os.utime(path, (now, now), follow_symlinks=False)
         except OSError:
             pass  # a file we may read but not touch: its id is still the live one
     return text
@@ -86,9 +70,9 @@ def _live(path, now):
 
 def _read_live(path, now):
     try:
-        if now - os.stat(path).st_mtime >= IDLE_SECONDS:
+        if now - os.lstat(path).st_mtime >= IDLE_SECONDS:
             return None
-        text = (files.read_state(path, 64) or b"").decode("ascii").strip()
+        text = (files.read_private(path, 64) or b"").decode("ascii").strip()
     except (OSError, UnicodeDecodeError):
         return None
     return text if _is_uuid(text) else None

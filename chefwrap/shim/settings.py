@@ -1,9 +1,13 @@
-"""chefwrap's settings that are not the data-sharing decision: the endpoint and the mode.
+"""chefwrap's settings: the endpoint, the mode and a token; and the endpoints a yes was given for.
 
 The RFC asks for a well-formatted, commented configuration file; chefwrap writes it under
-~/.chef/chefwrap/config.toml when a decision is first recorded. The decision itself lives only in the
-chef-telemetry gem's files (~/.chef/telemetry_opt_in, telemetry_opt_out). The file holds plain
-`key = "value"` lines, read here without a TOML library, because the shim reads the mode.
+~/.chef/chefwrap/config.toml (0600: it may hold a token) when a decision is first recorded. The file
+holds plain `key = "value"` lines, read here without a TOML library, because the shim reads it.
+
+A yes to Chef's own endpoint lives in the chef-telemetry gem's file (~/.chef/telemetry_opt_in), which is
+what it means to Chef's tools; a yes to any other endpoint is kept in ~/.chef/chefwrap/shared-with,
+naming that endpoint, and never written where the gem would read it as a yes to Chef. (A file of its
+own: a settings file damaged or edited by hand never turns one yes into another.)
 
 The endpoint must be an http(s) URL: anything else is refused wherever it is configured
 (CHEF_TELEMETRY_ENDPOINT, this file), never guessed at, and never falls back to the default: a run
@@ -21,9 +25,9 @@ MODE_LOCAL = "local"
 
 
 def read(env) -> dict:
-    """The settings in the file; a missing or damaged file gives the defaults."""
+    """The settings in the file; a missing or damaged file (or a symlink, or someone else's) gives the defaults."""
     try:
-        text = (files.read_state(paths.settings_file(env), 65536) or b"").decode("utf-8")
+        text = (files.read_private(paths.settings_file(env), 65536) or b"").decode("utf-8")
     except UnicodeDecodeError:
         return {}
     settings = {}
@@ -50,9 +54,82 @@ def configured_endpoint(env):
 
 
 def usable_endpoint(env):
-    """The endpoint to record events for; None when the one configured is not an http(s) URL."""
+    """The endpoint to record events for, normalized; None when the one configured is not an http(s) URL."""
     url = endpoint(env)
-    return None if endpoint_problem(url) else url
+    return None if endpoint_problem(url) else normalize(url)
+
+
+def normalize(url: str) -> str:
+    """One spelling of an endpoint, to compare and to record: scheme and host in lower case, no slash at the end."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    authority, slash, path = rest.partition("/")
+    return f"{scheme.lower()}://{authority.lower()}{(slash + path).rstrip('/')}"
+
+
+def is_chefs(url: str) -> bool:
+    """Chef's own endpoint, whose yes is the gem's ~/.chef/telemetry_opt_in."""
+    return normalize(url) == DEFAULT_ENDPOINT
+
+
+SHARED_WITH_HEADER = b"# Endpoints other than Chef's that you agreed to share with (chefwrap telemetry enable | disable).\n"
+
+
+def shared_with(env) -> list:
+    """The endpoints other than Chef's that the user agreed to share with, normalized."""
+    data = files.read_private(paths.shared_with_file(env), 65536) or b""
+    lines = data.decode("ascii", "replace").splitlines()
+    return list(dict.fromkeys(normalize(line.strip()) for line in lines if line.strip() and not line.startswith("#") and not endpoint_problem(line.strip())))
+
+
+def write_shared_with(env, endpoints) -> None:
+    """Replace the list of endpoints a yes was given for; none: no file."""
+    path = paths.shared_with_file(env)
+    files.clear_damaged(path)
+    if not endpoints:
+        files.remove(path)
+        return
+    files.write_private(path, SHARED_WITH_HEADER + "".join(f"{url}\n" for url in endpoints).encode("ascii"), durable=True)
+
+
+# A token as RFC 6750 writes one (b64token): nothing that could end or split a header.
+TOKEN_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~+/=")
+
+
+def token_problem(token):
+    """None when `token` can be sent as `Authorization: Bearer <token>`; otherwise why not (never quoting it)."""
+    if not token:
+        return "it is empty"
+    if not set(token) <= TOKEN_CHARACTERS or len(token) > 4096:
+        return "it holds a character a token cannot hold (letters, digits and -._~+/= only)"
+    return None
+
+
+def configured_token(env):
+    """(the token for the endpoint in effect, where it was configured), or (None, None). CHEF_TELEMETRY_TOKEN
+    belongs to the endpoint this environment names; `token` in the file to the endpoint the file names."""
+    if env.get("CHEF_TELEMETRY_TOKEN"):
+        return env["CHEF_TELEMETRY_TOKEN"], "CHEF_TELEMETRY_TOKEN"
+    saved = read(env)
+    if saved.get("token") and normalize(saved.get("endpoint") or DEFAULT_ENDPOINT) == normalize(endpoint(env)):
+        return saved["token"], paths.settings_file(env)
+    return None, None
+
+
+def token_for(env, destination: str):
+    """The token to send to `destination` (normalized), or None: only the token configured for that very
+    endpoint, from the environment or the file, and only one that can be sent."""
+    candidates = []
+    if env.get("CHEF_TELEMETRY_TOKEN"):
+        candidates.append((env["CHEF_TELEMETRY_TOKEN"], endpoint(env)))
+    saved = read(env)
+    if saved.get("token"):
+        candidates.append((saved["token"], saved.get("endpoint") or DEFAULT_ENDPOINT))
+    for token, url in candidates:
+        if not endpoint_problem(url) and normalize(url) == destination:
+            return None if token_problem(token) else token
+    return None
 
 
 # What may appear in an endpoint: RFC 3986's characters, less the query, fragment and user-info ones.
@@ -100,16 +177,23 @@ def mode(env) -> str:
 
 def render(settings: dict) -> bytes:
     endpoint_line = f'endpoint = "{settings["endpoint"]}"' if settings.get("endpoint") else f'# endpoint = "{DEFAULT_ENDPOINT}"'
+    token_line = f'token = "{settings["token"]}"' if settings.get("token") else '# token = ""'
     return f"""# chefwrap: settings for the anonymous usage data of knife, kitchen and chef.
 #
-# Whether data is shared at all is not set here: it is the file ~/.chef/telemetry_opt_in (sharing) or
-# ~/.chef/telemetry_opt_out (not sharing), which every Chef tool on this host reads. Change it with
+# Whether data is shared at all is not set here: ~/.chef/telemetry_opt_out (not sharing), which every
+# Chef tool on this host reads; ~/.chef/telemetry_opt_in (sharing with Chef, telemetry.chef.io); or
+# ~/.chef/chefwrap/shared-with (sharing with the endpoints it names, and nowhere else: a new endpoint is
+# asked about first). Change it with
 #     chefwrap telemetry enable | disable
 # or opt out anywhere with CHEF_TELEMETRY_OPT_OUT=1, DO_NOT_TRACK=1, or a .chef/telemetry_opt_out file
 # in a repository. See what is collected with `chefwrap telemetry show`.
 
 # Where events are sent (POST <endpoint>/events). CHEF_TELEMETRY_ENDPOINT overrides it.
 {endpoint_line}
+
+# A token the endpoint above asks for, sent as `Authorization: Bearer <token>` to that endpoint only
+# (CHEF_TELEMETRY_TOKEN, for the endpoint CHEF_TELEMETRY_ENDPOINT names, overrides it).
+{token_line}
 
 # "share": send the events. "local": keep them in the local ledger and never send them
 # (`chefwrap telemetry local`; `chefwrap telemetry enable` goes back to sharing).
@@ -119,4 +203,5 @@ mode = "{settings.get('mode', MODE_SHARE)}"
 
 def write(env, **changes) -> None:
     settings = dict(read(env), **changes)
-    files.write_atomically(paths.settings_file(env), render(settings), mode=0o644)
+    files.clear_damaged(paths.settings_file(env))
+    files.write_private(paths.settings_file(env), render(settings), durable=True)
