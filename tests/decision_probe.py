@@ -10,7 +10,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from chefwrap.shim import ci, entry, launcher  # noqa: E402
+from chefwrap.shim import ci, consent, entry, launcher  # noqa: E402
+from chefwrap.shim.recording import telemetry_environment  # noqa: E402
 
 
 def verdict(tool, args):
@@ -25,7 +26,12 @@ def verdict(tool, args):
     if launcher.is_shell_plumbing(tool, argv):
         return exec_with(env)
     recording, tool_env = launcher.decide(env)
-    return {"outcome": "python"} if recording else exec_with(tool_env)
+    verdict = {"outcome": "python"} if recording else exec_with(tool_env)
+    # The launcher's shortcut (it runs the tool before consent decides) must agree with consent.
+    decision = consent.decide(telemetry_environment(env), interactive=True)
+    verdict["shortcut"] = launcher.decided_already(env)
+    verdict["asks_or_tells"] = decision.outcome == consent.ASK or decision.tell_gem
+    return verdict
 
 
 def exec_with(env):

@@ -201,6 +201,12 @@ def scenarios():
         ("opted-in-and-out", {}, ["home/.chef/telemetry_opt_in", "home/.chef/telemetry_opt_out"], "home", ["knife"]),
         ("local-mode", {}, [("home/.chef/chefwrap/config.toml", 'mode = "local"\n')], "home", ["knife"]),
         ("undecided", {}, [], "home", ["knife"]),
+        ("agreed-to-this-endpoint", {}, ["home/.chef/telemetry_opt_in", ("home/.chef/chefwrap/shared-with", "{endpoint}\n")], "home", ["knife"]),
+        ("agreed-to-another-endpoint", {}, [("home/.chef/chefwrap/shared-with", "https://elsewhere.example\n")], "home", ["knife"]),
+        ("agreed-to-chef-only", {"CHEF_TELEMETRY_ENDPOINT": ""}, ["home/.chef/telemetry_opt_in"], "home", ["knife"]),
+        ("agreed-to-the-settings-endpoint", {"CHEF_TELEMETRY_ENDPOINT": ""}, [("home/.chef/chefwrap/config.toml", 'endpoint = "https://collector.example"\n'), ("home/.chef/chefwrap/shared-with", "https://collector.example\n")], "home", ["knife"]),
+        ("endpoint-spelled-otherwise", {"CHEF_TELEMETRY_ENDPOINT": "HTTPS://Collector.example/"}, [("home/.chef/chefwrap/shared-with", "https://collector.example\n")], "home", ["knife"]),
+        ("settings-endpoint-not-agreed", {"CHEF_TELEMETRY_ENDPOINT": ""}, ["home/.chef/telemetry_opt_in", ("home/.chef/chefwrap/config.toml", 'endpoint = "https://collector.example"\n')], "home", ["knife"]),
         ("do-not-track-and-opted-out", {"DO_NOT_TRACK": "1"}, ["home/.chef/telemetry_opt_out"], "home", ["knife"]),
         ("bypass-and-do-not-track", {"CHEFWRAP_BYPASS": "1", "DO_NOT_TRACK": "1"}, [], "home", ["knife"]),
         ("chef-telemetry-opted-out", {"CHEF_TELEMETRY_OPT_OUT": "1"}, [], "home", ["chef", "telemetry", "status"]),
@@ -235,7 +241,7 @@ def test_the_front_end_decides_as_consent_does(world, scenario):
             path.mkdir(parents=True)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
+        path.write_text(content.replace("{endpoint}", world.endpoint.url))
     (root / "elsewhere").mkdir(exist_ok=True)
     cwd = root / folder
     cwd.mkdir(parents=True, exist_ok=True)
@@ -254,6 +260,9 @@ def test_the_front_end_decides_as_consent_does(world, scenario):
     )
     assert probe.returncode == 0, probe.stderr
     python_says = json.loads(probe.stdout)
+    # The launcher runs the tool before consent decides only where consent would neither ask nor tell.
+    assert not (python_says.pop("shortcut", False) and python_says.get("asks_or_tells")), name
+    python_says.pop("asks_or_tells", None)
 
     result = subprocess.run(world.command([world.shims / command[0], *command[1:]]), env=env, cwd=cwd, capture_output=True, timeout=60)
     if mark.exists():

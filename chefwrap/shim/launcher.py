@@ -166,19 +166,33 @@ def can_wait_for_signals() -> bool:
     return hasattr(signal, "pthread_sigmask") and (hasattr(signal, "sigwaitinfo") or hasattr(signal, "sigwait"))
 
 
+CHEFS_ENDPOINT = b"https://telemetry.chef.io"  # chefwrap.shim.settings.DEFAULT_ENDPOINT
+
+
 def decided_already(env) -> bool:
-    """Nothing for chefwrap's consent to do before the tool starts: the user's decision is recorded
-    (~/.chef/telemetry_opt_in or telemetry_opt_out, under $CHEF_HOME when set), so nobody is to be asked,
-    and the tool gets the caller's environment as it is. The recorder decides after the tool, by all of
-    chefwrap.shim.consent's rules. Otherwise (no decision yet, DO_NOT_TRACK, which gem-based tools are
-    told of, CHEF_TELEMETRY_DEBUG, a home that is not an absolute path) consent decides first, and may ask.
+    """Nothing for chefwrap's consent (chefwrap.shim.consent) to do before the tool starts: nobody is to
+    be asked and the tool gets the caller's environment as it is, because the user opted out
+    (~/.chef/telemetry_opt_out, under $CHEF_HOME when set) or a yes stands for the endpoint in effect
+    (the gem's telemetry_opt_in for Chef's, ~/.chef/chefwrap/shared-with for another, spelled as it is
+    configured). The recorder then decides after the tool, by all of consent's rules.
+
+    A shortcut, never a rule of its own: whatever it cannot tell from a few reads (DO_NOT_TRACK, which
+    gem-based tools are told of, CHEF_TELEMETRY_DEBUG, a home that is not an absolute path, an endpoint
+    spelled otherwise than its yes) goes to consent first, which may ask. tests/test_front_end.py holds
+    it to consent: wherever it says yes, consent would neither ask nor change the tool's environment.
     """
     if ci.is_set(env.get(b"DO_NOT_TRACK")) or ci.is_set(env.get(b"CHEF_TELEMETRY_DEBUG")):
         return False
     home = env.get(b"CHEF_HOME") or env.get(b"HOME")
     if not home or home[:1] != b"/":
         return False
-    return exists(home + b"/.chef/telemetry_opt_in") or exists(home + b"/.chef/telemetry_opt_out")
+    chef = home + b"/.chef/"
+    if exists(chef + b"telemetry_opt_out"):
+        return True
+    endpoint = env.get(b"CHEF_TELEMETRY_ENDPOINT") or setting(read_plain(chef + b"chefwrap/config.toml"), b"endpoint")
+    if not endpoint or endpoint == CHEFS_ENDPOINT:
+        return exists(chef + b"telemetry_opt_in")
+    return endpoint in read_plain(chef + b"chefwrap/shared-with").split(b"\n")
 
 
 def exists(path) -> bool:
@@ -187,6 +201,33 @@ def exists(path) -> bool:
     except (OSError, ValueError):
         return False
     return True
+
+
+def setting(text: bytes, key: bytes):
+    """A `key = "value"` line's value, as chefwrap.shim.settings.read takes it (the last one); None."""
+    found = None
+    for line in text.split(b"\n"):
+        name, equals, value = line.partition(b"=")
+        value = value.strip()
+        if equals and name.strip() == key and len(value) >= 2 and value[:1] == value[-1:] == b'"' and b"\\" not in value:
+            found = value[1:-1]
+    return found
+
+
+def read_plain(path, most=65536) -> bytes:
+    """A plain file's first bytes, never through a symlink or from a FIFO; b"" otherwise."""
+    try:
+        descriptor = posix.open(path, posix.O_RDONLY | posix.O_NOFOLLOW | posix.O_NONBLOCK | posix.O_CLOEXEC)
+    except (OSError, ValueError):
+        return b""
+    try:
+        if posix.fstat(descriptor).st_mode & 0o170000 != 0o100000:
+            return b""
+        return posix.read(descriptor, most)
+    except OSError:
+        return b""
+    finally:
+        posix.close(descriptor)
 
 
 def exec_real_tool(tool, real, argv, env):
