@@ -11,7 +11,7 @@ __chefwrap_options() {
         '') echo '-h --help --version' ;;
         'install') echo '-h --help --shell --tools --dry-run' ;;
         'uninstall') echo '-h --help --dry-run' ;;
-        'doctor') echo '-h --help --shell' ;;
+        'doctor') echo '-h --help --shell --fix' ;;
         'telemetry') echo '-h --help' ;;
         'telemetry status') echo '-h --help --json' ;;
         'telemetry enable') echo '-h --help' ;;

@@ -73,6 +73,7 @@ complete -c chefwrap -n '__chefwrap_at \'uninstall\'' -s 'h' -l 'help' -d 'show 
 complete -c chefwrap -n '__chefwrap_at \'uninstall\'' -l 'dry-run' -d 'show what would change, change nothing'
 complete -c chefwrap -n '__chefwrap_at \'doctor\'' -s 'h' -l 'help' -d 'show this help message and exit'
 complete -c chefwrap -n '__chefwrap_at \'doctor\'' -l 'shell' -x -a 'bash zsh fish sh' -d 'the shell whose start-up files to check (default: the one you run)'
+complete -c chefwrap -n '__chefwrap_at \'doctor\'' -l 'fix' -d 'first repair the telemetry state: its folders\' permissions, damaged folders, the sender lock'
 complete -c chefwrap -n '__chefwrap_at \'telemetry\'' -a 'status' -d 'whether data is shared, what decided it, and how to change it'
 complete -c chefwrap -n '__chefwrap_at \'telemetry\'' -a 'enable' -d 'share anonymous usage data'
 complete -c chefwrap -n '__chefwrap_at \'telemetry\'' -a 'disable' -d 'share nothing, and delete what is waiting to be sent'

@@ -438,7 +438,7 @@ def test_a_yes_to_a_private_endpoint_is_never_a_yes_to_chef_after_uninstall_and_
     undecided.wait_for_senders_to_finish()
     assert undecided.spooled() == [] and standin.requests == []  # nothing for Chef, nothing on its way
 
-    terminal = Terminal([shell_path("bash"), "--norc", "--noprofile", "-i"], dict(env, PS1="prompt$ ", TERM="xterm"), cwd=undecided.home)
+    terminal = Terminal(undecided.command([shell_path("bash"), "--norc", "--noprofile", "-i"]), dict(env, PS1="prompt$ ", TERM="xterm"), cwd=undecided.home)
     try:
         terminal.expect(b"prompt$ ")
         terminal.send(b"knife echo again\n")
@@ -481,7 +481,7 @@ def test_nothing_reaches_an_endpoint_the_standing_yes_did_not_name_until_asked_a
         undecided.wait_for_senders_to_finish()
         assert undecided.spooled() == [] and new.requests == [] and standin.requests == [] and undecided.endpoint.requests == []
 
-        terminal = Terminal([shell_path("bash"), "--norc", "--noprofile", "-i"], dict(env, PS1="prompt$ ", TERM="xterm"), cwd=undecided.home)
+        terminal = Terminal(undecided.command([shell_path("bash"), "--norc", "--noprofile", "-i"]), dict(env, PS1="prompt$ ", TERM="xterm"), cwd=undecided.home)
         try:
             terminal.expect(b"prompt$ ")
             terminal.send(b"knife echo asked; echo status=$?\n")
