@@ -30,7 +30,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from chefwrap.delivery import pauses, spool  # noqa: E402
 from chefwrap.environment import Environment  # noqa: E402
 from chefwrap.main import main  # noqa: E402
-from chefwrap.shim import consent, erase_key, event, private, sanitizer, settings  # noqa: E402
+from chefwrap.shim import event, sanitizer  # noqa: E402
+from chefwrap.state import consent, erase_key, private, settings  # noqa: E402
 
 from endpoint import Behaviour, Endpoint, closed_port_url  # noqa: E402
 
@@ -115,12 +116,12 @@ def hot_path(runs: int, processes: int) -> None:
             total += each
             print(f"| {name} | {each:.1f} µs |")
         print(f"| together | {total:.1f} µs |")
-    probe = "import sys, time; sys.path.insert(0, {!r}); from chefwrap.shim import consent, settings; t = time.perf_counter(); {}; print(time.perf_counter() - t)"
+    probe = "import sys, time; sys.path.insert(0, {!r}); from chefwrap.state import consent, settings; t = time.perf_counter(); {}; print(time.perf_counter() - t)"
     added = []
     for _ in range(processes):  # paired: the machine's load moves both alike
         with_it, without = (
             float(subprocess.run([sys.executable, "-IS", "-c", probe.format(str(REPO), statement)], capture_output=True, text=True, check=True).stdout)
-            for statement in ("from chefwrap.shim import erase_key; erase_key.sha256(b'')", "pass")
+            for statement in ("from chefwrap.state import erase_key; erase_key.sha256(b'')", "pass")
         )
         added.append(with_it - without)
     print(f"importing erase_key and _sha256 in a fresh `python -IS`, after consent and settings: {statistics.median(added) * 1000:.2f} ms (median of {processes} pairs)")

@@ -7,8 +7,7 @@ import argparse
 import re
 
 import chefwrap
-from chefwrap import TOOLS
-from chefwrap.collector.threshold import DEFAULT_MIN_SESSIONS  # plain Python: none of the collector's libraries
+from chefwrap import DEFAULT_MIN_SESSIONS, TOOLS
 from chefwrap.setup.shells import SHELLS
 
 DEFAULT_DATABASE = "chefwrap-collector.sqlite3"

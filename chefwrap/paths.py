@@ -52,7 +52,7 @@ def spool_folder(env) -> str:
 
 
 def shared_with_file(env) -> str:
-    """The endpoints other than Chef's that a yes was given for, one a line (chefwrap.shim.settings)."""
+    """The endpoints other than Chef's that a yes was given for, one a line (chefwrap.state.settings)."""
     return os.path.join(own_dir(env), "shared-with")
 
 
@@ -77,7 +77,7 @@ def context_cache(env) -> str:
 
 
 def erase_secret(env) -> str:
-    """The random secret each session's erase key is made from (chefwrap.shim.erase_key)."""
+    """The random secret each session's erase key is made from (chefwrap.state.erase_key)."""
     return os.path.join(own_dir(env), "erase-secret")
 
 

@@ -10,8 +10,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from chefwrap.shim import ci, consent, entry, launcher  # noqa: E402
+from chefwrap.shim import entry, launcher  # noqa: E402
 from chefwrap.shim.recording import telemetry_environment  # noqa: E402
+from chefwrap.state import ci, consent
 
 
 def verdict(tool, args):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chefwrap.shim import disclosure
+from chefwrap.state import disclosure
 
 from conftest import shell_path, wait_for
 from terminal import Terminal
@@ -46,7 +46,7 @@ def decision_files(world):
 
 def shared_with(world, chef=None):
     """The endpoints other than Chef's a yes was given for, as chefwrap's settings hold them."""
-    from chefwrap.shim import settings
+    from chefwrap.state import settings
 
     return settings.shared_with({"HOME": str(world.home), **({"CHEF_HOME": str(chef)} if chef else {})})
 
@@ -354,7 +354,7 @@ def test_chef_telemetry_forget_through_the_shim(installed):
 
 
 def test_the_question_status_and_readme_say_the_same_things(installed):
-    """One source (chefwrap.shim.disclosure) for what an event can carry, what it never carries and
+    """One source (chefwrap.state.disclosure) for what an event can carry, what it never carries and
     where it goes; the question, `chefwrap telemetry status` and the README all say it."""
     question = disclosure.question(installed.endpoint.url)
     assert max(len(line) for line in question.splitlines()) <= disclosure.WIDTH  # a terminal cuts longer lines off
@@ -389,7 +389,7 @@ def test_the_destination_is_chef_or_the_configured_host_never_its_path_or_creden
 @pytest.mark.parametrize("value", ["\u00a00", " no ", "FALSE", "\u00a0on"])
 def test_the_launcher_and_consent_read_a_variable_alike(value):
     """The shim has the environment as bytes, consent as text: one decoding, one answer."""
-    from chefwrap.shim import ci
+    from chefwrap.state import ci
 
     assert ci.is_set(value.encode()) == ci.is_set(value)
 
@@ -454,7 +454,7 @@ def test_a_yes_to_a_private_endpoint_is_never_a_yes_to_chef_after_uninstall_and_
 @pytest.mark.parametrize("standing_yes", ["chef", "private"])
 @pytest.mark.parametrize("changed_in", ["environment", "settings"])
 def test_nothing_reaches_an_endpoint_the_standing_yes_did_not_name_until_asked_again(undecided, standin, standing_yes, changed_in):
-    from chefwrap.shim import settings
+    from chefwrap.state import settings
 
     from endpoint import Endpoint
 

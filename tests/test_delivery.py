@@ -326,7 +326,7 @@ HEAVY_MODULES = (
 )
 # What the shim itself may import, before the tool starts and until the caller has the tool's status:
 # builtin modules and these three of chefwrap's (chefwrap.shim.launcher); everything else is the recorder's.
-SHIM_MODULES = {"chefwrap", "chefwrap.shim", "chefwrap.shim.launcher", "chefwrap.shim.ci", "chefwrap.shim.real_tool"}
+SHIM_MODULES = {"chefwrap", "chefwrap.shim", "chefwrap.state", "chefwrap.shim.launcher", "chefwrap.state.ci", "chefwrap.shim.real_tool"}
 
 
 def test_the_shim_imports_only_builtin_modules_and_its_own_three(installed):

@@ -17,7 +17,8 @@ import pytest
 
 from chefwrap import paths
 from chefwrap.delivery import ledger, pauses, spool
-from chefwrap.shim import event, sanitizer, settings
+from chefwrap.shim import event, sanitizer
+from chefwrap.state import settings
 
 from conftest import NOBODY, as_user, stop_senders, wait_for
 from endpoint import DEAD_KINDS, Behaviour, Endpoint, closed_port_url, dead_destination
@@ -647,7 +648,7 @@ def test_a_spool_record_is_posted_only_to_a_destination_the_users_settings_name(
 
 
 def test_events_spooled_by_an_earlier_chefwrap_are_sent_with_their_sessions_erase_key(installed):
-    from chefwrap.shim import erase_key
+    from chefwrap.state import erase_key
 
     (event_id,) = spool_events(installed, installed.endpoint.url, 1)  # built without the field
     knife(installed, "node", "list")

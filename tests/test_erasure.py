@@ -8,7 +8,7 @@ import subprocess
 import time
 
 from chefwrap.delivery import ledger
-from chefwrap.shim import erase_key
+from chefwrap.state import erase_key
 
 from collector_world import Collector, an_event, raw_events
 from endpoint import Behaviour, Endpoint, closed_port_url

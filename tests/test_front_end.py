@@ -1,5 +1,5 @@
 """The shims' sh front end: the tools keep working when chefwrap's Python is gone, cost no Python when
-nothing is recorded, and decide exactly as chefwrap.shim.consent does."""
+nothing is recorded, and decide exactly as chefwrap.state.consent does."""
 
 import json
 import os
@@ -170,7 +170,7 @@ def test_chef_telemetry_is_answered_by_chefwrap_even_when_opted_out(installed):
     assert installed.take_reports() == []  # the real chef never saw it
 
 
-# The sh front end decides as chefwrap.shim.consent does
+# The sh front end decides as chefwrap.state.consent does
 
 
 VALUES = ["1", "true", "TRUE", "yes", "y", "on", "off", "2", "-1", "0", "", "false", "False", "no", "NO", " 1", "0 ", "\t0", "\n", b"\xa00", b"\x1c0", "\u00e9"]

@@ -1,4 +1,5 @@
-"""The package's shape: one name per module, and no import cycle, counting imports inside functions too."""
+"""The package's shape: one name per module, no import cycle, and no import that runs back up the layers,
+counting imports inside functions too."""
 
 import ast
 from pathlib import Path
@@ -63,3 +64,36 @@ def test_there_is_no_import_cycle():
     for name in sorted(graph):
         visit(name, [])
     assert cycles == []
+
+
+# Bottom first. A module may import modules of its own layer and of the layers below it, never above.
+LAYERS = (
+    ("chefwrap", "chefwrap.paths", "chefwrap.files", "chefwrap.isolated", "chefwrap.resources", "chefwrap.environment"),
+    ("chefwrap.state",),  # what the shim and the sender share: consent, settings, session, CI, folders
+    ("chefwrap.delivery",),  # the spool, the sender, erasure
+    ("chefwrap.shim",),  # the hot path and what it records; it hands events to delivery
+    ("chefwrap.setup",),  # shells, shim files, start-up blocks
+    ("chefwrap.collector",),  # the server; it reads the grammars the shim sanitizes with
+    ("chefwrap.commands",),  # one module a command
+    ("chefwrap.parser", "chefwrap.main", "chefwrap.__main__", "chefwrap.launcher"),  # the CLI; 0.1's shims' entry
+)
+
+
+def layer_of(module: str) -> int:
+    for depth in (2, 1):
+        prefix = ".".join(module.split(".")[:depth])
+        for index, members in enumerate(LAYERS):
+            if prefix in members:
+                return index
+    raise AssertionError(f"{module} belongs to no layer: add its package to LAYERS")
+
+
+def test_no_import_runs_back_up_the_layers():
+    known = modules()
+    upward = []
+    for name, path in sorted(known.items()):
+        for target in sorted(imports_of(path, known)):
+            if layer_of(target) > layer_of(name):
+                upward.append(f"{name} -> {target}")
+    assert upward == []
+

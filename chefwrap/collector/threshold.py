@@ -25,7 +25,8 @@ K = 1 turns the threshold off: every cell counts, and today too (an operator's e
 
 from datetime import date, timedelta
 
-DEFAULT_MIN_SESSIONS = 5
+from chefwrap import DEFAULT_MIN_SESSIONS  # noqa: F401 - the default, where the CLI reads it too
+
 OTHER = "other (below the threshold)"  # how every view names what the threshold left unnamed
 
 

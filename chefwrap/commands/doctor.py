@@ -4,7 +4,7 @@ It checks the shim files (there, current, for every tool install was asked for, 
 there), the real tools behind them, this shell, and each kind of the user's shell as it really starts
 (chefwrap.setup.shell_probe), naming the start-up line that put another folder first; and that the
 telemetry state is the user's alone and usable (its folders, the sender lock). It says "all good" only
-for what it checked. `--fix` first repairs the telemetry state (chefwrap.shim.private.repair).
+for what it checked. `--fix` first repairs the telemetry state (chefwrap.state.private.repair).
 """
 
 import os
@@ -16,8 +16,8 @@ from chefwrap.files import read_or_none
 from chefwrap.paths import Locations
 from chefwrap.setup import shell_probe, shells, shim_files, startup_files
 from chefwrap.setup.changes import display
-from chefwrap.shim import private
 from chefwrap.shim.real_tool import find_real_tool
+from chefwrap.state import private
 
 
 def run(args, env) -> int:

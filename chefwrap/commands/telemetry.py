@@ -11,10 +11,11 @@ from chefwrap import TOOLS, paths
 from chefwrap.delivery import erasure, ledger, pauses, redirects, spool, starter
 from chefwrap.paths import Locations
 from chefwrap.setup import shim_files
-from chefwrap.shim import consent, context, disclosure, event, private, sanitizer, session, settings
+from chefwrap.shim import context, event, sanitizer
 from chefwrap.shim.context.tool_versions import installed_gems
 from chefwrap.shim.real_tool import find_real_tool
 from chefwrap.shim.recording import head_of
+from chefwrap.state import consent, disclosure, private, session, settings
 
 DEFAULT_ACTION = "status"  # `chefwrap telemetry` and `chef telemetry` alone
 STATES = {consent.SHARE: "on", consent.LOCAL: "local", consent.OFF: "off", consent.ASK: "not decided yet"}

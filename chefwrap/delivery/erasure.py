@@ -5,7 +5,7 @@ the record, ledger entries, events still waiting to be sent, and the live sessio
 endpoint could not erase stays recorded, so forget can try again.
 
 Each request proves the session is this machine's: `DELETE <endpoint>/sessions/<id>` with the header
-`Erase-Key: <the session's key>` (chefwrap.shim.erase_key), whose SHA-256 every event of the session
+`Erase-Key: <the session's key>` (chefwrap.state.erase_key), whose SHA-256 every event of the session
 carried. The collector answers 204 when it erased the session's events that carry that hash (or holds
 nothing of the session), 403 when it holds events of the session but none with that hash (nothing
 erased); 404 comes only from collectors older than erase keys (nothing of the session there). An
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from chefwrap import files, paths
 from chefwrap.delivery import ledger, sent_sessions, spool, starter
-from chefwrap.shim import erase_key, session, settings
+from chefwrap.state import erase_key, session, settings
 
 ERASED_STATUSES = (200, 202, 204, 404)  # 404: the endpoint has nothing of it
 WRONG_KEY = 403

@@ -25,7 +25,7 @@ Used on the shim's hot path: os only.
 import time
 
 from chefwrap import files, paths
-from chefwrap.shim.settings import endpoint_problem
+from chefwrap.state.settings import endpoint_problem
 
 LONGEST_PAUSE = 60.0  # a destination that gave up is tried again within a minute...
 LONGEST_ASKED_PAUSE = 86400.0  # ...unless it asked to wait longer (Retry-After), up to a day

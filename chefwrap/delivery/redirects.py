@@ -12,7 +12,7 @@ endpoint the user named, not for wherever it points.
 from urllib.parse import urljoin, urlsplit
 
 from chefwrap import files, paths
-from chefwrap.shim import settings
+from chefwrap.state import settings
 
 PERMANENT = (301, 308)
 REDIRECTS = (301, 302, 303, 307, 308)

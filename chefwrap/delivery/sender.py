@@ -9,7 +9,7 @@ environment: it reads the spool.
   with its own failures, back-off and give-up. The spool is looked at again every POLL seconds while
   anything is under way, so a destination that is gone (refusing, hanging, answering garbage) never
   holds up another's events.
-- Only to a destination the user's own settings agreed to (chefwrap.shim.consent.decision_for, asked
+- Only to a destination the user's own settings agreed to (chefwrap.state.consent.decision_for, asked
   again before each post): after `chefwrap telemetry disable` nothing more leaves, after `local` events
   stay in the ledger, and a record naming any other destination is dropped with a note.
 - 2xx: the event is sent; it goes to the ledger with where it went, the session to the record of sent
@@ -21,7 +21,7 @@ environment: it reads the spool.
   up to a day: the next attempt waits for it, in this sender or in the pause it leaves. A destination
   that has failed for longer than the retention (30 days, counted so that no clock change moves it by
   more than a day) has its events dropped, with a note: nothing is kept forever.
-- 401 and 403: the endpoint refused the token (chefwrap.shim.settings.token_for): the events wait, and
+- 401 and 403: the endpoint refused the token (chefwrap.state.settings.token_for): the events wait, and
   `chefwrap telemetry status` says so. The token goes in `Authorization: Bearer ...` to the endpoint it
   was configured for, and nowhere else: not to another host, not to a file or a log.
 - Redirects (chefwrap.delivery.redirects): a permanent one to the same host (http to https) is followed
@@ -53,7 +53,7 @@ import requests
 from chefwrap import paths
 from chefwrap.delivery import ledger, pauses, redirects, sent_sessions, spool, starter
 from chefwrap.delivery.pauses import tuning
-from chefwrap.shim import consent, erase_key, settings
+from chefwrap.state import consent, erase_key, settings
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0

@@ -10,7 +10,7 @@ line of about 80 bytes: a year of daily use is some tens of kilobytes.
 import os
 
 from chefwrap import files, paths
-from chefwrap.shim import settings
+from chefwrap.state import settings
 
 MAX_BYTES = 64 * 1024 * 1024  # what is read, at most; far beyond any real use
 

@@ -5,7 +5,7 @@ tear or interleave a record, and a crash leaves at worst an empty file, which is
 with a sequence number, the time in nanoseconds or one past the freshest record's when that is later,
 so a new event sorts as the freshest even after the clock was set back: the oldest is dropped first
 when the spool is full, and the freshest sent first. Bounded by count here (every event is small and
-capped), and by total size in the sender. The folder is 0700 and its records 0600 (chefwrap.shim.private):
+capped), and by total size in the sender. The folder is 0700 and its records 0600 (chefwrap.state.private):
 nobody else can list pending events or add one. A record is two lines: where the event goes (the endpoint
 its command was configured with, or `local` in local mode), then the event's JSON.
 

@@ -1,7 +1,7 @@
 """chefwrap's own shell completions, generated from its one argparse tree (chefwrap.parser).
 
-They are generated into the repository's completions/ folder (`python -m chefwrap.setup.completions
-completions`; a test checks the files equal what the parser generates), shipped in the package, and
+They are generated into the repository's completions/ folder (`python3 tools/generate_completions.py`;
+a test checks the files equal what the parser generates), shipped in the package, and
 `chefwrap install` copies them where each shell loads completions from. Nothing is written by hand, so
 every subcommand and option the parser knows completes in bash, zsh and fish, and nothing else does.
 
@@ -57,11 +57,8 @@ def levels(top: Level) -> list:
     return found
 
 
-def render(shell: str, parser: argparse.ArgumentParser = None) -> str:
-    if parser is None:
-        from chefwrap.parser import parser as chefwrap_parser
-
-        parser = chefwrap_parser()
+def render(shell: str, parser: argparse.ArgumentParser) -> str:
+    """The completion script for `shell` of everything `parser` (chefwrap.parser's) knows."""
     top = tree(parser)
     return {"bash": bash, "zsh": zsh, "fish": fish}[shell](levels(top))
 
@@ -309,11 +306,3 @@ def shipped(shell: str) -> str:
 
     return read_text(f"completions/{FILE_NAMES[shell]}")
 
-
-if __name__ == "__main__":
-    import sys
-    from pathlib import Path
-
-    folder = Path(sys.argv[1])
-    for shell, name in FILE_NAMES.items():
-        (folder / name).write_text(render(shell), encoding="utf-8")

@@ -4,7 +4,7 @@ otherwise stays silent so the tool is never disturbed. os and sys only."""
 import os
 import sys
 
-from chefwrap.shim import ci
+from chefwrap.state import ci
 
 VARIABLE = "CHEF_TELEMETRY_DEBUG"
 

@@ -12,8 +12,9 @@ import sys
 import time
 from _json import encode_basestring_ascii
 
-from chefwrap.shim import ci
 from chefwrap.shim.version_rule import public_version
+from chefwrap.state import ci
+from chefwrap.state.session import new_uuid
 
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
 INSTALL_CONTEXT = "chefwrap"
@@ -28,7 +29,7 @@ MORE_OPTIONS = "<more>"
 
 def build(sanitized, exit_code, duration_ms, session_id, env, product_version=None, now=None, context=None, erase_key_sha256=None):
     """The event as a dict, ready for to_json(); `context`: extra properties (chefwrap.context);
-    `erase_key_sha256`: the hash of the session's erase key (chefwrap.shim.erase_key)."""
+    `erase_key_sha256`: the hash of the session's erase key (chefwrap.state.erase_key)."""
     timestamp = utc_timestamp(now)
     properties = {
         "command": sanitized.command,
@@ -73,15 +74,6 @@ def capped_options(options) -> list:
 
 def utc_timestamp(now=None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
-
-
-def new_uuid() -> str:
-    """A random (version 4) UUID, without importing uuid."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    text = raw.hex()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def os_family() -> str:

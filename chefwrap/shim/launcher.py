@@ -18,8 +18,8 @@ import posix
 import sys
 import time
 
-from chefwrap.shim import ci
 from chefwrap.shim.real_tool import HEAD_BYTES, find_real_tool, is_shim
+from chefwrap.state import ci
 
 NOT_FOUND = 127
 CANNOT_EXECUTE = 126
@@ -166,11 +166,11 @@ def can_wait_for_signals() -> bool:
     return hasattr(signal, "pthread_sigmask") and (hasattr(signal, "sigwaitinfo") or hasattr(signal, "sigwait"))
 
 
-CHEFS_ENDPOINT = b"https://telemetry.chef.io"  # chefwrap.shim.settings.DEFAULT_ENDPOINT
+CHEFS_ENDPOINT = b"https://telemetry.chef.io"  # chefwrap.state.settings.DEFAULT_ENDPOINT
 
 
 def decided_already(env) -> bool:
-    """Nothing for chefwrap's consent (chefwrap.shim.consent) to do before the tool starts: nobody is to
+    """Nothing for chefwrap's consent (chefwrap.state.consent) to do before the tool starts: nobody is to
     be asked and the tool gets the caller's environment as it is, because the user opted out
     (~/.chef/telemetry_opt_out, under $CHEF_HOME when set) or a yes stands for the endpoint in effect
     (the gem's telemetry_opt_in for Chef's, ~/.chef/chefwrap/shared-with for another, spelled as it is
@@ -204,7 +204,7 @@ def exists(path) -> bool:
 
 
 def setting(text: bytes, key: bytes):
-    """A `key = "value"` line's value, as chefwrap.shim.settings.read takes it (the last one); None."""
+    """A `key = "value"` line's value, as chefwrap.state.settings.read takes it (the last one); None."""
     found = None
     for line in text.split(b"\n"):
         name, equals, value = line.partition(b"=")

@@ -11,7 +11,7 @@ import os
 import sys
 
 from chefwrap import paths
-from chefwrap.shim import consent, disclosure, settings
+from chefwrap.state import consent, disclosure, settings
 
 NO_ANSWER = 3
 TIMEOUT = float(disclosure.WAIT_SECONDS)

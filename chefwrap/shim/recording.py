@@ -14,7 +14,7 @@ the owner out of telemetry for good.
 
 import os
 
-from chefwrap.shim import consent
+from chefwrap.state import consent
 
 OPT_OUT_FOR_THE_TOOL = {b"CHEF_TELEMETRY_OPT_OUT": b"1"}
 
@@ -25,7 +25,7 @@ def before_run(env_bytes):
     CHEF_TELEMETRY_DEBUG shows the event whatever the decision, and never asks: it sends nothing and
     writes nothing, so it works in a home that is not ours too.
     """
-    from chefwrap.shim import ci, settings
+    from chefwrap.state import ci, settings
 
     env = telemetry_environment(env_bytes)
     debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
@@ -40,7 +40,7 @@ def before_run(env_bytes):
 
 def for_the_tool(env_bytes, decision):
     """The tool's environment: the caller's, with CHEF_TELEMETRY_OPT_OUT=1 when the decision is off for a
-    reason the chef-telemetry gem does not read (chefwrap.shim.consent.Decision.tell_gem)."""
+    reason the chef-telemetry gem does not read (chefwrap.state.consent.Decision.tell_gem)."""
     if not decision.tell_gem:
         return env_bytes
     return {**env_bytes, **OPT_OUT_FOR_THE_TOOL}
@@ -102,8 +102,9 @@ def record(finished, env_bytes) -> None:
     (chefwrap.shim.recorder), after the tool has exited, so the decision is taken again here: an opt-out
     made while the tool ran holds."""
     from chefwrap.delivery import spool, starter
-    from chefwrap.shim import ci, context, erase_key, event, private, session, settings
+    from chefwrap.shim import context, event
     from chefwrap.shim.sanitizer import Sanitized
+    from chefwrap.state import ci, erase_key, private, session, settings
 
     env = telemetry_environment(env_bytes)
     debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
@@ -117,7 +118,7 @@ def record(finished, env_bytes) -> None:
     sanitized = Sanitized(tool, finished["command"], finished["options"], {})
     version = event.version_from_binstub(tool, head_of(real))
     found = context.as_properties(context.gather(tool, real, env, keep=not debug))
-    session_id = (session.peek(env) or event.new_uuid()) if debug else session.current(env)
+    session_id = (session.peek(env) or session.new_uuid()) if debug else session.current(env)
     sharing = decision.outcome == consent.SHARE
     # Debug shows the hash only when the secret exists: it makes nothing.
     proof = erase_key.hash_for(env, session_id, make=not debug) if sharing or debug else None

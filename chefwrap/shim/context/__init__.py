@@ -30,7 +30,7 @@ from chefwrap.shim.context.identity_cache import Cache
 from chefwrap.shim.context.kitchen_yaml import kitchen_configuration, read_kitchen
 from chefwrap.shim.context.limits import OutOfTime
 from chefwrap.shim.context.tool_versions import read_versions
-from chefwrap.shim.folders import nearest, working_folder
+from chefwrap.state.folders import nearest, working_folder
 
 # Of the recorder's CPU time (SIGPROF): a parse that would take longer is given up, and the event goes
 # without it. The wall clock is the recorder's deadline's (chefwrap.shim.launcher), which SIGALRM keeps.

@@ -11,10 +11,18 @@ import os
 import time
 
 from chefwrap import files, paths
-from chefwrap.shim.event import new_uuid
 
 IDLE_SECONDS = 600
 LOCK_PATIENCE = 0.2
+
+
+def new_uuid() -> str:
+    """A random (version 4) UUID, without importing uuid."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def current(env, now=None) -> str:

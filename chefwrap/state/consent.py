@@ -6,7 +6,7 @@
 4. .chef/telemetry_opt_out in the working directory or any parent (from $PWD, as the gem walks), other
    than the user's own (rule 5).
 5. ~/.chef/telemetry_opt_out (under $CHEF_HOME when set).
-6. A state folder that is not the user's alone (chefwrap.shim.private): nothing can be recorded.
+6. A state folder that is not the user's alone (chefwrap.state.private): nothing can be recorded.
 7. `chefwrap telemetry local`: record in the local ledger, never send.
 8. An endpoint that is not an http(s) URL: nothing can be recorded.
 9. A yes for the endpoint in effect: ~/.chef/telemetry_opt_in for Chef's own (what it means to every Chef
@@ -20,8 +20,8 @@ Used on the shim's hot path before the tool runs: os only.
 import os
 
 from chefwrap import isolated, paths
-from chefwrap.shim import ci, disclosure, private, settings
-from chefwrap.shim.folders import nearest, working_folder
+from chefwrap.state import ci, disclosure, private, settings
+from chefwrap.state.folders import nearest, working_folder
 
 OFF = "off"
 SHARE = "share"

@@ -5,7 +5,7 @@ collected" say it with these words; tests/test_consent.py checks that the three 
 prompt: builtins only.
 """
 
-from chefwrap.shim.settings import is_chefs
+from chefwrap.state.settings import is_chefs
 
 # Every kind of data an event can carry (chefwrap.shim.event and chefwrap.shim.context).
 CARRIED = (
