@@ -18,92 +18,92 @@ SESSION_FILE = "TELEMETRY_SESSION_ID"
 OWN_FOLDER = "chefwrap"
 
 
-def chef_dir(env) -> str:
-    return os.path.join(env.get("CHEF_HOME") or env.get("HOME") or os.path.expanduser("~"), ".chef")
+def chef_dir(variables) -> str:
+    return os.path.join(variables.get("CHEF_HOME") or variables.get("HOME") or os.path.expanduser("~"), ".chef")
 
 
-def own_dir(env) -> str:
+def own_dir(variables) -> str:
     """chefwrap's spool, ledger, locks and settings."""
-    return os.path.join(chef_dir(env), OWN_FOLDER)
+    return os.path.join(chef_dir(variables), OWN_FOLDER)
 
 
-def opt_in_file(env) -> str:
-    return os.path.join(chef_dir(env), OPT_IN)
+def opt_in_file(variables) -> str:
+    return os.path.join(chef_dir(variables), OPT_IN)
 
 
-def opt_out_file(env) -> str:
-    return os.path.join(chef_dir(env), OPT_OUT)
+def opt_out_file(variables) -> str:
+    return os.path.join(chef_dir(variables), OPT_OUT)
 
 
-def session_file(env) -> str:
-    return os.path.join(chef_dir(env), SESSION_FILE)
+def session_file(variables) -> str:
+    return os.path.join(chef_dir(variables), SESSION_FILE)
 
 
-def session_lock(env) -> str:
-    return os.path.join(own_dir(env), "session.lock")
+def session_lock(variables) -> str:
+    return os.path.join(own_dir(variables), "session.lock")
 
 
-def settings_file(env) -> str:
-    return os.path.join(own_dir(env), "config.toml")
+def settings_file(variables) -> str:
+    return os.path.join(own_dir(variables), "config.toml")
 
 
-def spool_folder(env) -> str:
-    return os.path.join(own_dir(env), "spool")
+def spool_folder(variables) -> str:
+    return os.path.join(own_dir(variables), "spool")
 
 
-def shared_with_file(env) -> str:
+def shared_with_file(variables) -> str:
     """The endpoints other than Chef's that a yes was given for, one a line (chefwrap.state.settings)."""
-    return os.path.join(own_dir(env), "shared-with")
+    return os.path.join(own_dir(variables), "shared-with")
 
 
-def sender_lock(env) -> str:
-    return os.path.join(own_dir(env), "sender.lock")
+def sender_lock(variables) -> str:
+    return os.path.join(own_dir(variables), "sender.lock")
 
 
-def backoff_file(env) -> str:
-    return os.path.join(own_dir(env), "backoff")
+def backoff_file(variables) -> str:
+    return os.path.join(own_dir(variables), "backoff")
 
 
-def ledger_file(env) -> str:
-    return os.path.join(own_dir(env), "ledger.jsonl")
+def ledger_file(variables) -> str:
+    return os.path.join(own_dir(variables), "ledger.jsonl")
 
 
-def sender_log(env) -> str:
-    return os.path.join(own_dir(env), "sender.log")
+def sender_log(variables) -> str:
+    return os.path.join(own_dir(variables), "sender.log")
 
 
-def context_cache(env) -> str:
-    return os.path.join(own_dir(env), "context-cache")
+def context_cache(variables) -> str:
+    return os.path.join(own_dir(variables), "context-cache")
 
 
-def erase_secret(env) -> str:
+def erase_secret(variables) -> str:
     """The random secret each session's erase key is made from (chefwrap.state.erase_key)."""
-    return os.path.join(own_dir(env), "erase-secret")
+    return os.path.join(own_dir(variables), "erase-secret")
 
 
-def sent_sessions(env) -> str:
+def sent_sessions(variables) -> str:
     """Every session sent and where, until it is erased (chefwrap.delivery.sent_sessions)."""
-    return os.path.join(own_dir(env), "sent-sessions")
+    return os.path.join(own_dir(variables), "sent-sessions")
 
 
-def moved(env) -> str:
+def moved(variables) -> str:
     """Endpoints that moved for good to another address on the same host (a permanent redirect)."""
-    return os.path.join(own_dir(env), "moved")
+    return os.path.join(own_dir(variables), "moved")
 
 
 # Folders chefwrap writes under when they are set: each must be an absolute path.
 MUST_BE_ABSOLUTE = ("HOME", "CHEF_HOME", "CHEFWRAP_HOME", "ZDOTDIR")
 
 
-def unusable_home(env):
-    """A sentence saying why chefwrap will not write under the home folder `env` names, or None.
+def unusable_home(variables):
+    """A sentence saying why chefwrap will not write under the home folder `variables` names, or None.
 
     An empty HOME would put ~/.bashrc at /.bashrc; a relative one, wherever the command happens to run.
     """
-    if env.get("HOME") == "":
+    if variables.get("HOME") == "":
         return "HOME is empty: set it to your home folder (an absolute path, such as /home/you) and run chefwrap again"
     for name in MUST_BE_ABSOLUTE:
-        value = env.get(name)
+        value = variables.get(name)
         if value and not os.path.isabs(os.path.expanduser(value) if name != "HOME" else value):
             return f"{name} is a relative path ({value!r}): set it to an absolute path and run chefwrap again"
     return None

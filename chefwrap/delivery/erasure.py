@@ -44,37 +44,37 @@ class Unreachable(Exception):
     """No answer from the endpoint: its other sessions are not asked for."""
 
 
-def forget(env, lock_timeout=10.0) -> Outcome:
+def forget(variables, lock_timeout=10.0) -> Outcome:
     outcome = Outcome()
-    if not os.path.isdir(paths.own_dir(env)):
+    if not os.path.isdir(paths.own_dir(variables)):
         return outcome
-    had_lock_file = os.path.lexists(paths.sender_lock(env))
-    descriptor = _hold_sender_lock(env, lock_timeout)
+    had_lock_file = os.path.lexists(paths.sender_lock(variables))
+    descriptor = _hold_sender_lock(variables, lock_timeout)
     try:
-        sent = sent_pairs(env)
-        kept_here = sessions_by_endpoint(ledger.entries(env)).pop(None, set())
-        pending = {session_of(spool.read_or_none(env, name)) for name in spool.names(env)} - {None}
+        sent = sent_pairs(variables)
+        kept_here = sessions_by_endpoint(ledger.entries(variables)).pop(None, set())
+        pending = {session_of(spool.read_or_none(variables, name)) for name in spool.names(variables)} - {None}
         outcome.never_left = (kept_here | pending) - {session_id for _, session_id in sent}
-        secret = erase_key.secret(env, make=False)
+        secret = erase_key.secret(variables, make=False)
         for endpoint, session_ids in group(sent).items():
             erase_all_at(endpoint, session_ids, secret, outcome)
         failed = {(endpoint, session_id) for endpoint, session_id, _ in outcome.failed}
         erased = {session_id for ids in outcome.erased.values() for session_id in ids}
-        sent_sessions.replace(env, [pair for pair in sent if pair in failed])  # the ledger's too: it rolls over
-        forget_locally(env, (outcome.never_left | erased) - {session_id for _, session_id in failed})
+        sent_sessions.replace(variables, [pair for pair in sent if pair in failed])  # the ledger's too: it rolls over
+        forget_locally(variables, (outcome.never_left | erased) - {session_id for _, session_id in failed})
     finally:
         if not had_lock_file:
-            files.remove(paths.sender_lock(env))
+            files.remove(paths.sender_lock(variables))
         os.close(descriptor)
-    _remove_if_only_the_secret_is_left(env)
+    _remove_if_only_the_secret_is_left(variables)
     return outcome
 
 
-def sent_pairs(env) -> list:
+def sent_pairs(variables) -> list:
     """[(endpoint, session id)] sent and not erased: the record, and what the ledger still names (sessions
     an earlier chefwrap sent before there was a record)."""
-    pairs = dict.fromkeys(sent_sessions.load(env))
-    for endpoint, session_ids in sessions_by_endpoint(ledger.entries(env)).items():
+    pairs = dict.fromkeys(sent_sessions.load(variables))
+    for endpoint, session_ids in sessions_by_endpoint(ledger.entries(variables)).items():
         if endpoint is not None and not settings.endpoint_problem(endpoint):
             pairs.update(dict.fromkeys((settings.normalize(endpoint), session_id) for session_id in sorted(session_ids)))
     return list(pairs)
@@ -102,12 +102,12 @@ def erase_all_at(endpoint, session_ids, secret, outcome) -> None:
             outcome.erased.setdefault(endpoint, []).append(session_id)
 
 
-def _remove_if_only_the_secret_is_left(env) -> None:
+def _remove_if_only_the_secret_is_left(variables) -> None:
     """After `chefwrap uninstall`, once forget erased everything, the secret and the folder go too."""
-    folder = paths.own_dir(env)
+    folder = paths.own_dir(variables)
     try:
-        if set(os.listdir(folder)) <= {os.path.basename(paths.erase_secret(env))}:
-            files.remove(paths.erase_secret(env))
+        if set(os.listdir(folder)) <= {os.path.basename(paths.erase_secret(variables))}:
+            files.remove(paths.erase_secret(variables))
             os.rmdir(folder)
     except OSError:
         pass
@@ -154,34 +154,34 @@ def erase_at(endpoint, session_id, key):
     return f"HTTP {response.status_code}"
 
 
-def forget_locally(env, erased) -> None:
+def forget_locally(variables, erased) -> None:
     """Drop the erased sessions from the ledger (removing it when nothing is left), the spool and the
     session file."""
-    entries = ledger.entries(env)
+    entries = ledger.entries(variables)
     kept = [entry for entry in entries if entry["event"].get("session_id") not in erased]
     if not kept:
-        files.remove(paths.ledger_file(env))
+        files.remove(paths.ledger_file(variables))
     elif len(kept) != len(entries):
-        ledger.replace(env, kept)
-    for name in spool.names(env):
-        if session_of(spool.read_or_none(env, name)) in erased:
-            spool.remove(env, name)
-    if session.peek(env) in erased:
-        session.end(env)
+        ledger.replace(variables, kept)
+    for name in spool.names(variables):
+        if session_of(spool.read_or_none(variables, name)) in erased:
+            spool.remove(variables, name)
+    if session.peek(variables) in erased:
+        session.end(variables)
 
 
-def _hold_sender_lock(env, timeout):
+def _hold_sender_lock(variables, timeout):
     """The sender lock's descriptor, stopping a running sender to get it."""
     deadline = time.monotonic() + timeout
-    descriptor = starter.take_sender_lock(env)
+    descriptor = starter.take_sender_lock(variables)
     while descriptor is None:
         # Not to be had: a lock file that cannot be made says so here (OSError), a busy one does not.
-        os.close(os.open(paths.sender_lock(env), os.O_RDWR | os.O_CREAT | files.PRIVATE_FLAGS, 0o600))
-        running = starter.running_sender(env)
+        os.close(os.open(paths.sender_lock(variables), os.O_RDWR | os.O_CREAT | files.PRIVATE_FLAGS, 0o600))
+        running = starter.running_sender(variables)
         if running is not None:
             running.terminate()
         if time.monotonic() > deadline:
             raise SenderBusy("a sender is busy and would not stop; try `chefwrap telemetry forget` again in a minute")
         time.sleep(0.1)
-        descriptor = starter.take_sender_lock(env)
+        descriptor = starter.take_sender_lock(variables)
     return descriptor

@@ -19,16 +19,16 @@ MAX_NOTES_BYTES = 64 * 1024
 READ_AT_MOST = 4  # times the bound: what is read of a file that grew past it (the newest lines)
 
 
-def record(env, event: dict, endpoint, status) -> None:
+def record(variables, event: dict, endpoint, status) -> None:
     """One delivered event (`endpoint` None: kept locally, never sent)."""
     entry = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "endpoint": endpoint, "status": status, "event": event}
-    _append(paths.ledger_file(env), json.dumps(entry, separators=(",", ":")), MAX_ENTRIES, MAX_BYTES)
+    _append(paths.ledger_file(variables), json.dumps(entry, separators=(",", ":")), MAX_ENTRIES, MAX_BYTES)
 
 
-def entries(env) -> list:
+def entries(variables) -> list:
     """Every readable entry, oldest first; damaged lines are skipped."""
     result = []
-    for line in _lines(paths.ledger_file(env), MAX_BYTES):
+    for line in _lines(paths.ledger_file(variables), MAX_BYTES):
         try:
             entry = json.loads(line)
         except ValueError:
@@ -38,19 +38,19 @@ def entries(env) -> list:
     return result
 
 
-def replace(env, kept: list) -> None:
+def replace(variables, kept: list) -> None:
     """Rewrite the ledger with only `kept` entries (for `telemetry forget`)."""
     data = "".join(json.dumps(entry, separators=(",", ":")) + "\n" for entry in kept)
-    files.clear_damaged(paths.ledger_file(env))
-    files.write_private(paths.ledger_file(env), data.encode(), durable=True)
+    files.clear_damaged(paths.ledger_file(variables))
+    files.write_private(paths.ledger_file(variables), data.encode(), durable=True)
 
 
-def note(env, message: str) -> None:
-    _append(paths.sender_log(env), f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {message}", MAX_NOTES, MAX_NOTES_BYTES)
+def note(variables, message: str) -> None:
+    _append(paths.sender_log(variables), f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {message}", MAX_NOTES, MAX_NOTES_BYTES)
 
 
-def notes(env) -> list:
-    return [line.decode("utf-8", "replace") for line in _lines(paths.sender_log(env), MAX_NOTES_BYTES)]
+def notes(variables) -> list:
+    return [line.decode("utf-8", "replace") for line in _lines(paths.sender_log(variables), MAX_NOTES_BYTES)]
 
 
 def _append(target, line: str, keep: int, max_bytes: int) -> None:

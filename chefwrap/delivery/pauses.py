@@ -74,21 +74,21 @@ class Pause:
         return self.reason.startswith("asked:")
 
 
-def tuning(env, name, default) -> float:
+def tuning(variables, name, default) -> float:
     """A timing from CHEFWRAP_SENDER_<name> (tests shorten them), else the default."""
     try:
-        value = float(env.get(f"CHEFWRAP_SENDER_{name}", default))
+        value = float(variables.get(f"CHEFWRAP_SENDER_{name}", default))
     except ValueError:
         return default
     return value if 0 < value < float("inf") else default
 
 
-def longest_pause(env) -> float:
-    return tuning(env, "LONGEST_PAUSE", LONGEST_PAUSE)
+def longest_pause(variables) -> float:
+    return tuning(variables, "LONGEST_PAUSE", LONGEST_PAUSE)
 
 
-def retention(env) -> float:
-    return tuning(env, "RETENTION", RETENTION_DAYS * 86400.0)
+def retention(variables) -> float:
+    return tuning(variables, "RETENTION", RETENTION_DAYS * 86400.0)
 
 
 def failed_for_after(pause, now) -> float:
@@ -99,15 +99,15 @@ def failed_for_after(pause, now) -> float:
     return pause.failed_for + min(max(now - pause.last, 0.0), LONGEST_GAP)
 
 
-def load(env, now=None):
+def load(variables, now=None):
     """({destination: Pause} for every line that can be trusted, whether some line could not be)."""
     now = time.time() if now is None else now
-    data = files.read_private(paths.backoff_file(env), MAX_BYTES)
+    data = files.read_private(paths.backoff_file(variables), MAX_BYTES)
     found, damaged = {}, False
     for line in (data or b"").split(b"\n"):
         if not line:
             continue
-        pause, destination, trusted = _parse(line, now, longest_pause(env))
+        pause, destination, trusted = _parse(line, now, longest_pause(variables))
         if pause is None:
             damaged = True
             continue
@@ -144,16 +144,16 @@ def _parse(line, now, longest):
     return pause, destination, trusted
 
 
-def paused(env, destination, now=None) -> bool:
+def paused(variables, destination, now=None) -> bool:
     """True while `destination` is pausing after a sender gave up on it: no sender is started for it."""
     now = time.time() if now is None else now
-    pause = load(env, now)[0].get(destination)
+    pause = load(variables, now)[0].get(destination)
     return pause is not None and now < pause.until
 
 
-def save(env, found: dict) -> None:
+def save(variables, found: dict) -> None:
     """Replace the file with these destinations' pauses (the latest MAX_DESTINATIONS); none: no file."""
-    path = paths.backoff_file(env)
+    path = paths.backoff_file(variables)
     files.clear_damaged(path)
     if not found:
         files.remove(path)

@@ -53,18 +53,18 @@ def moved_to(base: str, status: int, target: str):
     return None if settings.endpoint_problem(endpoint) else settings.normalize(endpoint)
 
 
-def load(env) -> dict:
+def load(variables) -> dict:
     """{endpoint: the endpoint it moved to}, for every line that is two endpoints."""
     found = {}
-    for line in (files.read_private(paths.moved(env), MAX_BYTES) or b"").decode("ascii", "replace").splitlines():
+    for line in (files.read_private(paths.moved(variables), MAX_BYTES) or b"").decode("ascii", "replace").splitlines():
         parts = line.split(" ")
         if len(parts) == 2 and not settings.endpoint_problem(parts[0]) and not settings.endpoint_problem(parts[1]):
             found[parts[0]] = parts[1]
     return found
 
 
-def save(env, moved: dict) -> None:
-    path = paths.moved(env)
+def save(variables, moved: dict) -> None:
+    path = paths.moved(variables)
     files.clear_damaged(path)
     if not moved:
         files.remove(path)

@@ -72,14 +72,14 @@ def main(argv=None) -> int:
     options = argparse.ArgumentParser(prog="python -m chefwrap.delivery.sender")
     options.add_argument("--lock-fd", type=int, help="an inherited descriptor of the sender lock, already locked")
     args = options.parse_args(argv)
-    env = dict(os.environ)
-    if any(env.get(name) and not os.path.isabs(env[name]) for name in ("HOME", "CHEF_HOME")):
+    variables = dict(os.environ)
+    if any(variables.get(name) and not os.path.isabs(variables[name]) for name in ("HOME", "CHEF_HOME")):
         return 0  # the shim makes them absolute; resolved against / they would name someone else's folder
     os.chdir("/")  # never keep the caller's folder busy
-    lock = args.lock_fd if args.lock_fd is not None else starter.take_sender_lock(env)
+    lock = args.lock_fd if args.lock_fd is not None else starter.take_sender_lock(variables)
     if lock is None:
         return 0
-    sender = Sender(env)
+    sender = Sender(variables)
     # The hard cap: requests' time-outs are per read, so a trickling endpoint could keep us forever.
     # Past the lifetime and one last request's time-outs, SIGALRM ends the process; the spool keeps all.
     signal.alarm(int(sender.lifetime + 2 * sum(sender.timeout)) + 1)
@@ -92,7 +92,7 @@ def main(argv=None) -> int:
             os.close(lock)
             if time.monotonic() > sender.deadline or not sender.has_work():
                 return 0
-            lock = starter.take_sender_lock(env)
+            lock = starter.take_sender_lock(variables)
             if lock is None:
                 return 0
     finally:
@@ -134,18 +134,18 @@ class Destination:
 
 
 class Sender:
-    def __init__(self, env):
-        self.env = env
-        self.lifetime = tuning(env, "LIFETIME", LIFETIME)
+    def __init__(self, variables):
+        self.variables = variables
+        self.lifetime = tuning(variables, "LIFETIME", LIFETIME)
         self.deadline = time.monotonic() + self.lifetime
-        self.first_delay = tuning(env, "FIRST_DELAY", FIRST_DELAY)
-        self.timeout = (tuning(env, "TIMEOUT", CONNECT_TIMEOUT), tuning(env, "TIMEOUT", READ_TIMEOUT))
-        self.longest_pause = pauses.longest_pause(env)
-        self.retention = pauses.retention(env)
-        self.paused, damaged = pauses.load(env)
+        self.first_delay = tuning(variables, "FIRST_DELAY", FIRST_DELAY)
+        self.timeout = (tuning(variables, "TIMEOUT", CONNECT_TIMEOUT), tuning(variables, "TIMEOUT", READ_TIMEOUT))
+        self.longest_pause = pauses.longest_pause(variables)
+        self.retention = pauses.retention(variables)
+        self.paused, damaged = pauses.load(variables)
         if damaged:
             self.save_pauses()  # without what could not be trusted
-        self.moved = redirects.load(env)
+        self.moved = redirects.load(variables)
         self.sessions = None  # (endpoint, session id) pairs in the record of sent sessions, read when needed
         self.destinations = {}
         self.where = {}  # spool record -> its destination, for records read and still to be sent
@@ -165,7 +165,7 @@ class Sender:
     def send_all(self):
         """Until nothing is left that may be sent in this sender's life, or the lifetime is over."""
         self.trim_to_size()
-        remove_stale_temporary_files(self.env)
+        remove_stale_temporary_files(self.variables)
         while time.monotonic() < self.deadline:
             waiting = self.look()
             self.start_posts(waiting)
@@ -179,7 +179,7 @@ class Sender:
     def look(self) -> dict:
         """{destination: its records still to be sent, freshest first}; new records are read and sorted out."""
         waiting = {}
-        for name in spool.names(self.env):
+        for name in spool.names(self.variables):
             if name in self.done:
                 continue
             url = self.where.get(name) or self.sort_out(name)
@@ -191,7 +191,7 @@ class Sender:
         """A record seen for the first time: its destination, or None when it was dealt with here (damaged,
         kept locally, for a destination that is not a URL) or has gone."""
         try:
-            record = spool.read(self.env, name)
+            record = spool.read(self.variables, name)
         except spool.Damaged as problem:
             self.discard(name, f"skipped a damaged spool record: {problem}")
             return None
@@ -233,11 +233,11 @@ class Sender:
 
     def still_to_send(self, name, url):
         """The record's event, if this user shares with `url`; otherwise it goes where the decision says."""
-        record = spool.read_or_none(self.env, name)
+        record = spool.read_or_none(self.variables, name)
         if record is None:
             self.done.add(name)
             return None
-        decision = consent.decision_for(self.env, url)
+        decision = consent.decision_for(self.variables, url)
         if decision.outcome == consent.LOCAL:
             self.keep_locally(name, parse(record[1]) or {})
             return None
@@ -245,14 +245,14 @@ class Sender:
             why = "data sharing was turned off before it was sent" if decision.rule == "you opted out" else decision.rule
             self.discard(name, f"dropped an event for {url}: {why}")
             return None
-        return with_erase_key(self.env, record[1])
+        return with_erase_key(self.variables, record[1])
 
     def start_post(self, destination, name, data):
         if destination.session is None:
             destination.session = http_session()
             destination.session.headers["Content-Type"] = "application/json"
         destination.posting = name
-        token = settings.token_for(self.env, destination.url)
+        token = settings.token_for(self.variables, destination.url)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         threading.Thread(target=self.post, args=(destination, destination.target, name, data, headers), daemon=True).start()
 
@@ -275,14 +275,14 @@ class Sender:
         destination.posting = None
         if status is not None and 200 <= status < 300:
             event = parse(data)
-            remember(self.env, event, target.rstrip("/") + "/events", status)
+            remember(self.variables, event, target.rstrip("/") + "/events", status)
             self.remember_session(target, event)
             self.discard(name)
             self.recovered(destination)
         elif status in redirects.REDIRECTS:
             self.redirected(destination, target, status, location)
         elif status in REFUSED_TOKEN:
-            note(self.env, f"{destination.url} refused the token (HTTP {status}): its events wait")
+            note(self.variables, f"{destination.url} refused the token (HTTP {status}): its events wait")
             self.hold(destination, pauses.token_reason(status))
         elif status is not None and status < 500 and status not in RETRYABLE:
             self.discard(name, f"dropped event {label(parse(data))}: the endpoint answered HTTP {status}")
@@ -294,16 +294,16 @@ class Sender:
         """Follow a permanent redirect to the same host (and remember it); keep the events for any other."""
         moved = redirects.moved_to(target, status, location)
         if moved is None or destination.moves >= MOST_MOVES:
-            note(self.env, f"{destination.url} answered HTTP {status}, a redirect to {redirects.host_of(location)} that events do not follow: they wait")
+            note(self.variables, f"{destination.url} answered HTTP {status}, a redirect to {redirects.host_of(location)} that events do not follow: they wait")
             self.hold(destination, pauses.redirect_reason(status, redirects.host_of(location)))
             return
         destination.moves += 1
         destination.target = moved
         destination.next_attempt = 0.0
         self.moved[destination.url] = moved
-        note(self.env, f"{destination.url} moved for good to {moved} (HTTP {status}): events go there from now on")
+        note(self.variables, f"{destination.url} moved for good to {moved} (HTTP {status}): events go there from now on")
         try:
-            redirects.save(self.env, self.moved)
+            redirects.save(self.variables, self.moved)
         except OSError:
             pass
 
@@ -313,11 +313,11 @@ class Sender:
         if not isinstance(session_id, str):
             return
         if self.sessions is None:
-            self.sessions = set(sent_sessions.load(self.env))
+            self.sessions = set(sent_sessions.load(self.variables))
         pair = (target.rstrip("/"), session_id)
         if pair not in self.sessions:
             try:
-                sent_sessions.remember(self.env, *pair)
+                sent_sessions.remember(self.variables, *pair)
                 self.sessions.add(pair)
             except OSError:
                 pass
@@ -380,7 +380,7 @@ class Sender:
         names = [name for name, url in self.where.items() if url == destination.url]
         for name in names:
             self.discard(name)
-        note(self.env, f"dropped {len(names)} event(s) for a destination that has failed for more than {self.retention / 86400:g} days")
+        note(self.variables, f"dropped {len(names)} event(s) for a destination that has failed for more than {self.retention / 86400:g} days")
         destination.gave_up = True
         if self.paused.pop(destination.url, None) is not None:
             self.save_pauses()
@@ -395,7 +395,7 @@ class Sender:
     def has_work(self) -> bool:
         """After the lock was let go: records this sender has not seen, or may still send (nothing is read)."""
         wall_now = time.time()
-        for name in spool.names(self.env):
+        for name in spool.names(self.variables):
             if name in self.done:
                 continue
             url = self.where.get(name)
@@ -404,31 +404,31 @@ class Sender:
         return False
 
     def keep_locally(self, name, event):
-        remember(self.env, event, None, None)
+        remember(self.variables, event, None, None)
         self.discard(name)
 
     def discard(self, name, why=None):
         if why:
-            note(self.env, why)
+            note(self.variables, why)
         self.done.add(name)
         self.where.pop(name, None)
         try:
-            spool.remove(self.env, name)
+            spool.remove(self.variables, name)
         except OSError:
             pass
 
     def save_pauses(self):
         try:
-            pauses.save(self.env, self.paused)
+            pauses.save(self.variables, self.paused)
         except OSError:
             pass
 
     def trim_to_size(self):
         """Past MAX_TOTAL_BYTES the oldest events go. A record too large or that cannot be parsed is not
         counted: it is dropped on its own, with a note, and takes nothing else with it."""
-        folder = paths.spool_folder(self.env)
+        folder = paths.spool_folder(self.variables)
         sizes = []
-        for name in spool.names(self.env):
+        for name in spool.names(self.variables):
             try:
                 sizes.append((name, os.stat(os.path.join(folder, name)).st_size))
             except OSError:
@@ -444,7 +444,7 @@ class Sender:
                 oldest = [name for name, _ in sizes[index:] if name not in self.done]
                 for each in oldest:
                     self.discard(each)
-                note(self.env, f"dropped the {len(oldest)} oldest event(s): the spool holds {spool.MAX_TOTAL_BYTES // 1024 // 1024} MiB at most")
+                note(self.variables, f"dropped the {len(oldest)} oldest event(s): the spool holds {spool.MAX_TOTAL_BYTES // 1024 // 1024} MiB at most")
                 return
 
 
@@ -466,7 +466,7 @@ def http_session():
     return NoCredentialsSession()
 
 
-def with_erase_key(env, data: bytes) -> bytes:
+def with_erase_key(variables, data: bytes) -> bytes:
     """The event as spooled; one spooled by an earlier chefwrap gets its session's erase_key_sha256, so
     that every event sent can be erased by this machine alone."""
     if b'"' + erase_key.FIELD.encode() + b'"' in data:
@@ -476,23 +476,23 @@ def with_erase_key(env, data: bytes) -> bytes:
     if not isinstance(session_id, str):
         return data
     try:
-        event[erase_key.FIELD] = erase_key.hash_for(env, session_id)
+        event[erase_key.FIELD] = erase_key.hash_for(variables, session_id)
     except OSError:
         return data
     return json.dumps(event, separators=(",", ":")).encode()
 
 
-def remember(env, event, url, status) -> None:
+def remember(variables, event, url, status) -> None:
     """The ledger entry; a ledger that cannot be written must not make an event be sent twice."""
     try:
-        ledger.record(env, event or {}, endpoint=url, status=status)
+        ledger.record(variables, event or {}, endpoint=url, status=status)
     except OSError:
         pass
 
 
-def note(env, message) -> None:
+def note(variables, message) -> None:
     try:
-        ledger.note(env, message)
+        ledger.note(variables, message)
     except OSError:
         pass
 
@@ -530,10 +530,10 @@ def parse(data: bytes):
     return event if isinstance(event, dict) else None
 
 
-def remove_stale_temporary_files(env, older_than=60.0) -> None:
+def remove_stale_temporary_files(variables, older_than=60.0) -> None:
     """Temporary files of shims killed mid-write; one dated in the future (the clock went back) is not
     trusted to be fresh."""
-    folder = paths.spool_folder(env)
+    folder = paths.spool_folder(variables)
     try:
         entries = os.listdir(folder)
     except OSError:

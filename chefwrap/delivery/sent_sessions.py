@@ -15,10 +15,10 @@ from chefwrap.state import settings
 MAX_BYTES = 64 * 1024 * 1024  # what is read, at most; far beyond any real use
 
 
-def load(env) -> list:
+def load(variables) -> list:
     """[(endpoint, session id)], oldest first, each once; damaged lines are skipped."""
     found = {}
-    for line in (files.read_private(paths.sent_sessions(env), MAX_BYTES) or b"").decode("ascii", "replace").splitlines():
+    for line in (files.read_private(paths.sent_sessions(variables), MAX_BYTES) or b"").decode("ascii", "replace").splitlines():
         parts = line.split(" ")
         if len(parts) == 2 and is_session_id(parts[1]) and not settings.endpoint_problem(parts[0]):
             found[(parts[0], parts[1])] = None
@@ -30,11 +30,11 @@ def is_session_id(text) -> bool:
     return [len(piece) for piece in pieces] == [8, 4, 4, 4, 12] and all(c in "0123456789abcdefABCDEF" for c in "".join(pieces))
 
 
-def remember(env, endpoint: str, session_id: str) -> None:
+def remember(variables, endpoint: str, session_id: str) -> None:
     """One more (endpoint, session); the caller knows it is new."""
     if not is_session_id(session_id) or settings.endpoint_problem(endpoint):
         return
-    path = paths.sent_sessions(env)
+    path = paths.sent_sessions(variables)
     files.make_private_folders(os.path.dirname(path))
     descriptor = files.open_private(path, os.O_WRONLY | os.O_APPEND)
     if descriptor is None:
@@ -45,9 +45,9 @@ def remember(env, endpoint: str, session_id: str) -> None:
         os.close(descriptor)
 
 
-def replace(env, pairs) -> None:
+def replace(variables, pairs) -> None:
     """Keep only these (endpoint, session) pairs; none: no file."""
-    path = paths.sent_sessions(env)
+    path = paths.sent_sessions(variables)
     files.clear_damaged(path)
     if not pairs:
         files.remove(path)

@@ -28,14 +28,14 @@ SEQUENCE_DIGITS = 20
 LATEST_TRUSTED = 10**19  # a sequence past this (the year 2286, in nanoseconds) is a damaged name: not followed
 
 
-def append(env, event_id: str, destination: str, line: str) -> None:
+def append(variables, event_id: str, destination: str, line: str) -> None:
     data = destination.encode("utf-8") + b"\n" + line.encode("ascii")
     if len(data) > MAX_EVENT_BYTES or "\n" in destination:
         return
-    spooled = names(env)
+    spooled = names(variables)
     name = f"{next_sequence(spooled):0{SEQUENCE_DIGITS}d}-{event_id}{SUFFIX}"
-    files.write_private(os.path.join(paths.spool_folder(env), name), data)
-    trim(env, spooled=[name] + spooled)
+    files.write_private(os.path.join(paths.spool_folder(variables), name), data)
+    trim(variables, spooled=[name] + spooled)
 
 
 def next_sequence(spooled) -> int:
@@ -48,22 +48,22 @@ def next_sequence(spooled) -> int:
     return now
 
 
-def names(env, newest_first=True) -> list:
+def names(variables, newest_first=True) -> list:
     """The spooled events' file names, freshest first."""
     try:
-        entries = os.listdir(paths.spool_folder(env))
+        entries = os.listdir(paths.spool_folder(variables))
     except OSError:
         return []
     return sorted((name for name in entries if name.endswith(SUFFIX) and not name.startswith(".")), reverse=newest_first)
 
 
-def trim(env, max_events=MAX_EVENTS, spooled=None) -> int:
+def trim(variables, max_events=MAX_EVENTS, spooled=None) -> int:
     """Drop the oldest events beyond `max_events`; returns how many were dropped."""
-    spooled = names(env) if spooled is None else spooled
+    spooled = names(variables) if spooled is None else spooled
     dropped = spooled[max_events:]
     for name in dropped:
         try:
-            remove(env, name)
+            remove(variables, name)
         except OSError:
             pass  # the sender's size trim meets it again
     return len(dropped)
@@ -73,12 +73,12 @@ class Damaged(ValueError):
     """A spool record that can never be sent: the reason says why, for the sender's log."""
 
 
-def read(env, name):
+def read(variables, name):
     """(destination, the event's JSON bytes) of a spooled record; None when it has gone (sent by another
     sender, dropped). Damaged when it is not a plain file of ours (a symlink, someone else's), too large
     or not two lines; OSError when it cannot be read. Never blocks, whatever is in the spool."""
     try:
-        descriptor = os.open(os.path.join(paths.spool_folder(env), name), os.O_RDONLY | files.PRIVATE_FLAGS)
+        descriptor = os.open(os.path.join(paths.spool_folder(variables), name), os.O_RDONLY | files.PRIVATE_FLAGS)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
@@ -107,17 +107,17 @@ def read(env, name):
         raise Damaged("a destination that is not text") from None
 
 
-def read_or_none(env, name):
+def read_or_none(variables, name):
     """(destination, event bytes) of a spooled record; None when gone, damaged or unreadable."""
     try:
-        return read(env, name)
+        return read(variables, name)
     except (OSError, ValueError):
         return None
 
 
-def remove(env, name) -> None:
+def remove(variables, name) -> None:
     """A record goes; so does whatever damaged thing stands in its place (a directory is moved aside)."""
-    path = os.path.join(paths.spool_folder(env), name)
+    path = os.path.join(paths.spool_folder(variables), name)
     try:
         files.remove(path)
     except IsADirectoryError:

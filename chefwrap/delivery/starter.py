@@ -46,31 +46,31 @@ SENDER_ENVIRONMENT = (
 )
 
 
-def wake_sender(env, destination) -> None:
+def wake_sender(variables, destination) -> None:
     """Start a detached sender for an event just spooled for `destination`, unless one is running or that
     destination is pausing after a sender gave up on it (other destinations' pauses do not matter).
 
     The lock is taken here and handed to the sender as an inherited descriptor, so there is never a
     moment when two shims could both see no sender and start one each.
     """
-    if destination != spool.KEEP_LOCALLY and pauses.paused(env, destination):
+    if destination != spool.KEEP_LOCALLY and pauses.paused(variables, destination):
         return
-    descriptor = take_sender_lock(env)
+    descriptor = take_sender_lock(variables)
     if descriptor is None:
         return  # a sender is running: it looks at the spool again before it exits
     try:
-        _start_sender(env, descriptor)
+        _start_sender(variables, descriptor)
     finally:
         os.close(descriptor)
 
 
-def take_sender_lock(env):
+def take_sender_lock(variables):
     """The sender lock's descriptor, locked; None when another process holds it or it cannot be had.
     A lock file that is not a plain file of ours (a symlink, a FIFO, root's) is replaced, one of ours we
     may not open (mode 0000) given back its 0600 (chefwrap.files.open_private)."""
     import fcntl
 
-    descriptor = files.open_private(paths.sender_lock(env), os.O_RDWR)
+    descriptor = files.open_private(paths.sender_lock(variables), os.O_RDWR)
     if descriptor is None:
         return None
     try:
@@ -81,10 +81,10 @@ def take_sender_lock(env):
     return descriptor
 
 
-def lock_problem(env):
+def lock_problem(variables):
     """What is wrong with the sender lock file, in words (for status and doctor), or None. Read only: the
     next sender to start (or `chefwrap doctor --fix`) replaces or repairs it."""
-    path = paths.sender_lock(env)
+    path = paths.sender_lock(variables)
     try:
         status = os.lstat(path)
     except FileNotFoundError:
@@ -102,23 +102,23 @@ def lock_problem(env):
     return None
 
 
-def repair_lock(env) -> list:
+def repair_lock(variables) -> list:
     """`chefwrap doctor --fix`: the lock made usable (replaced, or given back its 0600); what was wrong."""
-    problem = lock_problem(env)
+    problem = lock_problem(variables)
     if problem is None:
         return []
-    descriptor = files.open_private(paths.sender_lock(env), os.O_RDWR)
+    descriptor = files.open_private(paths.sender_lock(variables), os.O_RDWR)
     if descriptor is None:
         return []
     os.close(descriptor)
     return [problem]
 
 
-def _start_sender(env, lock_descriptor) -> None:
+def _start_sender(variables, lock_descriptor) -> None:
     """posix_spawn a new session with /dev/null for stdio and no descriptor of ours but the lock."""
     _close_on_exec_all_but(lock_descriptor)
     os.set_inheritable(lock_descriptor, True)
-    sender_env = {name: env[name] for name in SENDER_ENVIRONMENT if name in env}
+    sender_env = {name: variables[name] for name in SENDER_ENVIRONMENT if name in variables}
     python = sys.executable
     argv = isolated.command(python, "chefwrap.delivery.sender", "--lock-fd", str(lock_descriptor))
     null = os.devnull
@@ -150,12 +150,12 @@ def _close_on_exec_all_but(keep) -> None:
                 pass
 
 
-def running_sender(env):
+def running_sender(variables):
     """The psutil.Process of the sender holding the lock, if the pid in the lock file is really ours."""
     import psutil
 
     try:
-        pid = int((files.read_private(paths.sender_lock(env), 32) or b"").split()[0])
+        pid = int((files.read_private(paths.sender_lock(variables), 32) or b"").split()[0])
         process = psutil.Process(pid)
         return process if "chefwrap.delivery.sender" in process.cmdline() else None
     except (OSError, ValueError, IndexError, psutil.Error):

@@ -9,14 +9,14 @@ from chefwrap.state import ci
 VARIABLE = "CHEF_TELEMETRY_DEBUG"
 
 
-def enabled(env) -> bool:
-    """`env`: str to str, or bytes to bytes as the shim has it."""
-    return ci.is_set(env.get(VARIABLE, env.get(VARIABLE.encode())))
+def enabled(variables) -> bool:
+    """`variables`: str to str, or bytes to bytes as the shim has it."""
+    return ci.is_set(variables.get(VARIABLE, variables.get(VARIABLE.encode())))
 
 
-def say_what_went_wrong(env, where: str) -> None:
+def say_what_went_wrong(variables, where: str) -> None:
     """Under CHEF_TELEMETRY_DEBUG, the exception being handled, with its traceback, on stderr."""
-    if not enabled(env):
+    if not enabled(variables):
         return
     try:
         import traceback

@@ -17,13 +17,13 @@ LC_CTYPE_NOTE = b"__CHEFWRAP_LC_CTYPE"
 
 def caller_environment() -> dict:
     """The environment exactly as the caller passed it, bytes to bytes (the note goes no further)."""
-    env = {name: value for name, value in posix.environ.items() if name}  # a nameless entry cannot be passed on
-    note = env.pop(LC_CTYPE_NOTE, None)
+    environ = {name: value for name, value in posix.environ.items() if name}  # a nameless entry cannot be passed on
+    note = environ.pop(LC_CTYPE_NOTE, None)
     if note == b"-":
-        env.pop(b"LC_CTYPE", None)
+        environ.pop(b"LC_CTYPE", None)
     elif note is not None and note[:1] == b"=":
-        env[b"LC_CTYPE"] = note[1:]
-    return env
+        environ[b"LC_CTYPE"] = note[1:]
+    return environ
 
 
 def package_parent() -> str:

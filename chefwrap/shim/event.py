@@ -27,7 +27,7 @@ MAX_OPTIONS = 64  # distinct option names an event names; past them, MORE_OPTION
 MORE_OPTIONS = "<more>"
 
 
-def build(sanitized, exit_code, duration_ms, session_id, env, product_version=None, now=None, context=None, erase_key_sha256=None):
+def build(sanitized, exit_code, duration_ms, session_id, variables, product_version=None, now=None, context=None, erase_key_sha256=None):
     """The event as a dict, ready for to_json(); `context`: extra properties (chefwrap.context);
     `erase_key_sha256`: the hash of the session's erase key (chefwrap.state.erase_key)."""
     timestamp = utc_timestamp(now)
@@ -39,7 +39,7 @@ def build(sanitized, exit_code, duration_ms, session_id, env, product_version=No
         "timestamp": timestamp,
         "os": os_family(),
         "arch": architecture(),
-        "ci": ci.detected(env),
+        "ci": ci.detected(variables),
     }
     properties.update(context or {})
     event = {

@@ -52,14 +52,14 @@ SENT_BY_A_TERMINAL = (signal.SIGINT, signal.SIGQUIT, signal.SIGWINCH)
 class Run:
     """What the telemetry layer learns of one finished call."""
 
-    __slots__ = ("tool", "argv", "exit_code", "duration_ms", "env", "real")
+    __slots__ = ("tool", "argv", "exit_code", "duration_ms", "environ", "real")
 
-    def __init__(self, tool, argv, exit_code, duration_ms, env, real):
+    def __init__(self, tool, argv, exit_code, duration_ms, environ, real):
         self.tool = tool  # "knife"
         self.argv = argv  # the arguments after the tool's name, as bytes
         self.exit_code = exit_code  # as a shell reports it: 128 + N for a death by signal N
         self.duration_ms = duration_ms
-        self.env = env  # the caller's environment, bytes to bytes
+        self.environ = environ  # the caller's environment, bytes to bytes
         self.real = real  # the real tool's path, bytes
 
 
@@ -68,27 +68,27 @@ def main(tool):
     run(tool, sys.argv[1:], {name: value for name, value in posix.environ.items() if name})
 
 
-def run(tool, args, env):
-    """Run the real `tool` with `args` (str, as Python decoded argv) and the caller's environment `env`
+def run(tool, args, environ):
+    """Run the real `tool` with `args` (str, as Python decoded argv) and the caller's environment `environ`
     (bytes to bytes, chefwrap.shim.entry.caller_environment), and record the run; never returns."""
     tool_name = tool.encode()
     argv = [tool_name] + [as_bytes(arg) for arg in args]
-    bypassed = ci.is_set(env.get(b"CHEFWRAP_BYPASS"))
+    bypassed = ci.is_set(environ.get(b"CHEFWRAP_BYPASS"))
     if tool == "chef" and argv[1:2] == [b"telemetry"] and not bypassed:
-        answer_telemetry_noun(argv[2:], env)
-    real = find_real_tool(tool_name, env.get(b"PATH"))
+        answer_telemetry_noun(argv[2:], environ)
+    real = find_real_tool(tool_name, environ.get(b"PATH"))
     if real is None:
         complain(tool, "not found on PATH after the chefwrap shims")
         posix._exit(NOT_FOUND)
     if bypassed or is_shell_plumbing(tool, argv) or called_by_another_shim() or not can_wait_for_signals():
-        exec_real_tool(tool, real, argv, env)
-    tool_env = env
-    if not decided_already(env):
-        recording, tool_env = decide(env)
+        exec_real_tool(tool, real, argv, environ)
+    tool_env = environ
+    if not decided_already(environ):
+        recording, tool_env = decide(environ)
         if not recording:
             exec_real_tool(tool, real, argv, tool_env)
     status, duration_ms = run_and_wait(tool, real, argv, tool_env)
-    record_in_the_background(Run(tool, argv[1:], exit_code_of(status), duration_ms, env, real))
+    record_in_the_background(Run(tool, argv[1:], exit_code_of(status), duration_ms, environ, real))
     exit_like(status)
 
 
@@ -107,14 +107,14 @@ def is_shell_plumbing(tool, argv):
     return tool == "chef" and argv[1:2] == [b"shell-init"]
 
 
-def answer_telemetry_noun(args, env):
+def answer_telemetry_noun(args, environ):
     """The RFC reserves `chef telemetry status|enable|disable|show`: chefwrap's own command answers, in
     place of this process, and the real chef never sees it."""
     from chefwrap import isolated
 
     python = sys.executable
     try:
-        posix.execve(python, isolated.command(python, "chefwrap", "telemetry", *map(as_text, args)), env)
+        posix.execve(python, isolated.command(python, "chefwrap", "telemetry", *map(as_text, args)), environ)
     except (OSError, ValueError) as error:
         complain("chef", error)
         posix._exit(CANNOT_EXECUTE)
@@ -169,7 +169,7 @@ def can_wait_for_signals() -> bool:
 CHEFS_ENDPOINT = b"https://telemetry.chef.io"  # chefwrap.state.settings.DEFAULT_ENDPOINT
 
 
-def decided_already(env) -> bool:
+def decided_already(environ) -> bool:
     """Nothing for chefwrap's consent (chefwrap.state.consent) to do before the tool starts: nobody is to
     be asked and the tool gets the caller's environment as it is, because the user opted out
     (~/.chef/telemetry_opt_out, under $CHEF_HOME when set) or a yes stands for the endpoint in effect
@@ -181,15 +181,15 @@ def decided_already(env) -> bool:
     spelled otherwise than its yes) goes to consent first, which may ask. tests/test_front_end.py holds
     it to consent: wherever it says yes, consent would neither ask nor change the tool's environment.
     """
-    if ci.is_set(env.get(b"DO_NOT_TRACK")) or ci.is_set(env.get(b"CHEF_TELEMETRY_DEBUG")):
+    if ci.is_set(environ.get(b"DO_NOT_TRACK")) or ci.is_set(environ.get(b"CHEF_TELEMETRY_DEBUG")):
         return False
-    home = env.get(b"CHEF_HOME") or env.get(b"HOME")
+    home = environ.get(b"CHEF_HOME") or environ.get(b"HOME")
     if not home or home[:1] != b"/":
         return False
     chef = home + b"/.chef/"
     if exists(chef + b"telemetry_opt_out"):
         return True
-    endpoint = env.get(b"CHEF_TELEMETRY_ENDPOINT") or setting(read_plain(chef + b"chefwrap/config.toml"), b"endpoint")
+    endpoint = environ.get(b"CHEF_TELEMETRY_ENDPOINT") or setting(read_plain(chef + b"chefwrap/config.toml"), b"endpoint")
     if not endpoint or endpoint == CHEFS_ENDPOINT:
         return exists(chef + b"telemetry_opt_in")
     return endpoint in read_plain(chef + b"chefwrap/shared-with").split(b"\n")
@@ -230,12 +230,12 @@ def read_plain(path, most=65536) -> bytes:
         posix.close(descriptor)
 
 
-def exec_real_tool(tool, real, argv, env):
+def exec_real_tool(tool, real, argv, environ):
     """Become the real tool: nothing of chefwrap is left once this succeeds."""
     for signum in RESET_IN_CHILD:
         signal.signal(signum, signal.SIG_DFL)
     try:
-        posix.execve(real, argv, env)
+        posix.execve(real, argv, environ)
     except OSError as error:
         complain(tool, error.strerror)
         posix._exit(NOT_FOUND if error.errno == 2 else CANNOT_EXECUTE)
@@ -244,7 +244,7 @@ def exec_real_tool(tool, real, argv, env):
         posix._exit(CANNOT_EXECUTE)
 
 
-def run_and_wait(tool, real, argv, env):
+def run_and_wait(tool, real, argv, environ):
     """Run the real tool as a child in our process group and wait for it; returns (wait status, ms).
 
     The shim blocks the signals it waits for before the fork, so none is lost or turned into a
@@ -266,9 +266,9 @@ def run_and_wait(tool, real, argv, env):
     except OSError:
         signal.setitimer(signal.ITIMER_REAL, *caller_timer)
         signal.pthread_sigmask(signal.SIG_SETMASK, caller_mask)
-        exec_real_tool(tool, real, argv, env)  # no child to wait for: become the tool, unrecorded
+        exec_real_tool(tool, real, argv, environ)  # no child to wait for: become the tool, unrecorded
     if pid == 0:
-        become_real_tool(tool, real, argv, env, ignored, caller_mask, caller_timer)
+        become_real_tool(tool, real, argv, environ, ignored, caller_mask, caller_timer)
     wait = wait_knowing_senders if hasattr(signal, "sigwaitinfo") else wait_without_senders
     status = wait(pid, waited)
     return status, (time.monotonic() - started) * 1000.0
@@ -318,7 +318,7 @@ def in_the_terminals_foreground() -> bool:
         posix.close(descriptor)
 
 
-def become_real_tool(tool, real, argv, env, ignored, caller_mask, caller_timer):
+def become_real_tool(tool, real, argv, environ, ignored, caller_mask, caller_timer):
     """In the forked child: the dispositions, mask and timer the caller gave us, then exec. A signal
     that arrived since the fork is delivered now, with its default effect, as it would be to the tool.
     Whatever happens here, this process never returns into the shim's code."""
@@ -331,7 +331,7 @@ def become_real_tool(tool, real, argv, env, ignored, caller_mask, caller_timer):
         if caller_timer[0] > 0:
             signal.setitimer(signal.ITIMER_REAL, *caller_timer)
         signal.pthread_sigmask(signal.SIG_SETMASK, caller_mask)
-        exec_real_tool(tool, real, argv, env)
+        exec_real_tool(tool, real, argv, environ)
     finally:
         posix._exit(CANNOT_EXECUTE)
 
@@ -349,7 +349,7 @@ def exit_code_of(status):
     return posix.waitstatus_to_exitcode(status)
 
 
-def decide(env):
+def decide(environ):
     """The telemetry layer's say before the tool runs: (record this run?, the environment for the tool).
 
     It may ask the user once, on the terminal. Should it fail in any way, the run is not recorded and
@@ -358,12 +358,12 @@ def decide(env):
     try:
         from chefwrap.shim import recording
 
-        return recording.before_run(env)
+        return recording.before_run(environ)
     except BaseException:  # noqa: BLE001 - the tool runs whatever happens; CHEF_TELEMETRY_DEBUG says what
         from chefwrap.shim import debug
 
-        debug.say_what_went_wrong(env, "deciding whether to record")
-        return False, env
+        debug.say_what_went_wrong(environ, "deciding whether to record")
+        return False, environ
 
 
 def record_in_the_background(run):
@@ -378,7 +378,7 @@ def record_in_the_background(run):
     if pid:
         return
     try:
-        become_detached_recorder(keep_stderr=ci.is_set(run.env.get(b"CHEF_TELEMETRY_DEBUG")))
+        become_detached_recorder(keep_stderr=ci.is_set(run.environ.get(b"CHEF_TELEMETRY_DEBUG")))
         from chefwrap.shim import recorder
 
         recorder.start(run)

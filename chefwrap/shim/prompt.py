@@ -46,12 +46,12 @@ def notice(share: bool) -> str:
 
 
 def main() -> int:
-    env = dict(os.environ)
+    variables = dict(os.environ)
     try:
-        timeout = float(env.get("CHEFWRAP_PROMPT_TIMEOUT") or TIMEOUT)
+        timeout = float(variables.get("CHEFWRAP_PROMPT_TIMEOUT") or TIMEOUT)
     except ValueError:
         timeout = TIMEOUT
-    endpoint = settings.endpoint(env)
+    endpoint = settings.endpoint(variables)
     try:
         share = ask(timeout, disclosure.question(endpoint))
     except (KeyboardInterrupt, TimeoutError):
@@ -63,13 +63,13 @@ def main() -> int:
     if share is None:
         return NO_ANSWER
     try:
-        consent.record_decision(env, share, endpoint)  # a yes is for the endpoint the question named
-        url, source = settings.configured_endpoint(env)
+        consent.record_decision(variables, share, endpoint)  # a yes is for the endpoint the question named
+        url, source = settings.configured_endpoint(variables)
         if share and source == "CHEF_TELEMETRY_ENDPOINT":
             # The question named this endpoint: the answer is for it, also once the variable is gone.
-            settings.write(env, endpoint=url)
-        elif not os.path.exists(paths.settings_file(env)):
-            settings.write(env)
+            settings.write(variables, endpoint=url)
+        elif not os.path.exists(paths.settings_file(variables)):
+            settings.write(variables)
     except OSError as problem:
         print(f"chefwrap: could not record your answer ({problem.strerror}); you may be asked again.", file=sys.stderr)
     print(notice(share), file=sys.stderr)

@@ -30,7 +30,7 @@ def start(run) -> None:
     posix.dup2(read_end, 0)
     posix.close(read_end)
     python = sys.executable
-    posix.execve(python, isolated.command(python, __name__), run.env)
+    posix.execve(python, isolated.command(python, __name__), run.environ)
 
 
 def main() -> None:

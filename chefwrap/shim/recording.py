@@ -19,7 +19,7 @@ from chefwrap.state import consent
 OPT_OUT_FOR_THE_TOOL = {b"CHEF_TELEMETRY_OPT_OUT": b"1"}
 
 
-def before_run(env_bytes):
+def before_run(environ):
     """(record this run?, the environment for the tool), from the user's decision.
 
     CHEF_TELEMETRY_DEBUG shows the event whatever the decision, and never asks: it sends nothing and
@@ -27,47 +27,47 @@ def before_run(env_bytes):
     """
     from chefwrap.state import ci, settings
 
-    env = telemetry_environment(env_bytes)
-    debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
-    decision = consent.decide(env)  # reads, never writes: whoever owns the home, the tool is told the same
-    if not (debug or home_is_ours(env)):
-        return False, for_the_tool(env_bytes, decision)
+    variables = telemetry_environment(environ)
+    debug = ci.is_set(variables.get("CHEF_TELEMETRY_DEBUG"))
+    decision = consent.decide(variables)  # reads, never writes: whoever owns the home, the tool is told the same
+    if not (debug or home_is_ours(variables)):
+        return False, for_the_tool(environ, decision)
     if decision.outcome == consent.ASK and not debug:
-        decision = consent.ask(env)
-    sending = decision.outcome == consent.SHARE and settings.usable_endpoint(env) is not None
-    return sending or decision.outcome == consent.LOCAL or debug, for_the_tool(env_bytes, decision)
+        decision = consent.ask(variables)
+    sending = decision.outcome == consent.SHARE and settings.usable_endpoint(variables) is not None
+    return sending or decision.outcome == consent.LOCAL or debug, for_the_tool(environ, decision)
 
 
-def for_the_tool(env_bytes, decision):
+def for_the_tool(environ, decision):
     """The tool's environment: the caller's, with CHEF_TELEMETRY_OPT_OUT=1 when the decision is off for a
     reason the chef-telemetry gem does not read (chefwrap.state.consent.Decision.tell_gem)."""
     if not decision.tell_gem:
-        return env_bytes
-    return {**env_bytes, **OPT_OUT_FOR_THE_TOOL}
+        return environ
+    return {**environ, **OPT_OUT_FOR_THE_TOOL}
 
 
 _resolved = None  # (the caller's environment, its telemetry environment): computed once per run
 
 
-def telemetry_environment(env_bytes) -> dict:
+def telemetry_environment(environ) -> dict:
     """The caller's environment as text, with HOME and CHEF_HOME made absolute (see above). When one
     cannot be resolved (the working folder is gone) both are emptied, so the run records nothing."""
     global _resolved
-    if _resolved is None or _resolved[0] is not env_bytes:
-        env = text_environment(env_bytes)
+    if _resolved is None or _resolved[0] is not environ:
+        variables = text_environment(environ)
         try:
             for name in ("HOME", "CHEF_HOME"):
-                if env.get(name) and not os.path.isabs(env[name]):
-                    env[name] = os.path.abspath(env[name])
+                if variables.get(name) and not os.path.isabs(variables[name]):
+                    variables[name] = os.path.abspath(variables[name])
         except OSError:
-            env["HOME"] = env["CHEF_HOME"] = ""
-        _resolved = (env_bytes, env)
+            variables["HOME"] = variables["CHEF_HOME"] = ""
+        _resolved = (environ, variables)
     return _resolved[1]
 
 
-def home_is_ours(env) -> bool:
+def home_is_ours(variables) -> bool:
     """The home chefwrap would write into exists, is absolute, and belongs to this run's effective user."""
-    home = env.get("CHEF_HOME") or env.get("HOME")  # as chefwrap.paths.chef_dir picks it
+    home = variables.get("CHEF_HOME") or variables.get("HOME")  # as chefwrap.paths.chef_dir picks it
     if not home or not os.path.isabs(home):
         return False
     try:
@@ -97,7 +97,7 @@ def names_of(run) -> dict:
     }
 
 
-def record(finished, env_bytes) -> None:
+def record(finished, environ) -> None:
     """Turn a finished run (names_of) into an event, spool it and wake the sender. Runs in the recorder
     (chefwrap.shim.recorder), after the tool has exited, so the decision is taken again here: an opt-out
     made while the tool ran holds."""
@@ -106,36 +106,36 @@ def record(finished, env_bytes) -> None:
     from chefwrap.shim.sanitizer import Sanitized
     from chefwrap.state import ci, erase_key, private, session, settings
 
-    env = telemetry_environment(env_bytes)
-    debug = ci.is_set(env.get("CHEF_TELEMETRY_DEBUG"))
-    decision = consent.decide(env, interactive=False)
-    if not debug and (decision.outcome not in (consent.SHARE, consent.LOCAL) or not home_is_ours(env)):
+    variables = telemetry_environment(environ)
+    debug = ci.is_set(variables.get("CHEF_TELEMETRY_DEBUG"))
+    decision = consent.decide(variables, interactive=False)
+    if not debug and (decision.outcome not in (consent.SHARE, consent.LOCAL) or not home_is_ours(variables)):
         return
     # Folders made 0700 (and damage moved aside) before anything is written; debug writes nothing.
-    if not debug and private.prepare(env) is not None:
+    if not debug and private.prepare(variables) is not None:
         return
     tool, real = finished["tool"], finished["real"]
     sanitized = Sanitized(tool, finished["command"], finished["options"], {})
     version = event.version_from_binstub(tool, head_of(real))
-    found = context.as_properties(context.gather(tool, real, env, keep=not debug))
-    session_id = (session.peek(env) or session.new_uuid()) if debug else session.current(env)
+    found = context.as_properties(context.gather(tool, real, variables, keep=not debug))
+    session_id = (session.peek(variables) or session.new_uuid()) if debug else session.current(variables)
     sharing = decision.outcome == consent.SHARE
     # Debug shows the hash only when the secret exists: it makes nothing.
-    proof = erase_key.hash_for(env, session_id, make=not debug) if sharing or debug else None
-    built = event.build(sanitized, finished["exit_code"], finished["duration_ms"], session_id, env, version, context=found, erase_key_sha256=proof)
+    proof = erase_key.hash_for(variables, session_id, make=not debug) if sharing or debug else None
+    built = event.build(sanitized, finished["exit_code"], finished["duration_ms"], session_id, variables, version, context=found, erase_key_sha256=proof)
     line = event.to_json(built)
     if debug:  # shown, neither sent nor stored
         os.write(2, line.encode() + b"\n")
         return
-    destination = settings.usable_endpoint(env) if sharing else spool.KEEP_LOCALLY
+    destination = settings.usable_endpoint(variables) if sharing else spool.KEEP_LOCALLY
     if destination is None:  # not an http(s) URL: `chefwrap telemetry status` says so, the recorder stays silent
         return
-    spool.append(env, built["event_id"], destination, line)
-    starter.wake_sender(env, destination)
+    spool.append(variables, built["event_id"], destination, line)
+    starter.wake_sender(variables, destination)
 
 
-def text_environment(env):
-    return {os.fsdecode(name): os.fsdecode(value) for name, value in env.items()}
+def text_environment(variables):
+    return {os.fsdecode(name): os.fsdecode(value) for name, value in variables.items()}
 
 
 def head_of(path, size=4096) -> bytes:

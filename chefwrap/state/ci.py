@@ -31,5 +31,5 @@ def is_set(value) -> bool:
     return value is not None and value.strip().lower() not in ("", "0", "false", "no")
 
 
-def detected(env) -> bool:
-    return any(is_set(env.get(name)) for name in CI_VARIABLES)
+def detected(variables) -> bool:
+    return any(is_set(variables.get(name)) for name in CI_VARIABLES)

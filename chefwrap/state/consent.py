@@ -44,46 +44,46 @@ class Decision:
         return f"Decision({self.outcome!r}, {self.rule!r}, {self.source!r})"
 
 
-def decide(env, interactive=None) -> Decision:
+def decide(variables, interactive=None) -> Decision:
     """The decision for a run with this environment; `interactive`: are stdin, stdout and stderr terminals?"""
-    if ci.is_set(env.get("CHEFWRAP_BYPASS")):
+    if ci.is_set(variables.get("CHEFWRAP_BYPASS")):
         return Decision(OFF, "CHEFWRAP_BYPASS is set: chefwrap does nothing", "CHEFWRAP_BYPASS")
-    if "CHEF_TELEMETRY_OPT_OUT" in env:
+    if "CHEF_TELEMETRY_OPT_OUT" in variables:
         return Decision(OFF, "CHEF_TELEMETRY_OPT_OUT is set (any value opts out)", "CHEF_TELEMETRY_OPT_OUT")
-    if ci.is_set(env.get("DO_NOT_TRACK")):
+    if ci.is_set(variables.get("DO_NOT_TRACK")):
         return Decision(OFF, "DO_NOT_TRACK is set", "DO_NOT_TRACK", tell_gem=True)
-    repository_opt_out = find_repository_opt_out(env)
+    repository_opt_out = find_repository_opt_out(variables)
     if repository_opt_out:
         return Decision(OFF, "a repository opts out", repository_opt_out)
-    if os.path.exists(paths.opt_out_file(env)):
-        return Decision(OFF, "you opted out", paths.opt_out_file(env))
-    unusable = private.problem(env)
+    if os.path.exists(paths.opt_out_file(variables)):
+        return Decision(OFF, "you opted out", paths.opt_out_file(variables))
+    unusable = private.problem(variables)
     if unusable is not None:
         return Decision(OFF, str(unusable), unusable.path)
-    if settings.mode(env) == settings.MODE_LOCAL:
-        return Decision(LOCAL, "local mode: events are kept in the local ledger, never sent", paths.settings_file(env))
-    url, where = settings.configured_endpoint(env)
+    if settings.mode(variables) == settings.MODE_LOCAL:
+        return Decision(LOCAL, "local mode: events are kept in the local ledger, never sent", paths.settings_file(variables))
+    url, where = settings.configured_endpoint(variables)
     problem = settings.endpoint_problem(url)
     if problem:
         # Not quoted: it may hold a password.
         return Decision(OFF, f"the endpoint (from {where}) is not a valid http(s) URL ({problem}): nothing is recorded until it is fixed", where)
     url = settings.normalize(url)
-    if agreed(env, url):
-        return agreement(env, url)
-    return undecided(env, url, interactive)
+    if agreed(variables, url):
+        return agreement(variables, url)
+    return undecided(variables, url, interactive)
 
 
-def agreement(env, url) -> Decision:
+def agreement(variables, url) -> Decision:
     if settings.is_chefs(url):
-        return Decision(SHARE, "you opted in (sharing with Chef)", paths.opt_in_file(env))
-    return Decision(SHARE, f"you agreed to share with {disclosure.host_of(url)}", paths.shared_with_file(env))
+        return Decision(SHARE, "you opted in (sharing with Chef)", paths.opt_in_file(variables))
+    return Decision(SHARE, f"you agreed to share with {disclosure.host_of(url)}", paths.shared_with_file(variables))
 
 
-def undecided(env, url, interactive) -> Decision:
+def undecided(variables, url, interactive) -> Decision:
     """No yes for `url`: ask on a terminal outside CI; else nothing. A yes given for another endpoint is
     not one for this: said so, and gem-based tools are told to stay quiet (the gem would take Chef's yes
     for whatever endpoint the environment names)."""
-    elsewhere = [disclosure.destination(each) for each in agreed_destinations(env)]
+    elsewhere = [disclosure.destination(each) for each in agreed_destinations(variables)]
     if elsewhere:
         why = f"you agreed to share with {' and '.join(elsewhere)}, not with {disclosure.destination(url)}, the endpoint now"
         tell_gem = True
@@ -93,43 +93,43 @@ def undecided(env, url, interactive) -> Decision:
         interactive = in_the_foreground_of_a_terminal()
     if not interactive:
         return Decision(OFF, f"{why}, and no terminal to ask on: nothing is recorded", tell_gem=tell_gem)
-    if ci.detected(env):
+    if ci.detected(variables):
         return Decision(OFF, f"{why}, and this is CI: nothing is recorded", tell_gem=tell_gem)
     return Decision(ASK, f"{why}: the next interactive run asks")
 
 
-def agreed(env, destination) -> bool:
+def agreed(variables, destination) -> bool:
     """A yes stands for this endpoint (normalized): the gem's opt-in file for Chef's, shared-with for another."""
     if settings.is_chefs(destination):
-        return os.path.exists(paths.opt_in_file(env))
-    return destination in settings.shared_with(env)
+        return os.path.exists(paths.opt_in_file(variables))
+    return destination in settings.shared_with(variables)
 
 
-def agreed_destinations(env) -> list:
-    found = [settings.DEFAULT_ENDPOINT] if os.path.exists(paths.opt_in_file(env)) else []
-    return found + settings.shared_with(env)
+def agreed_destinations(variables) -> list:
+    found = [settings.DEFAULT_ENDPOINT] if os.path.exists(paths.opt_in_file(variables)) else []
+    return found + settings.shared_with(variables)
 
 
-def decision_for(env, destination) -> Decision:
+def decision_for(variables, destination) -> Decision:
     """What the user's recorded decision says of an event waiting to go to `destination`: the sender asks
     before each post, so a change of mind holds for what is still waiting, and an event is posted only
     to an endpoint the user's own settings agreed to."""
-    if os.path.exists(paths.opt_out_file(env)):
-        return Decision(OFF, "you opted out", paths.opt_out_file(env))
-    if settings.mode(env) == settings.MODE_LOCAL:
-        return Decision(LOCAL, "local mode: events are kept in the local ledger, never sent", paths.settings_file(env))
-    if agreed(env, destination):
-        return agreement(env, destination)
+    if os.path.exists(paths.opt_out_file(variables)):
+        return Decision(OFF, "you opted out", paths.opt_out_file(variables))
+    if settings.mode(variables) == settings.MODE_LOCAL:
+        return Decision(LOCAL, "local mode: events are kept in the local ledger, never sent", paths.settings_file(variables))
+    if agreed(variables, destination):
+        return agreement(variables, destination)
     return Decision(OFF, f"sharing with {disclosure.destination(destination)} was never agreed to here")
 
 
-def find_repository_opt_out(env):
+def find_repository_opt_out(variables):
     """The nearest .chef/telemetry_opt_out from the working directory up to /, or None. The user's own
     (~/.chef/telemetry_opt_out, met when working under the home folder) is rule 5's, not a repository's."""
-    folder = working_folder(env)
+    folder = working_folder(variables)
     if not folder:
         return None
-    own = os.path.normpath(paths.opt_out_file(env))
+    own = os.path.normpath(paths.opt_out_file(variables))
     while True:
         found = nearest(folder, [os.path.join(".chef", paths.OPT_OUT)])
         if found is None or not _same_file(found, own):
@@ -162,7 +162,7 @@ def in_the_foreground_of_a_terminal() -> bool:
 AGREED, DECLINED = 0, 1  # the prompt's exit codes; anything else: no answer
 
 
-def ask(env) -> Decision:
+def ask(variables) -> Decision:
     """Ask once, on the terminal, in a process of its own (chefwrap.prompt) whose stdout is /dev/null,
     so that the question can never end up in the output of `knife ... | jq`.
 
@@ -178,7 +178,7 @@ def ask(env) -> Decision:
         pid = os.posix_spawn(
             sys.executable,
             argv,
-            env,
+            variables,
             file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)],
             setsigdef=(signal.SIGINT, signal.SIGQUIT, signal.SIGPIPE),
         )
@@ -188,13 +188,13 @@ def ask(env) -> Decision:
             signal.signal(signum, handler)
     answer = os.waitstatus_to_exitcode(status)
     if answer == AGREED:
-        return Decision(SHARE, "you agreed when asked", paths.opt_in_file(env))
+        return Decision(SHARE, "you agreed when asked", paths.opt_in_file(variables))
     if answer == DECLINED:
-        return Decision(OFF, "you declined when asked", paths.opt_out_file(env))
+        return Decision(OFF, "you declined when asked", paths.opt_out_file(variables))
     return Decision(OFF, "no answer to the question: nothing is recorded this time", tell_gem=True)
 
 
-def record_decision(env, share: bool, endpoint=None) -> list:
+def record_decision(variables, share: bool, endpoint=None) -> list:
     """Write a yes for `endpoint` (default: the one in effect) or a no; returns what changed, in words.
 
     A yes to Chef's endpoint writes the gem's ~/.chef/telemetry_opt_in; a yes to any other endpoint adds
@@ -205,36 +205,36 @@ def record_decision(env, share: bool, endpoint=None) -> list:
 
     changes = []
     if share:
-        url = settings.normalize(endpoint or settings.endpoint(env))
+        url = settings.normalize(endpoint or settings.endpoint(variables))
         if settings.is_chefs(url):
-            if not os.path.exists(paths.opt_in_file(env)):
-                files.write_private(paths.opt_in_file(env), b"")
-                changes.append(f"wrote {paths.opt_in_file(env)}")
-        elif url not in settings.shared_with(env):
-            settings.write_shared_with(env, settings.shared_with(env) + [url])
-            changes.append(f"added {url} to {paths.shared_with_file(env)}")
-        if files.remove(paths.opt_out_file(env)):
-            changes.append(f"removed {paths.opt_out_file(env)}")
+            if not os.path.exists(paths.opt_in_file(variables)):
+                files.write_private(paths.opt_in_file(variables), b"")
+                changes.append(f"wrote {paths.opt_in_file(variables)}")
+        elif url not in settings.shared_with(variables):
+            settings.write_shared_with(variables, settings.shared_with(variables) + [url])
+            changes.append(f"added {url} to {paths.shared_with_file(variables)}")
+        if files.remove(paths.opt_out_file(variables)):
+            changes.append(f"removed {paths.opt_out_file(variables)}")
         return changes
-    if not os.path.exists(paths.opt_out_file(env)):
-        files.write_private(paths.opt_out_file(env), b"")
-        changes.append(f"wrote {paths.opt_out_file(env)}")
-    if files.remove(paths.opt_in_file(env)):
-        changes.append(f"removed {paths.opt_in_file(env)}")
-    return changes + forget_shared_with(env)
+    if not os.path.exists(paths.opt_out_file(variables)):
+        files.write_private(paths.opt_out_file(variables), b"")
+        changes.append(f"wrote {paths.opt_out_file(variables)}")
+    if files.remove(paths.opt_in_file(variables)):
+        changes.append(f"removed {paths.opt_in_file(variables)}")
+    return changes + forget_shared_with(variables)
 
 
-def forget_decision(env) -> list:
+def forget_decision(variables) -> list:
     """Remove both decision files and every yes for another endpoint (local mode: record, but neither
     this tool nor the gem sends)."""
     from chefwrap import files
 
-    removed = [f"removed {path}" for path in (paths.opt_in_file(env), paths.opt_out_file(env)) if files.remove(path)]
-    return removed + forget_shared_with(env)
+    removed = [f"removed {path}" for path in (paths.opt_in_file(variables), paths.opt_out_file(variables)) if files.remove(path)]
+    return removed + forget_shared_with(variables)
 
 
-def forget_shared_with(env) -> list:
-    if not settings.shared_with(env):
+def forget_shared_with(variables) -> list:
+    if not settings.shared_with(variables):
         return []
-    settings.write_shared_with(env, [])
-    return [f"removed {paths.shared_with_file(env)}"]
+    settings.write_shared_with(variables, [])
+    return [f"removed {paths.shared_with_file(variables)}"]

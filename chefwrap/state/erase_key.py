@@ -36,9 +36,9 @@ def hmac_sha256(key: bytes, message: bytes) -> str:
     return sha256(bytes(byte ^ 0x5C for byte in key) + inner).hexdigest()
 
 
-def secret(env, make: bool = True):
+def secret(variables, make: bool = True):
     """This user's secret (bytes); made when missing or damaged if `make`, else None."""
-    path = paths.erase_secret(env)
+    path = paths.erase_secret(variables)
     found = _read(path)
     if found is not None or not make:
         return found
@@ -65,7 +65,7 @@ def key_hash(erase_key: str) -> str:
     return sha256(erase_key.encode("ascii")).hexdigest()
 
 
-def hash_for(env, session_id: str, make: bool = True):
+def hash_for(variables, session_id: str, make: bool = True):
     """The `erase_key_sha256` of a session's events; None when there is no secret and none may be made."""
-    found = secret(env, make)
+    found = secret(variables, make)
     return None if found is None else key_hash(key(found, session_id))

@@ -6,9 +6,9 @@ Used on the shim's hot path: os only.
 import os
 
 
-def working_folder(env):
+def working_folder(variables):
     """$PWD, as the chef-telemetry gem takes it, else the process's working directory; None if neither."""
-    folder = env.get("PWD")
+    folder = variables.get("PWD")
     if folder and os.path.isabs(folder):
         return folder
     try:

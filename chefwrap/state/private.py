@@ -32,15 +32,15 @@ class Problem:
         return f"{self.what}: nothing is recorded until it is fixed ({self.fix})"
 
 
-def folders(env) -> list:
+def folders(variables) -> list:
     """(path, chefwrap's own?) of the state folders, outermost first."""
-    return [(paths.chef_dir(env), False), (paths.own_dir(env), True), (paths.spool_folder(env), True)]
+    return [(paths.chef_dir(variables), False), (paths.own_dir(variables), True), (paths.spool_folder(variables), True)]
 
 
-def problem(env):
+def problem(variables):
     """The first state folder that may not be used, as a Problem; None when all are fine or missing (a
     missing one is made 0700 when it is needed; one that is not a folder is moved aside then)."""
-    for path, own in folders(env):
+    for path, own in folders(variables):
         found = folder_problem(path, own)
         if found is not None:
             return found
@@ -104,10 +104,10 @@ def own_private_group(gid) -> bool:
         return False
 
 
-def damaged(env) -> list:
+def damaged(variables) -> list:
     """(path, what stands there) of chefwrap's own folders that are not folders (moved aside by prepare)."""
     found = []
-    for path, own in folders(env):
+    for path, own in folders(variables):
         try:
             status = os.lstat(path)
         except OSError:
@@ -125,10 +125,10 @@ def kind_of(status) -> str:
     return "a file" if stat.S_ISREG(status.st_mode) else "something else"
 
 
-def prepare(env):
+def prepare(variables):
     """Before state is written: the folders made (0700) where missing, chefwrap's own made 0700 again,
     and whatever damaged thing stands in their place moved aside. The Problem left, or None."""
-    for path, own in folders(env):
+    for path, own in folders(variables):
         if own:
             _prepare_own(path)
         elif not os.path.exists(path):
@@ -152,12 +152,12 @@ def _prepare_own(path) -> None:
         os.chmod(path, stat.S_IMODE(status.st_mode) & 0o700)  # others could list the pending events
 
 
-def repair(env) -> list:
+def repair(variables) -> list:
     """`chefwrap doctor --fix` and `chefwrap install`: make every state folder usable again; what was done,
     in words. ~/.chef loses others' write permission; chefwrap's own folders become 0700, or are moved
     aside when they are not the user's."""
     done = []
-    for path, own in folders(env):
+    for path, own in folders(variables):
         try:
             status = os.lstat(path) if own else os.stat(path)
         except OSError:

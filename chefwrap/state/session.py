@@ -25,23 +25,23 @@ def new_uuid() -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-def current(env, now=None) -> str:
+def current(variables, now=None) -> str:
     """The live session id, touched; or a new one. Where the session file cannot be written the id
     lives only in this event: an unusable home must not cost the event."""
-    path = paths.session_file(env)
+    path = paths.session_file(variables)
     now = time.time() if now is None else now
     try:
-        return _live(path, now) or _start(env, path, now)
+        return _live(path, now) or _start(variables, path, now)
     except OSError:
         return new_uuid()
 
 
-def _start(env, path, now) -> str:
+def _start(variables, path, now) -> str:
     """A new session, unless a concurrent shim started one meanwhile (looked at again under a lock)."""
     import fcntl
 
-    files.make_private_folders(paths.own_dir(env))
-    lock = files.open_private(paths.session_lock(env), os.O_WRONLY | os.O_APPEND)
+    files.make_private_folders(paths.own_dir(variables))
+    lock = files.open_private(paths.session_lock(variables), os.O_WRONLY | os.O_APPEND)
     try:
         deadline = time.monotonic() + LOCK_PATIENCE
         while lock is not None:
@@ -91,11 +91,11 @@ def _is_uuid(text) -> bool:
     return [len(part) for part in parts] == [8, 4, 4, 4, 12] and all(c in "0123456789abcdefABCDEF" for c in "".join(parts))
 
 
-def peek(env, now=None):
+def peek(variables, now=None):
     """The live session id without touching it (for `chefwrap telemetry status`), or None."""
-    return _read_live(paths.session_file(env), time.time() if now is None else now)
+    return _read_live(paths.session_file(variables), time.time() if now is None else now)
 
 
-def end(env) -> None:
+def end(variables) -> None:
     """Forget the live session: the next command starts a new one."""
-    files.remove(paths.session_file(env))
+    files.remove(paths.session_file(variables))

@@ -24,10 +24,10 @@ MODE_SHARE = "share"
 MODE_LOCAL = "local"
 
 
-def read(env) -> dict:
+def read(variables) -> dict:
     """The settings in the file; a missing or damaged file (or a symlink, or someone else's) gives the defaults."""
     try:
-        text = (files.read_private(paths.settings_file(env), 65536) or b"").decode("utf-8")
+        text = (files.read_private(paths.settings_file(variables), 65536) or b"").decode("utf-8")
     except UnicodeDecodeError:
         return {}
     settings = {}
@@ -39,23 +39,23 @@ def read(env) -> dict:
     return settings
 
 
-def endpoint(env) -> str:
-    return configured_endpoint(env)[0]
+def endpoint(variables) -> str:
+    return configured_endpoint(variables)[0]
 
 
-def configured_endpoint(env):
+def configured_endpoint(variables):
     """(the endpoint, where it was configured: the variable, the settings file, or None for the default)."""
-    if env.get("CHEF_TELEMETRY_ENDPOINT"):
-        return env["CHEF_TELEMETRY_ENDPOINT"], "CHEF_TELEMETRY_ENDPOINT"
-    configured = read(env).get("endpoint")
+    if variables.get("CHEF_TELEMETRY_ENDPOINT"):
+        return variables["CHEF_TELEMETRY_ENDPOINT"], "CHEF_TELEMETRY_ENDPOINT"
+    configured = read(variables).get("endpoint")
     if configured:
-        return configured, paths.settings_file(env)
+        return configured, paths.settings_file(variables)
     return DEFAULT_ENDPOINT, None
 
 
-def usable_endpoint(env):
+def usable_endpoint(variables):
     """The endpoint to record events for, normalized; None when the one configured is not an http(s) URL."""
-    url = endpoint(env)
+    url = endpoint(variables)
     return None if endpoint_problem(url) else normalize(url)
 
 
@@ -76,16 +76,16 @@ def is_chefs(url: str) -> bool:
 SHARED_WITH_HEADER = b"# Endpoints other than Chef's that you agreed to share with (chefwrap telemetry enable | disable).\n"
 
 
-def shared_with(env) -> list:
+def shared_with(variables) -> list:
     """The endpoints other than Chef's that the user agreed to share with, normalized."""
-    data = files.read_private(paths.shared_with_file(env), 65536) or b""
+    data = files.read_private(paths.shared_with_file(variables), 65536) or b""
     lines = data.decode("ascii", "replace").splitlines()
     return list(dict.fromkeys(normalize(line.strip()) for line in lines if line.strip() and not line.startswith("#") and not endpoint_problem(line.strip())))
 
 
-def write_shared_with(env, endpoints) -> None:
+def write_shared_with(variables, endpoints) -> None:
     """Replace the list of endpoints a yes was given for; none: no file."""
-    path = paths.shared_with_file(env)
+    path = paths.shared_with_file(variables)
     files.clear_damaged(path)
     if not endpoints:
         files.remove(path)
@@ -106,24 +106,24 @@ def token_problem(token):
     return None
 
 
-def configured_token(env):
+def configured_token(variables):
     """(the token for the endpoint in effect, where it was configured), or (None, None). CHEF_TELEMETRY_TOKEN
     belongs to the endpoint this environment names; `token` in the file to the endpoint the file names."""
-    if env.get("CHEF_TELEMETRY_TOKEN"):
-        return env["CHEF_TELEMETRY_TOKEN"], "CHEF_TELEMETRY_TOKEN"
-    saved = read(env)
-    if saved.get("token") and normalize(saved.get("endpoint") or DEFAULT_ENDPOINT) == normalize(endpoint(env)):
-        return saved["token"], paths.settings_file(env)
+    if variables.get("CHEF_TELEMETRY_TOKEN"):
+        return variables["CHEF_TELEMETRY_TOKEN"], "CHEF_TELEMETRY_TOKEN"
+    saved = read(variables)
+    if saved.get("token") and normalize(saved.get("endpoint") or DEFAULT_ENDPOINT) == normalize(endpoint(variables)):
+        return saved["token"], paths.settings_file(variables)
     return None, None
 
 
-def token_for(env, destination: str):
+def token_for(variables, destination: str):
     """The token to send to `destination` (normalized), or None: only the token configured for that very
     endpoint, from the environment or the file, and only one that can be sent."""
     candidates = []
-    if env.get("CHEF_TELEMETRY_TOKEN"):
-        candidates.append((env["CHEF_TELEMETRY_TOKEN"], endpoint(env)))
-    saved = read(env)
+    if variables.get("CHEF_TELEMETRY_TOKEN"):
+        candidates.append((variables["CHEF_TELEMETRY_TOKEN"], endpoint(variables)))
+    saved = read(variables)
     if saved.get("token"):
         candidates.append((saved["token"], saved.get("endpoint") or DEFAULT_ENDPOINT))
     for token, url in candidates:
@@ -171,8 +171,8 @@ def endpoint_problem(url):
     return None
 
 
-def mode(env) -> str:
-    return MODE_LOCAL if read(env).get("mode") == MODE_LOCAL else MODE_SHARE
+def mode(variables) -> str:
+    return MODE_LOCAL if read(variables).get("mode") == MODE_LOCAL else MODE_SHARE
 
 
 def render(settings: dict) -> bytes:
@@ -201,7 +201,7 @@ mode = "{settings.get('mode', MODE_SHARE)}"
 """.encode()
 
 
-def write(env, **changes) -> None:
-    settings = dict(read(env), **changes)
-    files.clear_damaged(paths.settings_file(env))
-    files.write_private(paths.settings_file(env), render(settings), durable=True)
+def write(variables, **changes) -> None:
+    settings = dict(read(variables), **changes)
+    files.clear_damaged(paths.settings_file(variables))
+    files.write_private(paths.settings_file(variables), render(settings), durable=True)

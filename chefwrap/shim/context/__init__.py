@@ -41,7 +41,7 @@ REPEAT_SECONDS = 0.02
 MOST_ALARMS = 3
 
 
-def gather(tool, real, env, keep=True) -> dict:
+def gather(tool, real, variables, keep=True) -> dict:
     """Extra event properties for a run of `tool` (real: the real tool's path), within the time budget.
     keep=False leaves no trace on disk, not even in the cache (debug mode, preview)."""
     import _signal as signal
@@ -60,14 +60,14 @@ def gather(tool, real, env, keep=True) -> dict:
     signal.setitimer(signal.ITIMER_PROF, BUDGET_SECONDS, REPEAT_SECONDS)
     try:
         try:
-            read_everything(tool, real, env, keep, found, caches)
+            read_everything(tool, real, variables, keep, found, caches)
         finally:
             signal.setitimer(signal.ITIMER_PROF, 0)
     except OutOfTime:
         if caches:
-            save_quietly(caches[0], env)  # what was read before, and the mark of what ran out of time
+            save_quietly(caches[0], variables)  # what was read before, and the mark of what ran out of time
     except Exception:  # noqa: BLE001 - a damaged file or cache must cost the tool nothing
-        debug.say_what_went_wrong(env, "reading the context")
+        debug.say_what_went_wrong(variables, "reading the context")
     finally:
         alarms[0] = MOST_ALARMS
         signal.setitimer(signal.ITIMER_PROF, 0)
@@ -80,30 +80,30 @@ def say_nothing(unraisable) -> None:
     pass
 
 
-def read_everything(tool, real, env, keep, found, caches) -> None:
+def read_everything(tool, real, variables, keep, found, caches) -> None:
     """Fills `found` as it goes, so what was read before the budget ran out is kept."""
-    cache = Cache(env, keep)
+    cache = Cache(variables, keep)
     caches.append(cache)
-    folder = working_folder(env)
+    folder = working_folder(variables)
     found["versions"] = cache.lookup("versions", [os.path.realpath(os.fsdecode(real))], read_versions)
     if folder:
         lock = nearest(folder, LOCK_FILES)
         if lock:
             found["cookbooks"] = cache.lookup("cookbooks", [lock], read_cookbooks)
         if tool == "kitchen":
-            kitchen_files = kitchen_configuration(folder, env)
+            kitchen_files = kitchen_configuration(folder, variables)
             if kitchen_files:
                 found["kitchen"] = cache.lookup("kitchen", kitchen_files, read_kitchen)
     cache.save()
 
 
-def save_quietly(cache, env) -> None:
+def save_quietly(cache, variables) -> None:
     """Past the budget: one small write. A late alarm here is an OutOfTime like any other exception:
     caught, and the tool is not disturbed."""
     try:
         cache.save()
     except Exception:  # noqa: BLE001 - a cache that cannot be written must cost the tool nothing
-        debug.say_what_went_wrong(env, "remembering a file that ran out of time")
+        debug.say_what_went_wrong(variables, "remembering a file that ran out of time")
 
 
 def as_properties(found: dict) -> dict:

@@ -19,10 +19,10 @@ OUT_OF_TIME = "!"
 class Cache:
     """Results by the identity of the files they came from: `kind signature key:type=value ...` a line."""
 
-    def __init__(self, env, keep=True):
-        self.env = env
+    def __init__(self, variables, keep=True):
+        self.variables = variables
         self.keep = keep  # False: nothing is written (debug mode, preview)
-        self.path = paths.context_cache(env)
+        self.path = paths.context_cache(variables)
         self.lines = []
         self.changed = False
         try:
@@ -49,7 +49,7 @@ class Cache:
         except OutOfTime:
             raise
         except Exception:  # noqa: BLE001 - any damaged file (bad JSON, YAML, encoding, types) counts as empty
-            debug.say_what_went_wrong(self.env, f"reading the {kind} context")
+            debug.say_what_went_wrong(self.variables, f"reading the {kind} context")
             value = {}
         if self.keep:
             self.lines.remove(mark)

@@ -15,12 +15,12 @@ KITCHEN_FILES = ("kitchen.yml", ".kitchen.yml")
 KITCHEN_LOCAL_FILES = ("kitchen.local.yml", ".kitchen.local.yml")
 
 
-def kitchen_configuration(folder, env) -> list:
+def kitchen_configuration(folder, variables) -> list:
     """The kitchen.yml in use and its local override, as kitchen finds them (in the working folder)."""
-    base = env.get("KITCHEN_YAML") or first_existing(folder, KITCHEN_FILES)
+    base = variables.get("KITCHEN_YAML") or first_existing(folder, KITCHEN_FILES)
     if not base or not os.path.isfile(os.path.join(folder, base)):
         return []
-    local = env.get("KITCHEN_LOCAL_YAML") or first_existing(folder, KITCHEN_LOCAL_FILES)
+    local = variables.get("KITCHEN_LOCAL_YAML") or first_existing(folder, KITCHEN_LOCAL_FILES)
     paths = [os.path.join(folder, base)]
     if local and os.path.isfile(os.path.join(folder, local)):
         paths.append(os.path.join(folder, local))

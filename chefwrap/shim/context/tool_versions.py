@@ -22,7 +22,7 @@ def read_versions(paths) -> dict:
     (real,) = paths
     root = tool_root(real)
     versions = manifest_version(os.path.join(root, "version-manifest.json"))
-    for gem, version in specifications(root):
+    for gem, version in sorted(specifications(root)):  # sorted: of two spellings of one version (0.0.0, 0.0.00), always the same
         product = VERSIONED_GEMS.get(gem)
         if product and newer(version, versions.get(product)):
             versions[product] = version
