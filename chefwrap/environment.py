@@ -1,4 +1,9 @@
-"""What a chefwrap command may see of the world: injected, so tests drive the real entry point."""
+"""What a chefwrap command may see of the world: injected, so tests drive the real entry point.
+
+One name for each kind of environment, everywhere in chefwrap: `env` is an Environment (the commands,
+set-up); `variables` a dict of text, as its .variables (state, delivery, what the shim records);
+`environ` the caller's environment as bytes to bytes, as the shim has it (chefwrap.shim.launcher).
+"""
 
 import os
 import sys
