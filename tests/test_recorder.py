@@ -110,14 +110,18 @@ def test_the_recorder_imports_only_the_libraries_chefwrap_was_installed_with(wor
     the base interpreter's, whose PyYAML may be an older one."""
     base = {sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_prefix})[name] for name in ("purelib", "platlib")}
     script = "import sys, yaml; print(repr(sys.path)); print(yaml.__version__)"
-    (world.root / "probe_module.py").write_text(script)
-    result = subprocess.run(isolated.command(str(old_pyyaml), "probe_module"), capture_output=True, text=True, cwd=world.root, env={"PATH": "/usr/bin:/bin"})
+    module = f"probe_{world.root.name}"  # the environment is shared by the tests: a name of this test's own
+    (world.root / f"{module}.py").write_text(script)
+    result = subprocess.run(isolated.command(str(old_pyyaml), module), capture_output=True, text=True, cwd=world.root, env={"PATH": "/usr/bin:/bin"})
     assert result.returncode != 0  # the working folder is not on sys.path either: the module is not found
     probe = world.root / "site-packages-probe"
     probe.mkdir()
     (site_packages,) = old_pyyaml.parent.parent.glob("lib/python*/site-packages")
-    (site_packages / "probe_module.py").write_text(script)
-    result = subprocess.run(isolated.command(str(old_pyyaml), "probe_module"), capture_output=True, text=True, cwd=probe, env={"PATH": "/usr/bin:/bin"})
+    (site_packages / f"{module}.py").write_text(script)
+    try:
+        result = subprocess.run(isolated.command(str(old_pyyaml), module), capture_output=True, text=True, cwd=probe, env={"PATH": "/usr/bin:/bin"})
+    finally:
+        (site_packages / f"{module}.py").unlink()
     path_line, version = result.stdout.splitlines()
     path = eval(path_line)  # a list of folders
     assert str(site_packages) in path

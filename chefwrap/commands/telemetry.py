@@ -11,10 +11,9 @@ from chefwrap import TOOLS, paths
 from chefwrap.delivery import erasure, ledger, pauses, redirects, spool, starter
 from chefwrap.paths import Locations
 from chefwrap.setup import shim_files
-from chefwrap.shim import context, event, sanitizer
-from chefwrap.shim.context.tool_versions import installed_gems
+from chefwrap.shim import recording
+from chefwrap.shim.launcher import Run
 from chefwrap.shim.real_tool import find_real_tool
-from chefwrap.shim.recording import head_of
 from chefwrap.state import consent, disclosure, private, session, settings
 
 DEFAULT_ACTION = "status"  # `chefwrap telemetry` and `chef telemetry` alone
@@ -268,13 +267,11 @@ def preview(args, env) -> int:
         env.error(f"preview needs a command line starting with {', '.join(TOOLS)}: chefwrap telemetry preview -- knife node list")
         return 2
     tool, argv = command[0], command[1:]
-    real = find_real_tool(tool.encode(), env.path)
-    sanitized = sanitizer.sanitize(tool, argv, installed_gems(real) if real else frozenset())
-    version = event.version_from_binstub(tool, head_of(real)) if real else None
-    found = context.as_properties(context.gather(tool, real or b"/nonexistent", env.variables, keep=False))
-    built = event.build(sanitized, None, None, SESSION_PLACEHOLDER, env.variables, version, context=found, erase_key_sha256=ERASE_KEY_PLACEHOLDER)
+    real = find_real_tool(tool.encode(), env.path) or b""
+    names = recording.names_of(Run(tool, argv, None, None, {}, real))
+    built = recording.event_of(names, env.variables, SESSION_PLACEHOLDER, ERASE_KEY_PLACEHOLDER, keep=False)
     env.say(json.dumps(built, indent=2))
-    env.error(describe_dropped(sanitized.dropped) + f"; exit_code and duration_ms are {FILLED_IN_LATER}.")
+    env.error(describe_dropped(names["dropped"]) + f"; exit_code and duration_ms are {FILLED_IN_LATER}.")
     return 0
 
 

@@ -91,10 +91,25 @@ def names_of(run) -> dict:
         "tool": sanitized.tool,
         "command": sanitized.command,
         "options": event.capped_options(sanitized.options),
+        "dropped": sanitized.dropped,  # counts only: {"arguments": n, "values": n, "options": n}
         "exit_code": run.exit_code,
         "duration_ms": run.duration_ms,
         "real": run.real if len(run.real) <= MAX_PATH_BYTES else b"",
     }
+
+
+def event_of(names, variables, session_id, erase_key_sha256=None, keep=True) -> dict:
+    """The event for a run's names (names_of) in this environment, with the tool's version and the context
+    of the working folder: the one place an event is built, for the recorder and for `chefwrap telemetry
+    preview`. keep=False leaves no trace on disk (debug mode, preview)."""
+    from chefwrap.shim import context, event
+    from chefwrap.shim.sanitizer import Sanitized
+
+    tool, real = names["tool"], names["real"]
+    sanitized = Sanitized(tool, names["command"], names["options"], names["dropped"])
+    version = event.version_from_binstub(tool, head_of(real))
+    found = context.as_properties(context.gather(tool, real or b"/nonexistent", variables, keep=keep))
+    return event.build(sanitized, names["exit_code"], names["duration_ms"], session_id, variables, version, context=found, erase_key_sha256=erase_key_sha256)
 
 
 def record(finished, environ) -> None:
@@ -102,8 +117,7 @@ def record(finished, environ) -> None:
     (chefwrap.shim.recorder), after the tool has exited, so the decision is taken again here: an opt-out
     made while the tool ran holds."""
     from chefwrap.delivery import spool, starter
-    from chefwrap.shim import context, event
-    from chefwrap.shim.sanitizer import Sanitized
+    from chefwrap.shim import event
     from chefwrap.state import ci, erase_key, private, session, settings
 
     variables = telemetry_environment(environ)
@@ -114,15 +128,11 @@ def record(finished, environ) -> None:
     # Folders made 0700 (and damage moved aside) before anything is written; debug writes nothing.
     if not debug and private.prepare(variables) is not None:
         return
-    tool, real = finished["tool"], finished["real"]
-    sanitized = Sanitized(tool, finished["command"], finished["options"], {})
-    version = event.version_from_binstub(tool, head_of(real))
-    found = context.as_properties(context.gather(tool, real, variables, keep=not debug))
     session_id = (session.peek(variables) or session.new_uuid()) if debug else session.current(variables)
     sharing = decision.outcome == consent.SHARE
     # Debug shows the hash only when the secret exists: it makes nothing.
     proof = erase_key.hash_for(variables, session_id, make=not debug) if sharing or debug else None
-    built = event.build(sanitized, finished["exit_code"], finished["duration_ms"], session_id, variables, version, context=found, erase_key_sha256=proof)
+    built = event_of(finished, variables, session_id, proof, keep=not debug)
     line = event.to_json(built)
     if debug:  # shown, neither sent nor stored
         os.write(2, line.encode() + b"\n")
