@@ -14,13 +14,13 @@ environment: it reads the spool.
   stay in the ledger, and a record naming any other destination is dropped with a note.
 - 2xx: the event is sent; it goes to the ledger with where it went, the session to the record of sent
   sessions (chefwrap.delivery.sent_sessions), and the event leaves the spool.
-- Connection errors, 408, 429 and 5xx: retried with exponential back-off and jitter, at most
-  MAX_ATTEMPTS times in a row; then the sender gives up on that destination for the rest of its life,
-  leaves its events in the spool and writes when it may be tried again (chefwrap.delivery.pauses: at
-  most a minute away), so a firewalled machine sends a trickle, never a storm. Retry-After is honoured
-  up to a day: the next attempt waits for it, in this sender or in the pause it leaves. A destination
+- Connection errors, 408, 429 and 5xx: retried with exponential back-off and jitter, a few times in a
+  row; then the sender gives up on that destination for the rest of its life, leaves its events in the
+  spool and writes when it may be tried again (chefwrap.delivery.pauses: at most a minute away), so a
+  firewalled machine sends a trickle, never a storm. Retry-After is honoured up to a day. A destination
   that has failed for longer than the retention (30 days, counted so that no clock change moves it by
-  more than a day) has its events dropped, with a note: nothing is kept forever.
+  more than a day) has its events dropped, with a note: nothing is kept forever. When to try next is a
+  pure function of the clock and the destination's failures (chefwrap.delivery.schedule).
 - 401 and 403: the endpoint refused the token (chefwrap.state.settings.token_for): the events wait, and
   `chefwrap telemetry status` says so. The token goes in `Authorization: Bearer ...` to the endpoint it
   was configured for, and nowhere else: not to another host, not to a file or a log.
@@ -51,15 +51,12 @@ from email.utils import parsedate_to_datetime
 import requests
 
 from chefwrap import paths
-from chefwrap.delivery import ledger, pauses, redirects, sent_sessions, spool, starter
+from chefwrap.delivery import ledger, pauses, redirects, schedule, sent_sessions, spool, starter
 from chefwrap.delivery.pauses import tuning
 from chefwrap.state import consent, erase_key, settings
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
-MAX_ATTEMPTS = 5
-FIRST_DELAY = 1.0
-LONGEST_DELAY = 30.0
 LIFETIME = 300.0
 POLL = 0.1  # how often the spool is looked at while a request is in flight or a retry is due
 MOST_AT_ONCE = 8  # destinations posted to at the same time
@@ -113,13 +110,10 @@ class Destination:
     def __init__(self, url, pause, moved_to=None):
         self.url = url  # the endpoint the events were recorded for
         self.target = moved_to or url  # where they are posted: there, or where it moved for good
-        self.failures = 0
+        self.failing = schedule.Failing()  # its failures in this sender's life
         self.next_attempt = 0.0  # time.monotonic(): the back-off between two attempts
         self.paused_until = pause.until if pause else 0.0  # time.time(): an earlier sender gave up on it
         self.pause = pause  # as an earlier sender left it: how long it had been failing, and why
-        self.failed_for = None  # seconds failing, counted (chefwrap.delivery.pauses), once it failed here
-        self.last_failure = None  # time.monotonic() of this sender's last failure with it
-        self.reason = pauses.UNREACHABLE
         self.moves = 0
         self.gave_up = False
         self.posting = None  # the spool record in flight
@@ -138,10 +132,13 @@ class Sender:
         self.variables = variables
         self.lifetime = tuning(variables, "LIFETIME", LIFETIME)
         self.deadline = time.monotonic() + self.lifetime
-        self.first_delay = tuning(variables, "FIRST_DELAY", FIRST_DELAY)
         self.timeout = (tuning(variables, "TIMEOUT", CONNECT_TIMEOUT), tuning(variables, "TIMEOUT", READ_TIMEOUT))
-        self.longest_pause = pauses.longest_pause(variables)
-        self.retention = pauses.retention(variables)
+        self.limits = schedule.Limits(
+            first_delay=tuning(variables, "FIRST_DELAY", schedule.FIRST_DELAY),
+            longest_pause=pauses.longest_pause(variables),
+            retention=pauses.retention(variables),
+            deadline=self.deadline,
+        )
         self.paused, damaged = pauses.load(variables)
         if damaged:
             self.save_pauses()  # without what could not be trusted
@@ -323,64 +320,45 @@ class Sender:
                 pass
 
     def recovered(self, destination):
-        destination.failures = 0
-        destination.pause = destination.failed_for = destination.last_failure = None
+        destination.failing = schedule.Failing()
+        destination.pause = None
         if self.paused.pop(destination.url, None) is not None:
             self.save_pauses()
 
     def failed(self, destination, retry_after, status):
-        destination.failures += 1
-        reason = pauses.UNREACHABLE if status is None else pauses.status_reason(status)
-        if self.count_failure(destination, reason):
-            return
-        delay = backoff_delay(destination.failures, self.first_delay)
-        if retry_after is not None and status is not None:
-            delay = max(delay, min(retry_after, pauses.LONGEST_ASKED_PAUSE))
-            destination.reason = pauses.asked_reason(status)
-        if destination.failures >= MAX_ATTEMPTS or time.monotonic() + delay > self.deadline:
-            self.give_up(destination, delay, asked=destination.reason.startswith("asked:"))
+        """No answer, or one worth another try: when the destination is tried next (chefwrap.delivery.schedule)."""
+        if status is None:
+            reason = pauses.UNREACHABLE
         else:
-            destination.next_attempt = time.monotonic() + delay
+            reason = pauses.asked_reason(status) if retry_after is not None else pauses.status_reason(status)
+        self.follow(destination, reason, retry_after=retry_after if status is not None else None)
 
     def hold(self, destination, reason):
         """An answer no retry in this sender's life would change (a refused token, a redirect events do not
         follow): the events wait for the next sender, and status says why."""
-        if not self.count_failure(destination, reason):
-            self.give_up(destination, 0.0)
+        self.follow(destination, reason, retryable=False)
 
-    def count_failure(self, destination, reason) -> bool:
-        """How long the destination has been failing, counted (chefwrap.delivery.pauses); True when that is
-        past the retention and its events were dropped."""
-        now = time.monotonic()
-        if destination.last_failure is None:
-            destination.failed_for = pauses.failed_for_after(destination.pause, time.time())
-        else:
-            destination.failed_for += now - destination.last_failure
-        destination.last_failure = now
-        destination.reason = reason
-        if destination.failed_for > self.retention:
+    def follow(self, destination, reason, retry_after=None, retryable=True):
+        planned = schedule.after_failure(
+            destination.failing, destination.pause, reason, time.monotonic(), time.time(), self.limits, random.uniform, retry_after, retryable
+        )
+        destination.failing = planned.failing
+        if planned.action == schedule.DROP_ALL:
             self.drop_everything_for(destination)
-            return True
-        return False
-
-    def give_up(self, destination, delay, asked=False):
-        """No more attempts in this sender's life; the next sender may try after a pause of up to a minute,
-        or as long as the endpoint asked (Retry-After), up to a day."""
-        destination.gave_up = True
-        if asked:
-            pause = max(delay, random.uniform(self.longest_pause / 2, self.longest_pause))
+        elif planned.action == schedule.GIVE_UP:
+            destination.gave_up = True
+            now = time.time()
+            self.paused[destination.url] = pauses.Pause(now + planned.pause, now, planned.failing.failed_for, planned.reason)
+            self.save_pauses()
         else:
-            pause = min(self.longest_pause, max(delay, random.uniform(self.longest_pause / 2, self.longest_pause)))
-        now = time.time()
-        self.paused[destination.url] = pauses.Pause(now + pause, now, destination.failed_for or 0.0, destination.reason)
-        self.save_pauses()
+            destination.next_attempt = planned.at
 
     def drop_everything_for(self, destination):
         """A destination that has failed for longer than the retention: its events go, with a note."""
         names = [name for name, url in self.where.items() if url == destination.url]
         for name in names:
             self.discard(name)
-        note(self.variables, f"dropped {len(names)} event(s) for a destination that has failed for more than {self.retention / 86400:g} days")
+        note(self.variables, f"dropped {len(names)} event(s) for a destination that has failed for more than {self.limits.retention / 86400:g} days")
         destination.gave_up = True
         if self.paused.pop(destination.url, None) is not None:
             self.save_pauses()
@@ -501,12 +479,6 @@ def label(event) -> str:
     """The event's id for a note, when it is one."""
     event_id = event.get("event_id") if isinstance(event, dict) else None
     return event_id if isinstance(event_id, str) and len(event_id) == 36 and event_id.count("-") == 4 else "(no id)"
-
-
-def backoff_delay(failures: int, first_delay: float = FIRST_DELAY) -> float:
-    """Exponential back-off with jitter: between half and all of 1, 2, 4 ... seconds."""
-    ceiling = min(LONGEST_DELAY, first_delay * 2 ** (failures - 1))
-    return random.uniform(ceiling / 2, ceiling)
 
 
 def retry_after_seconds(value):
