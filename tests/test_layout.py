@@ -97,3 +97,52 @@ def test_no_import_runs_back_up_the_layers():
                 upward.append(f"{name} -> {target}")
     assert upward == []
 
+
+
+FILE_NAMES = {"chefwrap.bash", "chefwrap.fish"}  # completion files, named like modules
+
+
+def test_every_module_a_docstring_or_comment_names_exists():
+    """`chefwrap.x.y` in the package's text names a module, or something a module defines."""
+    import importlib
+    import re
+
+    stale = []
+    for name, path in sorted(modules().items()):
+        for reference in sorted(set(re.findall(r"chefwrap(?:\.[A-Za-z_][A-Za-z0-9_]*)+", path.read_text()))):
+            if reference not in FILE_NAMES and not resolves(reference, importlib):
+                stale.append(f"{name}: {reference}")
+    assert stale == []
+
+
+def resolves(reference: str, importlib) -> bool:
+    parts = reference.split(".")
+    for end in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:end]))
+        except ImportError:
+            continue
+        for attribute in parts[end:]:
+            if not hasattr(found, attribute):
+                return False
+            found = getattr(found, attribute)
+        return True
+    return False
+
+
+# A path in the repository, not one under a home (~/.chef/chefwrap/...) nor in a string of code.
+REPOSITORY_PATH = r"""(?<![\w./~$"'-])(?:chefwrap|tests|benchmarks|tools|docs|shims|completions)/[\w./-]*\w"""
+
+
+def test_every_file_of_the_repository_the_docs_name_exists():
+    """`chefwrap/shim/launcher.py`, `tests/test_recorder.py` ... in README.md, docs/ and the package's text."""
+    import re
+
+    repository = PACKAGE.parent
+    texts = [repository / "README.md", *sorted((repository / "docs").glob("*.md")), *modules().values()]
+    missing = []
+    for text in texts:
+        for reference in sorted(set(re.findall(REPOSITORY_PATH, text.read_text()))):
+            if not (repository / reference).exists():
+                missing.append(f"{text.relative_to(repository)}: {reference}")
+    assert missing == []

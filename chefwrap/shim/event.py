@@ -1,7 +1,7 @@
 """The event one run produces: the RFC's example and the chef-telemetry gem's fields, nothing more.
 
 No identifier of the machine or the user: instance_id and license_id are all zeros, the session id
-is a fresh UUID every 10 idle minutes (chefwrap.session), the erase key's hash changes with it (it only
+is a fresh UUID every 10 idle minutes (chefwrap.state.session), the erase key's hash changes with it (it only
 lets this machine prove the session is its own), and the properties hold only what the sanitizer let
 through (each option name once, at most 64) plus the OS family, the CPU architecture, whether it ran in
 CI and the tool's version. Imported on the shim's hot path: builtins only (json would pull in re: 4 ms).
@@ -28,7 +28,7 @@ MORE_OPTIONS = "<more>"
 
 
 def build(sanitized, exit_code, duration_ms, session_id, variables, product_version=None, now=None, context=None, erase_key_sha256=None):
-    """The event as a dict, ready for to_json(); `context`: extra properties (chefwrap.context);
+    """The event as a dict, ready for to_json(); `context`: extra properties (chefwrap.shim.context);
     `erase_key_sha256`: the hash of the session's erase key (chefwrap.state.erase_key)."""
     timestamp = utc_timestamp(now)
     properties = {

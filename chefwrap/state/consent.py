@@ -163,7 +163,7 @@ AGREED, DECLINED = 0, 1  # the prompt's exit codes; anything else: no answer
 
 
 def ask(variables) -> Decision:
-    """Ask once, on the terminal, in a process of its own (chefwrap.prompt) whose stdout is /dev/null,
+    """Ask once, on the terminal, in a process of its own (chefwrap.shim.prompt) whose stdout is /dev/null,
     so that the question can never end up in the output of `knife ... | jq`.
 
     The shim ignores Ctrl-C meanwhile: at the question it means "no answer", never "kill the shim".

@@ -1,6 +1,6 @@
 """The context the RFC asks for: community cookbooks and their versions, Test Kitchen plugins and
 platforms, and the versions of the Chef tools. Public names only: a name is reported only when its
-public origin is proven (chefwrap.public_names); everything else is counted, never named.
+public origin is proven (chefwrap.shim.context.public_names); everything else is counted, never named.
 
 - cookbooks: from the nearest Policyfile.lock.json or Berksfile.lock, walking up from the working
   directory as the opt-out walk does. A Policyfile lock entry is public when its artifact server is the

@@ -1,4 +1,4 @@
-"""Names that are public by proof, as data: only these ever leave a machine by name (chefwrap.context).
+"""Names that are public by proof, as data: only these ever leave a machine by name (chefwrap.shim.context).
 
 Everything else a lock file or a kitchen.yml names (an in-house cookbook, a private driver, a golden
 image) is counted, never named.
