@@ -269,7 +269,7 @@ class World:
         """Until none is seen twice in a row: a process in the middle of exec shows no command line."""
         for _ in range(2):
             wait_for(lambda: not self.recorders(), timeout=timeout, what="the recorders to finish")
-            time.sleep(0.02)
+            time.sleep(0.005)
 
     def wait_for_senders_to_finish(self, timeout=20.0):
         wait_for(lambda: not self.senders(), timeout=timeout, what="the sender to finish")
@@ -277,10 +277,12 @@ class World:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "both_platforms: run each test as on Linux and as on macOS (World.platform)")
+    config.addinivalue_line("markers", "linux_only: in a both_platforms module, a test of what no platform changes (state files, the sender's clock)")
 
 
 def pytest_generate_tests(metafunc):
-    if "platform" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_platforms"):
+    marked = metafunc.definition.get_closest_marker("both_platforms")
+    if "platform" in metafunc.fixturenames and marked and not metafunc.definition.get_closest_marker("linux_only"):
         metafunc.parametrize("platform", PLATFORMS, indirect=True)
 
 

@@ -262,6 +262,7 @@ def damaged_state_scenario(state_file, kind):
     return scenario
 
 
+@pytest.mark.linux_only  # files and clocks, the same on every platform
 @pytest.mark.parametrize("kind", DAMAGES)
 @pytest.mark.parametrize("state_file", STATE_FILES)
 def test_a_damaged_state_file_never_stops_delivery_nor_duplicates(installed, state_file, kind):
@@ -421,6 +422,7 @@ def revived(url) -> Endpoint:
     return Endpoint(port=int(url.rsplit(":", 1)[1]))
 
 
+@pytest.mark.linux_only  # files and clocks, the same on every platform
 @pytest.mark.parametrize("offset", ["-40d", "+40d"])
 def test_a_clock_moved_40_days_never_drops_events_that_were_not_undeliverable_for_30_days(installed, offset):
     """The endpoint is down for a few seconds; meanwhile one sender runs on a clock moved 40 days (Debian's
