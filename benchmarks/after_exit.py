@@ -30,7 +30,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from chefwrap.environment import Environment  # noqa: E402
 from chefwrap.main import main  # noqa: E402
 
-from hostile_files import deep_brackets, merge_key_bomb, slow_kitchen_yml  # noqa: E402
+from support.hostile_files import deep_brackets, merge_key_bomb, slow_kitchen_yml  # noqa: E402
 
 TOOL = """#!{python} -S
 import os, time

@@ -35,11 +35,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "collector")]  # a_team is the page's test data
 
 from chefwrap.shim import event  # noqa: E402
 
-from collector_world import an_event  # noqa: E402
+from support.collector_world import an_event  # noqa: E402
 
 DAY = 86400.0
 

@@ -124,7 +124,7 @@ def main():
             with tempfile.TemporaryDirectory(prefix="chefwrap-dashboard-") as folder:
                 compare("SQLite", os.path.join(folder, "large.sqlite3"), os.path.join(folder, "small.sqlite3"), args)
     if args.database in ("postgresql", "both"):
-        from postgres import Server
+        from support.postgres import Server
 
         server = Server()
         try:

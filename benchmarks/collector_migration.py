@@ -23,9 +23,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "benchmarks")]
 
 import collector_data  # noqa: E402
-import msgspec  # noqa: E402
-
 import legacy_collector  # noqa: E402
+import msgspec  # noqa: E402
 
 OLD_PROPERTIES = ("command", "options", "exit_code", "duration_ms", "timestamp", "os", "arch", "ci")
 
@@ -119,7 +118,7 @@ def run(name: str, url: str, args) -> None:
         raise RuntimeError(done.stderr)
     print(f"{name:<11} migrate: {elapsed:.1f} s for {args.events:,} events ({args.events / elapsed:,.0f} events/s): {done.stdout.strip()}", flush=True)
     if args.check:
-        from collector_world import aggregates_and_recomputation, raw_events
+        from support.collector_world import aggregates_and_recomputation, raw_events
 
         stored, recomputed = aggregates_and_recomputation(url)
         print(f"{name:<11} check: {len(raw_events(url)):,} events after the upgrade; aggregates equal a recomputation: {stored == recomputed}", flush=True)
@@ -135,7 +134,7 @@ def main():
         with tempfile.TemporaryDirectory(prefix="chefwrap-migration-") as folder:
             run("SQLite", os.path.join(folder, "first.sqlite3"), args)
     if args.database in ("postgresql", "both"):
-        from postgres import Server
+        from support.postgres import Server
 
         server = Server()
         try:

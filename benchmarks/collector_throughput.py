@@ -239,7 +239,7 @@ def main():
     databases = [name for name in ("sqlite", "postgresql") if args.database in (name, "both")]
     server = None
     if "postgresql" in databases:
-        from postgres import Server
+        from support.postgres import Server
 
         server = Server()
     try:

@@ -40,7 +40,7 @@ from chefwrap.environment import Environment  # noqa: E402
 from chefwrap.main import main  # noqa: E402
 from chefwrap.shim import event, sanitizer  # noqa: E402
 
-from endpoint import DEAD_KINDS, Behaviour, Endpoint, dead_destination  # noqa: E402
+from support.endpoint import DEAD_KINDS, Behaviour, Endpoint, dead_destination  # noqa: E402
 
 
 def senders(home):

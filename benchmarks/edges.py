@@ -33,7 +33,7 @@ from chefwrap.main import main  # noqa: E402
 from chefwrap.shim import event, sanitizer  # noqa: E402
 from chefwrap.state import consent, erase_key, private, settings  # noqa: E402
 
-from endpoint import Behaviour, Endpoint, closed_port_url  # noqa: E402
+from support.endpoint import Behaviour, Endpoint, closed_port_url  # noqa: E402
 
 ISOLATED = str(REPO / "chefwrap" / "isolated.py")
 

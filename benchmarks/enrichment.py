@@ -27,9 +27,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "benchmarks")]
 
 from shim_overhead import build_world, stop_senders  # noqa: E402
-from test_context import KITCHEN_YML, POLICYFILE_LOCK  # noqa: E402
 
-from hostile_files import slow_kitchen_yml  # noqa: E402
+from support.context_files import KITCHEN_YML, POLICYFILE_LOCK  # noqa: E402
+from support.hostile_files import slow_kitchen_yml  # noqa: E402
 
 
 def timed(argv, env, cwd) -> float:

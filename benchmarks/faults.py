@@ -16,12 +16,12 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "delivery")]  # the scenarios are the tests'
 
 from test_delivery_faults import SCENARIOS, received, stop_senders  # noqa: E402
 
-from conftest import World, world_for_nobody  # noqa: E402
-from endpoint import Endpoint  # noqa: E402
+from support.endpoint import Endpoint  # noqa: E402
+from support.world import World, world_for_nobody  # noqa: E402
 
 
 def run(scenario, needs_nobody) -> str:

@@ -64,7 +64,7 @@ def supermarket_entry(name, version, host="supermarket.chef.io", **changes):
 
 def fixtures():
     """(what, kind, {file name: bytes}, the public names in it), kind being cookbooks, kitchen or versions."""
-    import test_context as fixture
+    from support import context_files as fixture
 
     kitchen = "driver: {name: vagrant}\nplatforms:\n" + "".join(f"  - name: {name}\n" for name in BENTO)
     boxes = "platforms:\n" + "".join(f"  - name: b{index}\n    driver: {{box: bento/{name}}}\n" for index, name in enumerate(BENTO))
@@ -154,7 +154,7 @@ def main():
     from chefwrap.shim import sanitizer
     from chefwrap.shim.context import cookbook_locks, identity_cache, kitchen_yaml, tool_versions
 
-    from documented_command_lines import DOCUMENTED
+    from support.documented_command_lines import DOCUMENTED
 
     knows_plugins = hasattr(sanitizer, "known_plugins")
     scenarios = [("every plugin installed (a Workstation)", sanitizer.known_plugins if knows_plugins else None)]

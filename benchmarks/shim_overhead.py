@@ -111,7 +111,7 @@ def build_world(root: Path) -> dict:
     agree(dict(env, CHEF_TELEMETRY_ENDPOINT=unreachable))
     old = root / "chefwrap-0.1-shims" / "knife"
     old.parent.mkdir()
-    template = (REPO / "tests" / "shim-0.1.0.template").read_text()
+    template = (REPO / "tests" / "support" / "shim-0.1.0.template").read_text()
     old.write_text(template.format(interpreter_line=f"#!{sys.executable} -IS", version="0.1.0", package_parent=repr(str(REPO)), tool="'knife'"))
     old.chmod(0o755)
     return {

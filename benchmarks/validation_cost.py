@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError 
 
 from chefwrap.collector import validation  # noqa: E402
 
-from collector_world import an_event  # noqa: E402
+from support.collector_world import an_event  # noqa: E402
 
 NO_NUL = validation.NO_NUL_PATTERN
 Text = Annotated[str, Field(min_length=1, max_length=256, pattern=NO_NUL)]

@@ -4,6 +4,10 @@ counting imports inside functions too."""
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.fast  # in-process: the fast tier (docs/development.md)
+
 PACKAGE = Path(__file__).resolve().parent.parent / "chefwrap"
 
 
