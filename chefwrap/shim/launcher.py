@@ -178,7 +178,7 @@ def decided_already(environ) -> bool:
 
     A shortcut, never a rule of its own: whatever it cannot tell from a few reads (DO_NOT_TRACK, which
     gem-based tools are told of, CHEF_TELEMETRY_DEBUG, a home that is not an absolute path, an endpoint
-    spelled otherwise than its yes) goes to consent first, which may ask. tests/test_front_end.py holds
+    spelled otherwise than its yes) goes to consent first, which may ask. tests/shim/test_front_end.py holds
     it to consent: wherever it says yes, consent would neither ask nor change the tool's environment.
     """
     if ci.is_set(environ.get(b"DO_NOT_TRACK")) or ci.is_set(environ.get(b"CHEF_TELEMETRY_DEBUG")):

@@ -1,7 +1,7 @@
 """What an event can carry, what it never carries, and where it goes: said once, here.
 
 The first-run question (chefwrap.shim.prompt), `chefwrap telemetry status` and the README's "What is
-collected" say it with these words; tests/test_consent.py checks that the three agree. Imported by the
+collected" say it with these words; tests/state/test_consent.py checks that the three agree. Imported by the
 prompt: builtins only.
 """
 
