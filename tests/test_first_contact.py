@@ -140,44 +140,69 @@ SHELLS = [
 ]
 
 
-@pytest.mark.parametrize("with_pipx", [False, True], ids=["without-pipx", "with-pipx-and-the-collector"])
-def test_the_one_command_sets_chefwrap_up_and_every_shell_runs_it(system_python, pipx_folder, newcomer, with_pipx):
-    """With pipx, `--collector` too: the collector's libraries, which the README's collector paragraph installs so."""
-    path = f"{pipx_folder}:{LOGIN_PATH}" if with_pipx else LOGIN_PATH
+@pytest.fixture(scope="session")
+def this_machines_python(tmp_path_factory) -> Path:
+    """A folder holding python3 alone: the tests' base interpreter, as a user of this machine has it."""
+    folder = tmp_path_factory.mktemp("this-machine")
+    (folder / "python3").symlink_to(os.path.realpath(getattr(sys, "_base_executable", sys.executable)))
+    return folder
+
+
+@pytest.mark.parametrize(
+    "on_debian, with_pipx",
+    [
+        pytest.param(True, False, id="debian-without-pipx"),
+        pytest.param(True, True, id="debian-with-pipx-and-the-collector"),
+        pytest.param(False, False, id="this-machine-as-root"),
+    ],
+)
+def test_the_one_command_sets_chefwrap_up_and_every_shell_runs_it(request, newcomer, on_debian, with_pipx):
+    """On Debian as an unprivileged user, with pipx (and `--collector`, which the README's collector
+    paragraph installs so) and without; and on this machine as root, where python3 has ensurepip."""
+    if on_debian:
+        as_them = as_user(NOBODY)
+        on_their_machine = request.getfixturevalue("system_python").command
+        path = f"{request.getfixturevalue('pipx_folder')}:{LOGIN_PATH}" if with_pipx else LOGIN_PATH
+    else:
+        as_them = []
+        on_their_machine = list
+        path = f"{request.getfixturevalue('this_machines_python')}:{LOGIN_PATH}"
     env = environment(newcomer, path)
-    # The system Python is what a fresh Debian's is: PEP 668 refuses `pip install --user`, and there is no
-    # ensurepip, so `python3 -m venv` fails.
-    check = "python3 -m pip install --user --no-index six; echo pip=$?; python3 -m venv ~/any; echo venv=$?"
-    checked = run(system_python.command(as_user(NOBODY) + ["sh", "-c", check]), env, newcomer)
-    assert "error: externally-managed-environment" in checked.stderr and "pip=1" in checked.stdout, checked
-    assert "ensurepip is not" in checked.stdout + checked.stderr and "venv=1" in checked.stdout, checked
+    if on_debian:
+        # The system Python is what a fresh Debian's is: PEP 668 refuses `pip install --user`, and there is no
+        # ensurepip, so `python3 -m venv` fails.
+        check = "python3 -m pip install --user --no-index six; echo pip=$?; python3 -m venv ~/any; echo venv=$?"
+        checked = run(on_their_machine(as_them + ["sh", "-c", check]), env, newcomer)
+        assert "error: externally-managed-environment" in checked.stderr and "pip=1" in checked.stdout, checked
+        assert "ensurepip is not" in checked.stdout + checked.stderr and "venv=1" in checked.stdout, checked
     assert (shutil.which("pipx", path=path) is not None) == with_pipx
 
     options = ["--collector"] if with_pipx else []
-    result = run(system_python.command(as_user(NOBODY) + ["sh", str(newcomer / "chefwrap" / "install.sh"), *options]), env, newcomer)
+    result = run(on_their_machine(as_them + ["sh", str(newcomer / "chefwrap" / "install.sh"), *options]), env, newcomer)
     assert result.returncode == 0, result.stdout + result.stderr
     if with_pipx:
         assert "Installing chefwrap[collector] with pipx" in result.stdout
         expected_python = newcomer / ".local" / "share" / "pipx" / "venvs" / "chefwrap" / "bin" / "python"
     else:
-        assert "python3 has no ensurepip (on Debian and Ubuntu it comes with python3-venv): pip comes from the package index instead." in result.stdout
+        bootstrapped = "python3 has no ensurepip (on Debian and Ubuntu it comes with python3-venv): pip comes from the package index instead."
+        assert (bootstrapped in result.stdout) == on_debian, result.stdout
         expected_python = newcomer / ".local" / "share" / "chefwrap" / "venv" / "bin" / "python"
     assert "Set up bash (your login shell" in result.stdout, result.stdout
     for start_up_file in (".bashrc", ".profile", ".zshenv", ".zshrc", ".config/fish/conf.d/chefwrap.fish"):
         assert "# >>> chefwrap >>>" in (newcomer / start_up_file).read_text(), start_up_file
-    command = newcomer / ".chefwrap" / "shims" / "chefwrap"
-    assert f"exec '{expected_python}' -IS " in command.read_text()
-    assert sorted(shim_files.installed(command.parent)) == ["chef", "kitchen", "knife"]  # not a tool's shim
 
     # Every shell the user has runs chefwrap, from the login PATH alone (no ~/.local/bin there).
+    command = newcomer / ".chefwrap" / "shims" / "chefwrap"
     for shell, flags in SHELLS:
-        ran = run(as_user(NOBODY) + [shell_path(shell), *flags, "command -v chefwrap; chefwrap --version"], environment(newcomer, LOGIN_PATH), newcomer, 60)
+        ran = run(as_them + [shell_path(shell), *flags, "command -v chefwrap; chefwrap --version"], environment(newcomer, LOGIN_PATH), newcomer, 60)
         assert ran.stdout.splitlines() == [str(command), f"chefwrap {chefwrap.__version__}"], (shell, flags, ran)
-    status = run(as_user(NOBODY) + [shell_path("zsh"), "-c", "chef telemetry status"], environment(newcomer, LOGIN_PATH), newcomer, 60)
+    assert f"exec '{expected_python}' -IS " in command.read_text()
+    assert sorted(shim_files.installed(command.parent)) == ["chef", "kitchen", "knife"]  # not a tool's shim
+    status = run(as_them + [shell_path("zsh"), "-c", "chef telemetry status"], environment(newcomer, LOGIN_PATH), newcomer, 60)
     assert status.returncode == 0 and status.stdout.startswith("Data sharing: not decided yet"), status
     if with_pipx:
         collector = "chefwrap collector migrate --database ~/c.sqlite3 && chefwrap collector report --database ~/c.sqlite3"
-        report = run(as_user(NOBODY) + [shell_path("bash"), "-l", "-c", collector], environment(newcomer, LOGIN_PATH), newcomer, 120)
+        report = run(as_them + [shell_path("bash"), "-l", "-c", collector], environment(newcomer, LOGIN_PATH), newcomer, 120)
         assert report.returncode == 0 and "0 events" in report.stdout, report
 
 
