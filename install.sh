@@ -28,6 +28,10 @@ case ${HOME-} in
     /*) ;;
     *) fail "HOME is not an absolute path (${HOME-unset}): set it to your home folder" ;;
 esac
+# chefwrap is set up for the user who runs this, in their home and their shells: under sudo, that is root.
+if [ -n "${SUDO_USER-}" ] && [ "$(id -u)" = 0 ]; then
+    fail "run this as yourself, without sudo: it needs no root, and would set chefwrap up for root instead of $SUDO_USER"
+fi
 
 # Our own options out, the rest kept in order for `chefwrap install`.
 extra= pipx=pipx

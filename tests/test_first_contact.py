@@ -9,11 +9,14 @@ python3-venv (checked first: `python3 -m pip install --user` is refused there, a
 The package index is reached through this machine's pip configuration.
 """
 
+import hashlib
+import http.server
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -254,3 +257,52 @@ def test_bootstrap_resolves_a_relative_link_against_the_index_page():
 def test_bootstrap_refuses_a_python_that_is_not_a_virtual_environments():
     result = subprocess.run([SYSTEM_PYTHON if os.path.exists(SYSTEM_PYTHON) else sys._base_executable, str(REPOSITORY / "tools" / "bootstrap_pip.py")], capture_output=True, text=True)
     assert result.returncode == 2 and "never a system's" in result.stderr
+
+
+def test_under_sudo_the_one_command_refuses_and_writes_nothing(newcomer):
+    """`sudo sh install.sh` would set chefwrap up for root, in root's home and shells."""
+    before = sorted(str(path) for path in newcomer.rglob("*"))
+    env = dict(environment(newcomer, LOGIN_PATH), SUDO_USER="newcomer")
+    result = run(["sh", str(newcomer / "chefwrap" / "install.sh")], env, newcomer, 60)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == "install.sh: run this as yourself, without sudo: it needs no root, and would set chefwrap up for root instead of newcomer\n"
+    assert sorted(str(path) for path in newcomer.rglob("*")) == before
+
+
+class Index(http.server.BaseHTTPRequestHandler):
+    """A package index on loopback whose pip wheel is not the one its page names by hash."""
+
+    wheel = b"PK\x05\x06" + bytes(18)  # an empty zip
+    page = '<a href="/files/pip-99.0-py3-none-any.whl#sha256={digest}">pip-99.0-py3-none-any.whl</a>'
+
+    def do_GET(self):
+        if self.path == "/simple/pip/":
+            body = self.page.format(digest=hashlib.sha256(b"the genuine wheel").hexdigest()).encode()
+        elif self.path == "/files/pip-99.0-py3-none-any.whl":
+            body = self.wheel
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_bootstrap_installs_no_pip_whose_hash_is_not_the_indexs(tmp_path):
+    subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Index)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        env = dict(os.environ, PIP_INDEX_URL=f"http://127.0.0.1:{server.server_port}/simple", HOME=str(tmp_path))
+        result = subprocess.run([str(tmp_path / "venv" / "bin" / "python"), str(REPOSITORY / "tools" / "bootstrap_pip.py")], env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 1
+    assert result.stderr == f"bootstrap_pip.py: http://127.0.0.1:{server.server_port}/files/pip-99.0-py3-none-any.whl does not match the sha256 its index gives; nothing installed\n"
+    assert not list((tmp_path / "venv").glob("lib/python*/site-packages/pip"))
