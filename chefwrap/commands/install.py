@@ -60,7 +60,8 @@ def plan(chosen: list, tools: list, locations: Locations) -> list:
 
 def command_change(locations: Locations) -> FileChange:
     """The `chefwrap` command beside the shims: the blocks put that folder first in every shell, where
-    pipx's ~/.local/bin is on PATH only in some (Debian adds it in bash's login shells alone)."""
+    pipx's ~/.local/bin is on PATH only in some (Debian's ~/.profile adds it, which sh-like login shells
+    alone read), and a virtual environment's bin in none."""
     path = locations.command
     return FileChange(path, read_or_none(path), shim_files.render_command(), mode=0o755)
 
