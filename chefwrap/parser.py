@@ -66,10 +66,11 @@ def parser() -> argparse.ArgumentParser:
 
     install = command(
         commands, "install", "put shims for the Chef tools first on PATH",
-        "Writes the shims, adds a marked block to the shell's start-up files and installs chefwrap's completions. "
+        "Writes the shims and the chefwrap command beside them, adds a marked block to the start-up files of every shell you have "
+        "(bash, zsh and fish you have start-up files for or log in with) and installs chefwrap's completions. "
         "Run it again after upgrading chefwrap or its Python.",
     )
-    install.add_argument("--shell", choices=SHELLS, help="the shell to set up (default: the one you run)")
+    install.add_argument("--shell", choices=SHELLS, help="set up this shell only (default: every one you have)")
     tools = install.add_argument("--tools", type=tool_list, default=list(TOOLS), help="comma-separated (default: knife,kitchen,chef)")
     tools.completion_choices = (",".join(TOOLS), *TOOLS)  # read by chefwrap.setup.completions
     install.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
@@ -84,7 +85,7 @@ def parser() -> argparse.ArgumentParser:
         commands, "doctor", "check that every tool call goes through a current shim",
         "Also checks that the telemetry state is yours alone and usable. Exits 1 when it finds a problem.",
     )
-    doctor.add_argument("--shell", choices=SHELLS, help="the shell whose start-up files to check (default: the one you run)")
+    doctor.add_argument("--shell", choices=SHELLS, help="check this shell only (default: every one you have)")
     doctor.add_argument("--fix", action="store_true", help="first repair the telemetry state: its folders' permissions, damaged folders, the sender lock")
 
     telemetry = command(

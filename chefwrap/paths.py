@@ -149,6 +149,11 @@ class Locations:
         return self.chefwrap_home / "shims"
 
     @property
+    def command(self):
+        """The `chefwrap` command install writes beside the shims, so every shell the blocks reach has it."""
+        return self.shims / "chefwrap"
+
+    @property
     def zsh_completions(self):
         return self.chefwrap_home / "completions" / "zsh"
 

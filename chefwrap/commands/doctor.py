@@ -1,8 +1,10 @@
 """`chefwrap doctor`: does every knife, kitchen and chef call really go through a current shim?
 
 It checks the shim files (there, current, for every tool install was asked for, their Python still
-there), the real tools behind them, this shell, and each kind of the user's shell as it really starts
-(chefwrap.setup.shell_probe), naming the start-up line that put another folder first; and that the
+there) and the `chefwrap` command beside them, the real tools behind them, this shell, and for every
+shell the user has (chefwrap.setup.shells; or the one --shell names) its start-up blocks and each kind
+of it as it really starts (chefwrap.setup.shell_probe), naming the start-up line that put another folder
+first; a shell without its block gets that said, and nothing else. And it checks that the
 telemetry state is the user's alone and usable (its folders, the sender lock). It says "all good" only
 for what it checked. `--fix` first repairs the telemetry state (chefwrap.state.private.repair).
 """
@@ -29,20 +31,26 @@ def run(args, env) -> int:
     problems = check_shims(tools, locations) + check_real_tools(tools, locations, env) + check_telemetry_state(env)
     # A missing shim is one problem, said above: no shell can run it, and saying so for each is noise.
     present = [tool for tool in tools if tool in shim_files.installed(locations.shims)]
-    problems += check_this_shell(present, locations, env)
-    shell = args.shell
-    if shell is None:
+    problems += check_this_shell(present, locations, env) + check_command(locations)
+    if args.shell is not None:
+        chosen = [args.shell]
+    else:
         try:
-            shell = shells.detect(env)
+            chosen = list(shells.users_shells(env, locations))
         except shells.UnknownShell as problem:
+            chosen = []
             problems.append((f"cannot tell which shell you use: {problem}", "run `chefwrap doctor --shell bash|zsh|fish|sh`"))
     checked = []
-    if shell is not None:
-        problems += check_startup_files(shell, locations)
-    if shell is not None and present:
+    for shell in chosen:
+        missing = check_startup_files(shell, locations)
+        problems += missing
+        # Without its block a shell cannot run the shims, and what its start-up files do after the block
+        # is beside the point: the missing block is all there is to say.
+        if missing or not present:
+            continue
         outcomes = shell_probe.check(shell, present, locations.shims, dict(env.variables), locations.home)
         problems += shell_problems(outcomes, present, shell, locations)
-        checked = [outcome.mode.name for outcome in outcomes]
+        checked += [outcome.mode.name for outcome in outcomes]
         if not outcomes:
             problems.append((f"{shell} is not installed here, so what it runs could not be checked", f"install {shell}, or name your shell: --shell"))
     for problem, fix in problems:
@@ -101,6 +109,15 @@ def check_shims(tools, locations) -> list:
             )
         )
     return problems
+
+
+def check_command(locations) -> list:
+    """The `chefwrap` command beside the shims, which every shell the blocks reach runs."""
+    path = locations.command
+    if not locations.shims.is_dir() or shim_files.is_current_command(path):
+        return []
+    what = "was written by another chefwrap or Python" if shim_files.is_command(path) else "is missing"
+    return [(f"the chefwrap command beside the shims ({display(path, locations.home)}) {what}", "run `chefwrap install` again")]
 
 
 def check_telemetry_state(env) -> list:

@@ -1,4 +1,5 @@
-"""`chefwrap install`: shims ahead of the real tools, a PATH block in the shell's start-up files,
+"""`chefwrap install`: shims ahead of the real tools and the `chefwrap` command beside them, a PATH block
+in the start-up files of every shell the user has (chefwrap.setup.shells; or of the one --shell names),
 and chefwrap's own completions; then what a new shell of each kind really runs, checked and reported."""
 
 from chefwrap.commands.doctor import and_list, repair_telemetry_state, shell_problems
@@ -16,20 +17,21 @@ def run(args, env) -> int:
         env.error(NOT_ON_WINDOWS)
         return 2
     locations = Locations.of(env)
-    shell = args.shell
-    if shell is None:
+    if args.shell is not None:
+        chosen = {args.shell: "--shell"}
+    else:
         try:
-            shell = shells.detect(env)
+            chosen = shells.users_shells(env, locations)
         except shells.UnknownShell as problem:
             env.error(f"cannot tell which shell to set up: {problem}. Name it: chefwrap install --shell bash|zsh|fish|sh")
             return 2
     try:
-        changes = plan(shell, args.tools, locations)
+        changes = plan(list(chosen), args.tools, locations)
     except (OSError, startup_files.BlockError) as problem:
         env.error(describe(problem))
         return 1
     if args.dry_run:
-        env.say(f"chefwrap install --shell {shell} would make these changes:")
+        env.say(f"chefwrap install --shell {args.shell} would make these changes:" if args.shell else f"chefwrap install would set up {and_list(chosen)} with these changes:")
         show(changes, env)
         return 0
     failed, made = apply_all(changes, env)
@@ -40,15 +42,28 @@ def run(args, env) -> int:
     except OSError as problem:
         env.error(f"cannot write {locations.made_folders_record}: {problem.strerror or problem}; uninstall will leave {', '.join(map(str, made))}")
     if failed:
-        report_failures(shell, changes, failed, locations, env)
+        report_failures(changes, failed, locations, env)
         return 1
-    return report(shell, args.tools, locations, env)
+    return report(chosen, args.shell is None, args.tools, locations, env)
 
 
-def plan(shell: str, tools: list, locations: Locations) -> list:
-    changes = shim_changes(tools, locations) + startup_file_changes(shell, locations) + completion_changes(shell, locations)
+def plan(chosen: list, tools: list, locations: Locations) -> list:
+    """Every change install makes for the shells `chosen`; a file two shells read (~/.profile) once."""
+    changes = shim_changes(tools, locations) + [command_change(locations)]
+    for shell in chosen:
+        planned = {change.path for change in changes}
+        changes += [change for change in startup_file_changes(shell, locations) if change.path not in planned]
+        changes += completion_changes(shell, locations)
     record = locations.tools_record
     return changes + [FileChange(record, read_or_none(record), "".join(f"{tool}\n" for tool in tools).encode(), mode=0o644)]
+
+
+def command_change(locations: Locations) -> FileChange:
+    """The `chefwrap` command beside the shims: the blocks put that folder first in every shell, where
+    pipx's ~/.local/bin is on PATH only in some (Debian's ~/.profile adds it, which sh-like login shells
+    alone read), and a virtual environment's bin in none."""
+    path = locations.command
+    return FileChange(path, read_or_none(path), shim_files.render_command(), mode=0o755)
 
 
 def shim_changes(tools: list, locations: Locations) -> list:
@@ -84,7 +99,7 @@ def completion_changes(shell: str, locations: Locations) -> list:
     return [FileChange(destination, read_or_none(destination), content, mode=0o644)]
 
 
-def report_failures(shell, changes, failed, locations, env) -> None:
+def report_failures(changes, failed, locations, env) -> None:
     """What was done and what was not, after some writes failed (each failure already said why)."""
     home = locations.home
     done = [display(change.path, home) for change in changes if change.changes_anything and change not in failed]
@@ -93,11 +108,34 @@ def report_failures(shell, changes, failed, locations, env) -> None:
         env.error(f"done: {', '.join(done)} (`chefwrap uninstall` removes them)")
 
 
-def report(shell: str, tools: list, locations: Locations, env) -> int:
-    """Say what was written and what a new shell really runs; 1 when one kind of shell does not run the shims."""
+def report(chosen: dict, detected: bool, tools: list, locations: Locations, env) -> int:
+    """Say what was written and what a new shell of each kind really runs; 1 when one does not run the shims."""
     home = locations.home
     shims = locations.shims
-    env.say(f"Shims for {and_list(tools)} are in {display(shims, home)}.")
+    env.say(f"Shims for {and_list(tools)}, and the chefwrap command, are in {display(shims, home)}.")
+    if detected:
+        others = [shell for shell in shells.FULL_SHELLS if shell not in chosen]
+        env.say(f"Set up {and_list(f'{shell} ({why})' for shell, why in chosen.items())}.")
+        if others:
+            env.say(f"To set up another shell too: chefwrap install --shell {'|'.join(others)}")
+    problems = []
+    for shell in chosen:
+        problems += report_shell(shell, tools, locations, env)
+    for tool in tools:
+        if find_real_tool(tool.encode(), env.path) is None:
+            env.error(f"note: no real {tool} is on PATH yet; its shim will say so until one is installed.")
+    if this_shell(env, chosen) == "fish":
+        env.say(f"To use them in this shell now: set -gx PATH {startup_files.fish_quote(str(shims))} $PATH")
+    else:
+        env.say(f'To use them in this shell now: export PATH={startup_files.sh_quote(str(shims))}":$PATH"; hash -r')
+    env.say("Or open a new shell.")
+    return 1 if problems else 0
+
+
+def report_shell(shell: str, tools: list, locations: Locations, env) -> list:
+    """What `shell`'s start-up files now do, and what each kind of it really runs; its problems, said."""
+    home = locations.home
+    shims = locations.shims
     files = ", ".join(display(path, home) for path in locations.startup_files(shell))
     env.say(f"The {shell} start-up files {files} put them first on PATH" + ("." if shell == "sh" else ", and again before each prompt."))
     completion = locations.completion_file(shell)
@@ -113,12 +151,12 @@ def report(shell: str, tools: list, locations: Locations, env) -> int:
     for problem, fix in problems:
         env.error(f"not working: {problem}")
         env.error(f"    fix: {fix}")
-    for tool in tools:
-        if find_real_tool(tool.encode(), env.path) is None:
-            env.error(f"note: no real {tool} is on PATH yet; its shim will say so until one is installed.")
-    if shell == "fish":
-        env.say(f"To use them in this shell now: set -gx PATH {startup_files.fish_quote(str(shims))} $PATH")
-    else:
-        env.say(f'To use them in this shell now: export PATH={startup_files.sh_quote(str(shims))}":$PATH"; hash -r')
-    env.say("Or open a new shell.")
-    return 1 if problems else 0
+    return problems
+
+
+def this_shell(env, chosen) -> str:
+    """The shell chefwrap runs in, for the line that puts the shims first in it now."""
+    try:
+        return shells.detect(env)
+    except shells.UnknownShell:
+        return next(iter(chosen))

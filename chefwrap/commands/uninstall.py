@@ -1,4 +1,4 @@
-"""`chefwrap uninstall`: every block, shim and completion install made, undone byte for byte, and
+"""`chefwrap uninstall`: every block, shim, completion and the `chefwrap` command install made, undone byte for byte, and
 chefwrap's telemetry state (~/.chef/chefwrap: spool, settings, caches, logs) deleted.
 
 The data-sharing decision files and the session file under ~/.chef are shared with the chef-telemetry
@@ -39,7 +39,7 @@ def run(args, env) -> int:
     remove_empty_folders(locations)
     failed += remove_telemetry_state(env, to_erase)
     if not failed:
-        env.say("chefwrap is uninstalled: the shims, the PATH blocks, the completions and its telemetry state are gone.")
+        env.say("chefwrap is uninstalled: the shims and the chefwrap command beside them, the PATH blocks, the completions and its telemetry state are gone.")
         if to_erase:
             sessions = len({session_id for _, session_id in to_erase})
             env.say(
@@ -80,9 +80,11 @@ def remove_telemetry_state(env, to_erase) -> list:
             continue
         try:
             if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path)
+                shutil.rmtree(path, onerror=unless_gone)
             else:
                 os.unlink(path)
+        except FileNotFoundError:
+            continue  # gone meanwhile: a recorder or a sender that was finishing wrote and removed it
         except OSError as problem:
             env.error(f"cannot delete {path}: {problem.strerror}")
             failed.append(path)
@@ -93,8 +95,16 @@ def remove_telemetry_state(env, to_erase) -> list:
     return failed
 
 
+def unless_gone(function, path, error_info) -> None:
+    """For shutil.rmtree: an entry that went away meanwhile is as good as deleted; anything else is raised."""
+    if not isinstance(error_info[1], FileNotFoundError):
+        raise error_info[1]
+
+
 def plan(locations: Locations) -> list:
     changes = [FileChange(path, path.read_bytes(), None) for path in shim_files.installed(locations.shims).values()]
+    if shim_files.is_command(locations.command):
+        changes.append(FileChange(locations.command, locations.command.read_bytes(), None))
     for path in locations.all_startup_files():
         before = startup_files.read_checked(path)
         if before is None or not startup_files.find_blocks(before):

@@ -1,4 +1,5 @@
-"""The shims: one small POSIX sh file per tool, rendered from shims/shim.template.
+"""The shims: one small POSIX sh file per tool, rendered from shims/shim.template; and beside them the
+`chefwrap` command (shims/chefwrap.template), which is not a shim.
 
 A shim is sh so that it needs no interpreter chefwrap installed: if chefwrap's Python goes away (its
 virtual environment deleted, the Python behind it upgraded), the shim still runs the real tool.
@@ -15,6 +16,8 @@ from chefwrap.setup.startup_files import sh_quote
 from chefwrap.shim.real_tool import is_shim
 
 ENTRY = os.path.join("chefwrap", "shim", "entry.py")
+ISOLATED = os.path.join("chefwrap", "isolated.py")
+COMMAND_MARKER = b"# chefwrap-command"
 
 
 def render(tool: str, shims_folder, python: str = None, package_parent: str = None) -> bytes:
@@ -32,6 +35,35 @@ def render(tool: str, shims_folder, python: str = None, package_parent: str = No
     for placeholder, value in values.items():
         text = text.replace(placeholder, value)
     return text.encode()
+
+
+def render_command(python: str = None, package_parent: str = None) -> bytes:
+    """The `chefwrap` command install puts beside the shims, running this chefwrap with this Python."""
+    values = {
+        "@VERSION@": chefwrap.__version__,
+        "@PYTHON@": sh_quote(python or sys.executable),
+        "@ISOLATED@": sh_quote(os.path.join(package_parent or chefwrap.package_parent(), ISOLATED)),
+    }
+    text = read_text("shims/chefwrap.template")
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    return text.encode()
+
+
+def is_command(path: Path) -> bool:
+    """A `chefwrap` command that an install wrote (a file of the user's by that name is not ours)."""
+    try:
+        with open(path, "rb") as stream:
+            return COMMAND_MARKER in stream.read(512)
+    except OSError:
+        return False
+
+
+def is_current_command(path: Path) -> bool:
+    try:
+        return path.read_bytes() == render_command()
+    except OSError:
+        return False
 
 
 def installed(shims_folder: Path) -> dict:

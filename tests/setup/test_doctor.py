@@ -142,6 +142,13 @@ def test_a_missing_block(debian, name):
     assert f"the chefwrap block is missing from ~/{name}" in out
 
 
+def test_a_shell_without_its_block_gets_only_that_said(debian):
+    """`doctor --shell zsh` where install set up bash alone: no zsh block, so no advice about lines after it."""
+    code, out, err = doctor(debian, "--shell", "zsh")
+    assert code == 1
+    assert out == "problem: the chefwrap block is missing from ~/.zshenv, ~/.zprofile, ~/.zshrc\n    fix: run `chefwrap install --shell zsh`\n1 problem found.\n"
+
+
 # The start-up line that puts another folder first, named
 
 

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+import chefwrap
+from chefwrap.setup import shim_files
 from chefwrap.setup.startup_files import BEGIN, END
 
 from support.world import NOBODY, PYTHON, as_user, skel, virtual_environment_with_chefwraps_libraries
@@ -232,12 +234,13 @@ def test_dry_run_shows_a_diff_and_changes_nothing(debian_home):
 
 
 def test_tools_choose_the_shims(world):
+    """The chefwrap command is always there beside them."""
     world.install("--shell", "bash", "--tools", "knife")
-    assert sorted(os.listdir(world.shims)) == ["knife"]
+    assert sorted(os.listdir(world.shims)) == ["chefwrap", "knife"]
     world.install("--shell", "bash")
-    assert sorted(os.listdir(world.shims)) == ["chef", "kitchen", "knife"]
+    assert sorted(os.listdir(world.shims)) == ["chef", "chefwrap", "kitchen", "knife"]
     world.install("--shell", "bash", "--tools", "kitchen,knife")
-    assert sorted(os.listdir(world.shims)) == ["kitchen", "knife"]
+    assert sorted(os.listdir(world.shims)) == ["chefwrap", "kitchen", "knife"]
 
 
 def test_an_unknown_tool_is_refused(world):
@@ -284,12 +287,13 @@ def test_the_shim_runs_a_python_whose_path_is_long_and_strange(world):
     assert request.event["payload"]["properties"]["command"] == "knife"
 
 
-def test_shell_detection_finds_the_shell_that_runs_install(world):
+def test_shell_detection_finds_the_shell_that_runs_install_and_the_login_shell(world):
     script = f"'{PYTHON}' -m chefwrap install; exit $?"
     result = subprocess.run(["zsh", "-c", script], env=world.env(SHELL="/bin/bash"), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert (world.home / ".zshenv").exists()
-    assert not (world.home / ".bashrc").exists()
+    assert "Set up bash (your login shell) and zsh (it runs chefwrap).\n" in result.stdout
+    assert (world.home / ".zshenv").exists() and (world.home / ".bashrc").exists()
+    assert not (world.home / ".config" / "fish").exists()
 
 
 def test_the_module_entry_point_runs(world):
@@ -383,6 +387,66 @@ def test_uninstall_keeps_the_record_of_sent_sessions_until_they_are_erased(insta
     assert "chefwrap telemetry forget" in out
 
 
+# Every shell the user has, and the chefwrap command in each
+
+
+def chefwrap_from_bash(world, *args):
+    """`chefwrap ARGS` run from bash, the user's login shell: what shellingham finds above it is known."""
+    script = f"'{PYTHON}' -m chefwrap {' '.join(args)}; exit $?"
+    return subprocess.run(["bash", "-c", script], env=world.env(SHELL="/bin/bash"), capture_output=True, text=True, timeout=120)
+
+
+def test_install_sets_up_every_shell_the_user_has_and_says_which(debian_home):
+    (debian_home.home / ".zshrc").write_bytes(b"setopt histignorealldups\n")
+    result = chefwrap_from_bash(debian_home, "install")
+    assert result.returncode == 0, result.stderr
+    assert "Set up bash (your login shell; it runs chefwrap; ~/.bashrc) and zsh (~/.zshrc).\n" in result.stdout
+    assert "To set up another shell too: chefwrap install --shell fish\n" in result.stdout
+    for name in (".bashrc", ".profile", ".zshenv", ".zprofile", ".zshrc"):
+        assert blocks_in(debian_home.home / name) == 1, name
+    assert not (debian_home.home / ".config" / "fish").exists()
+    assert "go through the shims in an interactive bash (a terminal window)" in result.stdout
+    assert "go through the shims in an interactive zsh (a terminal window)" in result.stdout
+
+    doctor = chefwrap_from_bash(debian_home, "doctor")
+    assert doctor.returncode == 0, doctor.stdout
+    assert "a login script (`bash -l -c ...`), an interactive zsh (a terminal window)" in doctor.stdout  # both checked
+
+
+def test_doctor_checks_every_shell_and_says_only_that_a_blockless_one_lacks_its_block(debian_home):
+    (debian_home.home / ".zshrc").write_bytes(b"setopt histignorealldups\n")
+    debian_home.install("--shell", "bash")
+    doctor = chefwrap_from_bash(debian_home, "doctor")
+    assert doctor.returncode == 1
+    assert doctor.stdout == (
+        "problem: the chefwrap block is missing from ~/.zshenv, ~/.zprofile, ~/.zshrc\n"
+        "    fix: run `chefwrap install --shell zsh`\n"
+        "1 problem found.\n"
+    )
+
+
+def test_the_chefwrap_command_beside_the_shims_runs_this_chefwrap_and_is_no_tools_shim(world):
+    world.install("--shell", "bash")
+    command = world.shims / "chefwrap"
+    assert sorted(shim_files.installed(world.shims)) == ["chef", "kitchen", "knife"]
+    # Run from a folder holding a hostile chefwrap package and library: neither is imported.
+    folder = world.root / "hostile"
+    (folder / "chefwrap").mkdir(parents=True)
+    (folder / "chefwrap" / "__init__.py").write_text("print('HOSTILE')\n")
+    (folder / "shellingham.py").write_text("print('HOSTILE')\n")
+    result = subprocess.run([command, "--version"], env=world.env(PYTHONPATH=folder), cwd=folder, capture_output=True, text=True)
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"chefwrap {chefwrap.__version__}\n", "")
+    code, out, err = world.chefwrap("doctor", "--shell", "bash")
+    assert code == 0, out
+    command.write_bytes(shim_files.render_command(python="/nonexistent/python3"))
+    code, out, err = world.chefwrap("doctor", "--shell", "bash")
+    assert "problem: the chefwrap command beside the shims (~/.chefwrap/shims/chefwrap) was written by another chefwrap or Python" in out
+    gone = subprocess.run([command, "--version"], env=world.env(), capture_output=True, text=True)
+    assert gone.returncode == 127 and "the chefwrap this command ran is gone (/nonexistent/python3)" in gone.stderr
+    world.chefwrap("uninstall")
+    assert not command.exists()
+
+
 # What install verified, and what it could not do
 
 
@@ -436,7 +500,7 @@ def test_an_unwritable_home_gets_one_line_per_file_and_an_honest_summary(debian_
     assert "Traceback" not in result.stderr and "Shims for" not in result.stdout and "Checked" not in result.stdout
     assert f"cannot write {debian_home.shims / 'knife'}: Permission denied" in result.stderr
     assert f"cannot write {debian_home.home / '.bashrc'}: Permission denied" in result.stderr
-    assert "not done: ~/.chefwrap/shims/knife, ~/.chefwrap/shims/kitchen, ~/.chefwrap/shims/chef, ~/.bashrc, ~/.profile" in result.stderr
+    assert "not done: ~/.chefwrap/shims/knife, ~/.chefwrap/shims/kitchen, ~/.chefwrap/shims/chef, ~/.chefwrap/shims/chefwrap, ~/.bashrc, ~/.profile" in result.stderr
     assert not debian_home.shims.exists()
 
 
