@@ -400,6 +400,16 @@ def become_detached_recorder(keep_stderr):
         signal.signal(signum, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_SETMASK, ())
     signal.alarm(RECORDING_DEADLINE_SECONDS)
+    no_core_files()  # a parser that crashes must leave nothing in the user's folder
+
+
+def no_core_files():
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+    except (ImportError, OSError, ValueError):
+        pass
 
 
 def open_files_limit() -> int:
@@ -419,12 +429,7 @@ def exit_like(status):
 
 def die_by(signum):
     """Kill ourselves with the child's signal: a shell then sees 128+N, and a loop stops on Ctrl-C."""
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
-    except (ImportError, OSError, ValueError):
-        pass
+    no_core_files()  # the tool's crash was the tool's; the shim's copy of it is nobody's
     try:
         signal.signal(signum, signal.SIG_DFL)
     except (OSError, ValueError):

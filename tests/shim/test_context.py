@@ -151,6 +151,24 @@ def test_results_are_cached_by_file_identity(world, repository):
     assert {"name": "xnign", "version": "12.2.7"} in gathered(world, "knife", repository)["cookbooks"]["public"]
 
 
+def test_a_file_whose_reading_killed_the_process_is_skipped_by_the_next_run(world, repository):
+    """A parser that crashes (PyYAML before 6.0.4 on 40,000 brackets), or a read cut short by the recorder's
+    deadline: the file's identity was written down before the read, so the next run does not read it."""
+    kitchen = repository / "kitchen.yml"
+    kitchen.write_text("driver:\n  name: vagrant\n")
+    program = (
+        f"import os, sys; sys.path.insert(0, {str(REPO)!r}); from chefwrap.shim.context.identity_cache import Cache;"
+        "cache = Cache(dict(os.environ));"
+        f"found = cache.lookup('kitchen', [{str(kitchen)!r}], lambda paths: os._exit(int(sys.argv[1])));"
+        "cache.save(); print(found)"
+    )
+    env = dict(world.env(), PWD=str(repository))
+    crashed = subprocess.run([sys.executable, "-c", program, "139"], env=env, capture_output=True, timeout=60)
+    assert (crashed.returncode, crashed.stdout) == (139, b"")  # killed in the middle of the read
+    again = subprocess.run([sys.executable, "-c", program, "0"], env=env, capture_output=True, timeout=60)
+    assert (again.returncode, again.stdout) == (0, b"{}\n")  # skipped: the read (which would exit 0 at once) never ran
+
+
 def test_a_kitchen_yml_that_ran_out_of_budget_is_not_read_again(world, repository, monkeypatch):
     gathered(world, "kitchen", repository)  # the versions are cached: the budget goes to kitchen.yml
     kitchen = repository / "kitchen.yml"

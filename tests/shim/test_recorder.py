@@ -53,10 +53,18 @@ def chefwrap_processes(world) -> list:
     return world.recorders() + world.senders()
 
 
+def core_files_allowed():
+    """As where users allow core files (ulimit -c unlimited): a crash would leave one in the folder."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+
 def kitchen_in(world, folder, *args):
     """A kitchen run through the shim, timed as its caller waits for it: (result, seconds)."""
     started = time.monotonic()
-    result = subprocess.run(world.command([world.shims / "kitchen", *args]), env=world.env(PWD=folder), cwd=folder, capture_output=True, timeout=60)
+    command = world.command([world.shims / "kitchen", *args])
+    result = subprocess.run(command, env=world.env(PWD=folder), cwd=folder, capture_output=True, timeout=60, preexec_fn=core_files_allowed)
     return result, time.monotonic() - started
 
 
