@@ -1,4 +1,4 @@
-"""Aggregates kept as events arrive, back-filled from the events already stored.
+"""Aggregates kept as events arrive (their back-fill is revision 0005's, which builds them again).
 
 events gains `day` (the UTC day, for the per-session-day index and the purge) and `event_name`
 (payload.event: events of a type the collector does not know are now kept, without properties, and
@@ -48,9 +48,6 @@ def upgrade():
                 sa.PrimaryKeyConstraint("day", *(key for key, _ in keys), name=f"{period}_{name}_pkey"),
                 sqlite_with_rowid=False,
             )
-    from chefwrap.collector.store import rebuild_aggregates  # the code at hand: the same path as ingest
-
-    rebuild_aggregates(op.get_bind())
 
 
 def events_on_sqlite():

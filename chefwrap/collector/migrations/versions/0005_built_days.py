@@ -1,0 +1,42 @@
+"""Storage a newcomer can read: events keep their items, and each day's aggregates are built from that
+day's events (chefwrap.collector.store). The aggregate tables of 0002 and the pending events of 0003
+go; every event stays; its items are read from its JSON, `days` counts the events of each day, and
+every complete day is built, by the code at hand.
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from alembic import op
+from sqlalchemy import func, insert, select
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+OLD = ("totals", "commands", "versions", "options", "context", "unnamed", "sessions")
+
+
+def upgrade():
+    from chefwrap.collector import store, tables
+    from chefwrap.collector.validation import decode
+
+    for name in OLD:
+        op.drop_table(f"daily_{name}")
+        op.drop_table(f"monthly_{name}")
+    op.drop_table("pending_events")
+    connection = op.get_bind()
+    tables.metadata.create_all(connection, tables=[tables.event_items, tables.days, *tables.AGGREGATES])
+    rows = []
+    for event_id, stored in connection.execute(select(tables.events.c.event_id, tables.events.c.event).execution_options(yield_per=10_000)):
+        rows += [dict(zip(("event_id", "kind", "name", "detail"), (event_id, *item))) for item in store.items(decode(stored))]
+        if len(rows) >= 50_000:
+            connection.execute(insert(tables.event_items), rows)
+            rows = []
+    if rows:
+        connection.execute(insert(tables.event_items), rows)
+    events = tables.events.c
+    connection.execute(insert(tables.days).from_select(["day", "events"], select(events.day, func.count()).group_by(events.day)))
+    today = store.today_utc()
+    for (day,) in connection.execute(select(tables.days.c.day).where(tables.days.c.day < today)).all():
+        store.build_day(connection, day, today)
