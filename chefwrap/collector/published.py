@@ -114,7 +114,8 @@ class View:
             index = _period_of(periods, row["day"])
             if index is not None:
                 values = found.setdefault(key, [[0, 0, 0, 0] for _ in periods])[index]
-                values[0], values[1], values[2], values[3] = values[0] + row["runs"], values[1] + row["failures"], values[2] + row["sessions"], max(values[3], row["sessions"])
+                runs, failures, sessions_ = int(row["runs"]), int(row["failures"]), int(row["sessions"])  # PostgreSQL's sums are numeric
+                values[0], values[1], values[2], values[3] = values[0] + runs, values[1] + failures, values[2] + sessions_, max(values[3], sessions_)
         sessions = {}
         if step > 1 and self.min_sessions > 1:
             kept = self._rows(daily_sessions, kind, self.window, where)
@@ -143,7 +144,7 @@ class View:
         for day, product, count in rows:
             index = _period_of(periods, day)
             if index is not None:
-                by_period.setdefault(index, {})[product] = count
+                by_period.setdefault(index, {})[product] = int(count)
         shown = []
         for index in range(len(periods)):
             counts = by_period.get(index, {})
@@ -352,16 +353,18 @@ def versions(view, step: int, per_tool: int = 6) -> dict:
 def export_rows(view):
     """Every daily row of the view that may be shown on its own (K sessions that day: "named"), and the rest
     of each kind of each tool's day ("other", no name, no sessions), on the days the tool had K sessions."""
-    where = [daily.c.day.between(*view.window), daily.c.product.in_(list(view.products()) + ([] if view.product else [""]))]
-    statement = select(daily).where(*where).order_by(daily.c.day, daily.c.kind, *(daily.c[column] for column in NAME))
-    counted = {(row.day, row.product) for row in view.connection.execute(select(daily.c.day, daily.c.product).where(*where, daily.c.kind == "product", daily.c.sessions >= view.min_sessions))}
+    sources = [daily, *([day_rows(view.today).subquery()] if view.live else [])]
+    parts = [select(*source.c).where(source.c.day.between(*view.window), source.c.product.in_(list(view.products()) + ([] if view.product else [""]))) for source in sources]
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    statement = select(rows).order_by(rows.c.day, rows.c.kind, *(rows.c[column] for column in NAME))
+    counted = {(row.day, row.product) for row in view.connection.execute(select(rows.c.day, rows.c.product).where(rows.c.kind == "product", rows.c.sessions >= view.min_sessions))}
     other = {}
     for row in view.connection.execute(statement.execution_options(yield_per=5000)).mappings():
         if row["sessions"] >= view.min_sessions and (row["kind"] == "sessions" or (row["day"], row["product"]) in counted):
-            yield (row["day"].isoformat(), "named", *(row[column] for column in NAME), row["runs"], row["failures"], row["sessions"])
+            yield (row["day"].isoformat(), "named", *(row[column] for column in NAME), int(row["runs"]), int(row["failures"]), int(row["sessions"]))
         elif (row["day"], row["product"]) in counted and not row["detail"]:
             values = other.setdefault((row["day"], row["product"], row["kind"]), [0, 0])
-            values[0], values[1] = values[0] + row["runs"], values[1] + row["failures"]
+            values[0], values[1] = values[0] + int(row["runs"]), values[1] + int(row["failures"])
     for (day, product, kind), (runs, failures) in sorted(other.items()):
         yield (day.isoformat(), "other", product, kind, "", "", "", runs, failures, "")
 

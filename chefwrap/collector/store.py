@@ -154,9 +154,7 @@ class Store:
 
     def _stale(self, connection, today: date) -> list:
         is_stale = days.c.built.is_(None) | (days.c.built != days.c.events)  # never built, or its count of events moved
-        oldest = self.oldest_kept_day()
-        kept = [days.c.day >= oldest] if oldest else []
-        return connection.execute(select(days.c.day).where(is_stale, days.c.day < today, *kept).order_by(days.c.day)).scalars().all()
+        return connection.execute(select(days.c.day).where(is_stale, days.c.day < today).order_by(days.c.day)).scalars().all()
 
     @contextlib.contextmanager
     def reading(self, today: date = None):
@@ -292,7 +290,7 @@ def facts(first: date, last: date = None, kind: str = None):
         "os-arch": of_events("os-arch", e.product, func.coalesce(e.os, ""), func.coalesce(e.arch, "")),
         "ci": of_events("ci", e.product, ci),
     }
-    items_ = select(e.day, e.product, i.kind, case((i.kind == "option", e.command), else_=""), i.name, i.detail, e.session_id, failed)
+    items_ = select(e.day, e.product, i.kind, case((i.kind == "option", e.command), else_="").label("command"), i.name, i.detail, e.session_id, failed)
     items_ = items_.select_from(events.join(event_items, i.event_id == e.event_id)).where(in_days, *([i.kind == kind] if kind else []))
     chosen = [parts[kind]] if kind in parts else [items_] if kind else [*parts.values(), items_]
     return (union_all(*chosen) if len(chosen) > 1 else chosen[0]).subquery("facts")
@@ -330,7 +328,7 @@ def build_day(connection, day: date, today: date) -> None:
     counted = select(events.c.product, func.count(distinct(events.c.session_id))).where(events.c.day.between(week, last)).group_by(events.c.product)
     every = select(literal("", String), func.count(distinct(events.c.session_id))).where(events.c.day.between(week, last))
     connection.execute(delete(weekly_sessions).where(weekly_sessions.c.week == week))
-    rows = [{"week": week, "product": product, "sessions": sessions, "days": (last - week).days + 1} for product, sessions in connection.execute(union_all(counted, every))]
+    rows = [{"week": week, "product": product, "sessions": sessions} for product, sessions in connection.execute(union_all(counted, every))]
     if any(row["sessions"] for row in rows):
         connection.execute(insert(weekly_sessions), [row for row in rows if row["sessions"]])
 

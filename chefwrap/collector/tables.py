@@ -13,7 +13,7 @@ Aggregates, built from one day's events at a time (chefwrap.collector.store says
     daily           one row a day and name: its runs, failures and distinct sessions
     daily_sessions  the sessions of each daily row of fewer than KEYS_BELOW (20) sessions: with them a
                     window's distinct sessions of a name are exact (chefwrap.collector.threshold)
-    weekly_sessions the distinct sessions of each ISO week, over its complete days
+    weekly_sessions the distinct sessions of each ISO week, over its complete days (tools, and all together)
 A name is (product, kind, command, name, detail), '' where it says nothing; the kinds:
     sessions    product '': all tools' events and sessions of the day
     product     the tool's events (every event type)
@@ -108,7 +108,6 @@ weekly_sessions = Table(
     Column("week", Date, nullable=False),  # its Monday
     Column("product", String(256), nullable=False),  # '': every tool together
     Column("sessions", Integer, nullable=False),
-    Column("days", Integer, nullable=False),  # how many of its days were complete (and kept) when counted
     PrimaryKeyConstraint("week", "product", name="weekly_sessions_pkey"),
 )
 AGGREGATES = (daily, daily_sessions, weekly_sessions)
