@@ -98,7 +98,7 @@ def create_app(
     async def refuse(request: Request, problem: Exception):
         """The one exception handler: a bad query is a 400, a database in trouble a 503."""
         status, message = (400, str(problem)) if isinstance(problem, api.BadQuery) else (503, UNAVAILABLE)
-        if request.url.path in ("/", "/report") and request.query_params.get("format") != "json":
+        if request.url.path == "/":
             return page.refusal(status, message)
         return error(status, message)
 
