@@ -226,7 +226,7 @@ def options(view, command: str) -> dict:
                        "other_spellings": other[0], "deprecated": (defined.get(option) or (None, None))[1]})
     used = {row["option"] for row in listed}
     unused = [{"option": option, "spellings": spellings, "deprecated": replacement, "global": is_global}
-              for option, (spellings, replacement, is_global) in sorted(defined.items()) if option not in used]
+              for option, (spellings, replacement, is_global) in sorted(defined.items(), key=lambda item: (item[1][2], item[0])) if option not in used]
     return {"command": command, "runs": runs, "options": listed, "other": sum(figure.runs for key, figure in found.items() if not key[2] and not figure.shown), "unused": unused}
 
 
