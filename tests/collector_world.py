@@ -98,7 +98,7 @@ def aggregates_and_recomputation(database):
 def stored_aggregates(connection) -> dict:
     from sqlalchemy import select
 
-    from chefwrap.collector.tables import daily, daily_sessions, weekly_sessions
+    from chefwrap.collector.tables import daily, daily_sessions, monthly, weekly_names, weekly_sessions
 
     name = ("day", "product", "kind", "command", "name", "detail")
     kept = {}
@@ -107,6 +107,9 @@ def stored_aggregates(connection) -> dict:
     return {
         "daily": {tuple(row[column] for column in name): (row["runs"], row["failures"], row["sessions"]) for row in connection.execute(select(daily)).mappings()},
         "daily_sessions": kept,
+        "monthly": {tuple(row[column] for column in ("month", *name[1:])): (row["runs"], row["failures"], row["sessions"], row["busiest"])
+                    for row in connection.execute(select(monthly)).mappings()},
+        "weekly_names": {tuple(row[column] for column in ("week", *name[1:])): row["sessions"] for row in connection.execute(select(weekly_names)).mappings()},
         "weekly_sessions": {(row.week, row.product): row.sessions for row in connection.execute(select(weekly_sessions))},
     }
 
@@ -133,9 +136,17 @@ def recomputed(connection, today=None) -> dict:
         week = day - timedelta(days=day.weekday())
         for product in ("", sent["product"]):
             weeks.setdefault((week, product), set()).add(session)
+    kept, named, months = {key: sessions for key, (_, _, sessions) in cells.items() if len(sessions) < 20}, {}, {}
+    for (day, *name), sessions in kept.items():
+        named.setdefault((day - timedelta(days=day.weekday()), *name), set()).update(sessions)
+    for (day, *name), (runs, failures, sessions) in cells.items():
+        month = months.setdefault((day.replace(day=1), *name), [0, 0, 0, 0])
+        month[0], month[1], month[2], month[3] = month[0] + runs, month[1] + failures, month[2] + len(sessions), max(month[3], len(sessions))
     return {
         "daily": {key: (runs, failures, len(sessions)) for key, (runs, failures, sessions) in cells.items()},
-        "daily_sessions": {key: sessions for key, (_, _, sessions) in cells.items() if len(sessions) < 20},
+        "monthly": {key: tuple(values) for key, values in months.items()},
+        "daily_sessions": kept,
+        "weekly_names": {key: len(sessions) for key, sessions in named.items()},
         "weekly_sessions": {key: len(sessions) for key, sessions in weeks.items()},
     }
 
@@ -160,7 +171,6 @@ def names_of(sent: dict) -> set:
     versions = properties.get("versions") or {}
     own = {"knife": "knife", "kitchen": "kitchen", "chef": "chef-cli"}.get(product, "")
     found.add((product, "version", "", versions.get(own, sent.get("product_version") or ""), ""))
-    found |= {(product, "tool-version", "", tool, detail) for tool, version in versions.items() for detail in ("", version)}
     books = properties.get("cookbooks") or {}
     found |= {(product, "cookbook", "", book["name"], detail) for book in books.get("public", []) for detail in ("", book["version"])}
     kitchen = properties.get("kitchen") or {}

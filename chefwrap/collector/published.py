@@ -11,11 +11,11 @@ more GROUP BY of their `daily_sessions` rows counts their distinct sessions exac
 from collections import namedtuple
 from datetime import timedelta
 
-from sqlalchemy import distinct, func, select, union_all
+from sqlalchemy import Date, cast, distinct, func, select, tuple_, type_coerce, union_all
 
 from chefwrap.collector import known_names, threshold
-from chefwrap.collector.store import day_rows, today_utc
-from chefwrap.collector.tables import NAME, daily, daily_sessions, days, weekly_sessions
+from chefwrap.collector.store import day_rows, month_end, today_utc
+from chefwrap.collector.tables import NAME, daily, daily_sessions, days, monthly, weekly_names, weekly_sessions
 from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS
 
 Figure = namedtuple("Figure", "runs failures session_days shown")  # session_days: the daily distinct sessions, summed
@@ -37,7 +37,7 @@ class View:
         self.window, self.before = (self.first, self.last), (self.first - timedelta(days=days_), self.first - timedelta(days=1))
         held = select(days.c.day).where(days.c.day.between(self.before[0], self.last), days.c.events > 0)
         self.event_days = set(connection.execute(held).scalars())
-        self._products = {}
+        self._products, self._figures = {}, {}
 
     def envelope(self) -> dict:
         """What every answer says about its view."""
@@ -55,36 +55,71 @@ class View:
 
     def figures(self, kind: str, window=None, per_product=False, gate=True, **where) -> dict:
         """{name: Figure} of a kind over a window; a name is (command, name, detail), with the product
-        first when `per_product`. Only the tools shown for the window are read (`gate`)."""
+        first when `per_product`. Only the tools shown for the window are read (`gate`). Read once a view."""
         window = window or self.window
+        asked = (kind, window, per_product, gate, tuple(sorted(where.items())))
+        if asked not in self._figures:
+            self._figures[asked] = self._read(kind, window, per_product, gate, where)
+        return self._figures[asked]
+
+    def _read(self, kind, window, per_product, gate, where) -> dict:
         if gate:
             where["product"] = list(self.products(window))
-        rows = self._rows(daily, kind, window, where)
-        keys = [rows.c[column] for column in (("product",) if per_product else ()) + NAMES]
-        statement = select(*keys, func.sum(rows.c.runs), func.sum(rows.c.failures), func.sum(rows.c.sessions), func.max(rows.c.sessions)).group_by(*keys)
+        columns = (("product",) if per_product else ()) + NAMES
+        rows = self._sums(kind, window, where)
+        keys = [rows.c[column] for column in columns]
+        statement = select(*keys, func.sum(rows.c.runs), func.sum(rows.c.failures), func.sum(rows.c.sessions), func.max(rows.c.busiest)).group_by(*keys)
         found = {tuple(row[: len(keys)]): [int(value) for value in row[len(keys) :]] for row in self.connection.execute(statement)}
         few = {key for key, values in found.items() if values[3] < self.min_sessions}
-        enough = self._sessions(kind, window, where, per_product, few) if few else set()
-        return {key: Figure(runs, failures, sessions, most >= self.min_sessions or key in enough) for key, (runs, failures, sessions, most) in found.items()}
+        few -= self._enough(kind, window, where, columns, few)
+        return {key: Figure(runs, failures, sessions, key not in few) for key, (runs, failures, sessions, _) in found.items()}
 
-    def _sessions(self, kind, window, where, per_product, few) -> set:
-        """The names among `few` that K distinct sessions used over the window (from `daily_sessions`)."""
-        rows = self._rows(daily_sessions, kind, window, where)
-        keys = [rows.c[column] for column in (("product",) if per_product else ()) + NAMES]
-        counted = select(*keys).group_by(*keys).having(func.count(distinct(rows.c.session_id)) >= self.min_sessions)
-        return {tuple(row) for row in self.connection.execute(counted)} & few
+    def _enough(self, kind, window, where, columns, few) -> set:
+        """The names among `few` (no day of K sessions) that K distinct sessions used over the window: an
+        ISO week inside it with K is enough; for the others, their kept sessions are counted."""
+        first = window[0] + timedelta(days=(7 - window[0].weekday()) % 7)  # the Mondays of the weeks inside the window
+        last = window[1] - timedelta(days=(window[1].weekday() + 1) % 7 + 6)
+        enough = self._names(weekly_names, "week", (first, last), kind, where, columns, few, func.max(weekly_names.c.sessions)) if first <= last else set()
+        return enough | self._names(daily_sessions, "day", window, kind, where, columns, few - enough, func.count(distinct(daily_sessions.c.session_id)))
+
+    def _names(self, table, period, span, kind, where, columns, names, count) -> set:
+        """Those of `names` whose `count` over the rows of `table` in the span is K or more, a few hundred at a time."""
+        found, names = set(), sorted(names)
+        keys = [table.c[column] for column in columns]
+        for start in range(0, len(names), 500):
+            conditions = [table.c.kind == kind, table.c[period].between(*span), tuple_(*keys).in_(names[start : start + 500])]
+            conditions += [table.c[column].in_(value) if isinstance(value, list) else table.c[column] == value for column, value in where.items()]
+            found.update(tuple(row) for row in self.connection.execute(select(*keys).where(*conditions).group_by(*keys).having(count >= self.min_sessions)))
+        return found
 
     def _rows(self, table, kind, window, where):
         """The rows of `table` of one kind in a window, narrowed by `where` ({column: value or [values]});
         in the operator's view, today's too, straight from the raw events."""
-        sources = [table]
+        sources = [(table, table.c.day.between(*window))]
         if self.live and window[1] >= self.today and table is daily:
-            sources.append(day_rows(self.today, kind=kind).subquery())
+            sources.append((day_rows(self.today, kind=kind).subquery(), None))
         parts = []
-        for source in sources:
-            conditions = [source.c.kind == kind, source.c.day.between(*window)]
+        for source, period in sources:
+            conditions = [source.c.kind == kind, *([period] if period is not None else [])]
             conditions += [source.c[column].in_(value) if isinstance(value, list) else source.c[column] == value for column, value in where.items()]
             parts.append(select(*source.c).where(*conditions))
+        return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+
+    def _sums(self, kind, window, where):
+        """The window's rows of a kind as (name..., runs, failures, sessions, busiest): a row a month for
+        the months it holds whole (chefwrap.collector.tables.monthly), a row a day for the rest."""
+        first, last = window
+        whole = [month for month in _months(first, last) if month >= first and month_end(month) <= last and not (self.live and month_end(month) >= self.today)]
+        days_ = [(first, whole[0] - timedelta(days=1)), (month_end(whole[-1]) + timedelta(days=1), last)] if whole else [window]
+        parts = []
+        for span in days_:
+            if span[0] <= span[1]:
+                rows = self._rows(daily, kind, span, where)
+                parts.append(select(*(rows.c[column] for column in NAME), rows.c.runs, rows.c.failures, rows.c.sessions, rows.c.sessions.label("busiest")))
+        if whole:
+            conditions = [monthly.c.kind == kind, monthly.c.month.between(whole[0], whole[-1])]
+            conditions += [monthly.c[column].in_(value) if isinstance(value, list) else monthly.c[column] == value for column, value in where.items()]
+            parts.append(select(*(monthly.c[column] for column in NAME), monthly.c.runs, monthly.c.failures, monthly.c.sessions, monthly.c.busiest).where(*conditions))
         return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
 
     # Periods: the days of the window, or its ISO weeks
@@ -104,26 +139,29 @@ class View:
         return found
 
     def series(self, kind: str, step: int, per_product=False, **where) -> dict:
-        """{name: [Figure or None, a period]} of a kind's names over the window's periods."""
+        """{name: [Figure or None, a period]} of a kind's names over the window's periods (days, or ISO
+        weeks, summed by the database)."""
         periods = self.periods(step)
         where.setdefault("product", list(self.products()))
         rows = self._rows(daily, kind, self.window, where)
+        names = [rows.c[column] for column in (("product",) if per_product else ()) + NAMES]
+        start = rows.c.day if step == 1 else monday(rows.c.day, self.connection.dialect.name)
+        sums = select(start, *names, func.sum(rows.c.runs), func.sum(rows.c.failures), func.sum(rows.c.sessions), func.max(rows.c.sessions)).group_by(start, *names)
         found = {}
-        for row in self.connection.execute(select(rows)).mappings():
-            key = tuple(row[column] for column in (("product",) if per_product else ()) + NAMES)
-            index = _period_of(periods, row["day"])
+        for day, *row in self.connection.execute(sums):
+            index = _period_of(periods, day)
             if index is not None:
-                values = found.setdefault(key, [[0, 0, 0, 0] for _ in periods])[index]
-                runs, failures, sessions_ = int(row["runs"]), int(row["failures"]), int(row["sessions"])  # PostgreSQL's sums are numeric
-                values[0], values[1], values[2], values[3] = values[0] + runs, values[1] + failures, values[2] + sessions_, max(values[3], sessions_)
-        sessions = {}
+                found.setdefault(tuple(row[: len(names)]), [None] * len(periods))[index] = [int(value) for value in row[len(names) :]]  # PostgreSQL's sums are numeric
+        weeks = {}
         if step > 1 and self.min_sessions > 1:
-            kept = self._rows(daily_sessions, kind, self.window, where)
-            for row in self.connection.execute(select(kept)).mappings():
-                key = tuple(row[column] for column in (("product",) if per_product else ()) + NAMES)
-                sessions.setdefault((key, _period_of(periods, row["day"])), set()).add(row["session_id"])
+            table = weekly_names
+            conditions = [table.c.kind == kind, table.c.week.between(*self.window)]
+            conditions += [table.c[column].in_(value) if isinstance(value, list) else table.c[column] == value for column, value in where.items()]
+            columns = [table.c[column] for column in (("product",) if per_product else ()) + NAMES]
+            for week, count, *key in self.connection.execute(select(table.c.week, table.c.sessions, *columns).where(*conditions)):
+                weeks[(tuple(key), week)] = max(weeks.get((tuple(key), week), 0), count)
         return {
-            key: [Figure(r, f, s, most >= self.min_sessions or len(sessions.get((key, index), ())) >= self.min_sessions) if r else None for index, (r, f, s, most) in enumerate(values)]
+            key: [Figure(v[0], v[1], v[2], v[3] >= self.min_sessions or weeks.get((key, period.first), 0) >= self.min_sessions) if v else None for v, period in zip(values, periods)]
             for key, values in found.items()
         }
 
@@ -155,11 +193,28 @@ class View:
         return shown
 
 
+def monday(day, dialect: str):
+    """SQL for the Monday of a day's ISO week."""
+    if dialect == "postgresql":
+        return cast(func.date_trunc("week", day), Date)
+    return type_coerce(func.date(day, "weekday 0", "-6 days"), Date)  # SQLite: the Sunday on or after, less six days
+
+
+def _months(first, last) -> list:
+    """The first days of the months from `first`'s to `last`'s."""
+    found, month = [], first.replace(day=1)
+    while month <= last:
+        found.append(month)
+        month = month_end(month) + timedelta(days=1)
+    return found
+
+
 def _period_of(periods: list, day):
-    for index, period in enumerate(periods):
-        if period.first <= day <= period.last:
-            return index
-    return None
+    """The index of the period holding a day, or None."""
+    if not periods or not periods[0].first <= day <= periods[-1].last:
+        return None
+    index = (day - periods[0].first).days // ((periods[0].last - periods[0].first).days + 1 if len(periods) > 1 else 1)
+    return index if index < len(periods) and periods[index].first <= day <= periods[index].last else None
 
 
 def step_for(days_: int) -> int:
@@ -319,35 +374,35 @@ def _dates(periods: list) -> dict:
 
 
 def ci_share(view, step: int) -> dict:
-    """The share of each period's runs that ran in CI, of the periods where both are shown."""
+    """The share of each period's runs that ran in CI, over the tools shown for it; None where a tool's
+    runs in CI were not (fewer than K sessions)."""
     periods = view.periods(step)
-    runs = view.series("product", step, per_product=True)
-    in_ci = view.series("ci", step, per_product=True, name="true")
+    runs, in_ci = view.series("product", step, per_product=True), view.series("ci", step, per_product=True, name="true")
     share = []
     for index in range(len(periods)):
-        total = [figures[index] for figures in runs.values() if figures[index] is not None and figures[index].shown]
-        ci = [figures[index] for key, figures in in_ci.items() if figures[index] is not None and key[0] in {k[0] for k, f in runs.items() if f[index] and f[index].shown}]
-        whole = sum(figure.runs for figure in total)
-        share.append(sum(figure.runs for figure in ci) / whole if whole and all(figure.shown for figure in ci) else None)
+        tools = [key[0] for key, figures in runs.items() if figures[index] and figures[index].shown]
+        ci = [in_ci.get((tool, "", "true", ""), [None] * len(periods))[index] for tool in tools]
+        whole = sum(runs[(tool, "", "", "")][index].runs for tool in tools)
+        share.append(sum(figure.runs for figure in ci if figure) / whole if whole and all(figure is None or figure.shown for figure in ci) else None)
     return {"step": step, **_dates(periods), "share": share}
 
 
 def versions(view, step: int, per_tool: int = 6) -> dict:
-    """Each tool's versions as shares of that tool's own runs (a run counts the version of the tool that ran), a period."""
+    """Each tool's most used versions as shares of that tool's own runs (a run counts the version of the
+    tool that ran it; "" when not known), a period."""
     periods = view.periods(step)
     found = view.series("version", step, per_product=True)
     tools = {}
-    for product in sorted(view.products()):
-        mine = {key: figures for key, figures in found.items() if key[0] == product}
+    for tool in sorted(view.products()):
+        mine = {key: figures for key, figures in found.items() if key[0] == tool}
         whole = [sum(figures[index].runs for figures in mine.values() if figures[index]) for index in range(len(periods))]
-        window = {key: view_total for key, view_total in ranked(view.figures("version", per_product=True, product=product))[0]}
-        rows = []
-        for key, figure in list(window.items())[:per_tool]:
-            shares = [figures.runs / whole[index] if figures and figures.shown and whole[index] else None for index, figures in enumerate(mine.get(key, [None] * len(periods)))]
-            rows.append({"version": key[2] or "", "count": figure.runs, "series": shares})
-        if rows:
-            tools[product] = rows
-    return {"step": step, **_dates(periods), "tools": tools}
+        shown, _ = ranked(view.figures("version", per_product=True, product=tool))
+        tools[tool] = [
+            {"version": key[2], "count": figure.runs,
+             "series": [each.runs / whole[index] if each and each.shown else None for index, each in enumerate(mine.get(key, [None] * len(periods)))]}
+            for key, figure in shown[:per_tool]
+        ]
+    return {"step": step, **_dates(periods), "tools": {tool: rows for tool, rows in tools.items() if rows}}
 
 
 def export_rows(view):

@@ -25,7 +25,7 @@ from sqlalchemy import String, and_, case, create_engine, delete, distinct, even
 from sqlalchemy.exc import SQLAlchemyError
 
 from chefwrap.collector import known_names
-from chefwrap.collector.tables import NAME, daily, daily_sessions, days, event_items, events, weekly_sessions
+from chefwrap.collector.tables import NAME, daily, daily_sessions, days, event_items, events, monthly, weekly_names, weekly_sessions
 from chefwrap.collector.threshold import KEYS_BELOW
 from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS, encode
 
@@ -290,9 +290,14 @@ def facts(first: date, last: date = None, kind: str = None):
         "os-arch": of_events("os-arch", e.product, func.coalesce(e.os, ""), func.coalesce(e.arch, "")),
         "ci": of_events("ci", e.product, ci),
     }
-    items_ = select(e.day, e.product, i.kind, case((i.kind == "option", e.command), else_="").label("command"), i.name, i.detail, e.session_id, failed)
-    items_ = items_.select_from(events.join(event_items, i.event_id == e.event_id)).where(in_days, *([i.kind == kind] if kind else []))
-    chosen = [parts[kind]] if kind in parts else [items_] if kind else [*parts.values(), items_]
+    command = case((i.kind == "option", e.command), else_="").label("command")
+    named, of_kind = events.join(event_items, i.event_id == e.event_id), [i.kind == kind] if kind else []
+    items_ = select(e.day, e.product, i.kind, command, i.name, i.detail, e.session_id, failed).select_from(named).where(in_days, *of_kind)
+    # an option over its spellings, a cookbook over its versions: once an event, however many it named
+    whole = select(e.day, e.product, i.kind, command, i.name, blank.label("detail"), e.session_id, failed, e.event_id).select_from(named)
+    whole = whole.where(in_days, *of_kind, i.kind.in_(("option", "cookbook")), i.detail != "").distinct().subquery()
+    whole = select(*(column for column in whole.c if column.name != "event_id"))
+    chosen = [parts[kind]] if kind in parts else [items_, whole] if kind else [*parts.values(), items_, whole]
     return (union_all(*chosen) if len(chosen) > 1 else chosen[0]).subquery("facts")
 
 
@@ -323,14 +328,31 @@ def build_day(connection, day: date, today: date) -> None:
     few = select(*(ranked.c[column] for column in columns), ranked.c.session_id).where(ranked.c.sessions < KEYS_BELOW)
     connection.execute(insert(daily_sessions).from_select([*columns, "session_id"], few))
     connection.execute(update(days).where(days.c.day == day).values(built=count))
+    month, names = day.replace(day=1), [daily.c[column] for column in NAME]
+    connection.execute(delete(monthly).where(monthly.c.month == month))
+    sums = select(literal(month), *names, *(func.sum(daily.c[value]) for value in ("runs", "failures", "sessions")), func.max(daily.c.sessions))
+    sums = sums.where(daily.c.day.between(month, month_end(month))).group_by(*names)
+    connection.execute(insert(monthly).from_select(["month", *NAME, "runs", "failures", "sessions", "busiest"], sums))
     week = day - timedelta(days=day.weekday())
-    last = min(week + timedelta(days=6), today - timedelta(days=1))
-    counted = select(events.c.product, func.count(distinct(events.c.session_id))).where(events.c.day.between(week, last)).group_by(events.c.product)
-    every = select(literal("", String), func.count(distinct(events.c.session_id))).where(events.c.day.between(week, last))
-    connection.execute(delete(weekly_sessions).where(weekly_sessions.c.week == week))
-    rows = [{"week": week, "product": product, "sessions": sessions} for product, sessions in connection.execute(union_all(counted, every))]
-    if any(row["sessions"] for row in rows):
-        connection.execute(insert(weekly_sessions), [row for row in rows if row["sessions"]])
+    build_week(connection, week, min(week + timedelta(days=6), today - timedelta(days=1)))
+
+
+def month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def build_week(connection, week: date, last: date) -> None:
+    """An ISO week's rows, from its days up to `last`: its names' sessions (from `daily_sessions`) and the
+    tools' (from the events)."""
+    for table in (weekly_names, weekly_sessions):
+        connection.execute(delete(table).where(table.c.week == week))
+    kept = daily_sessions.c
+    names = [kept[column] for column in NAME]
+    counted = select(literal(week), *names, func.count(distinct(kept.session_id))).where(kept.day.between(week, last)).group_by(*names)
+    connection.execute(insert(weekly_names).from_select(["week", *NAME, "sessions"], counted))
+    tools = select(literal(week), events.c.product, func.count(distinct(events.c.session_id))).where(events.c.day.between(week, last)).group_by(events.c.product)
+    every = select(literal(week), literal("", String), func.count(distinct(events.c.session_id))).where(events.c.day.between(week, last)).having(func.count() > 0)
+    connection.execute(insert(weekly_sessions).from_select(["week", "product", "sessions"], union_all(tools, every)))
 
 
 def items(stored) -> set:
@@ -338,17 +360,11 @@ def items(stored) -> set:
     properties = stored.payload.properties
     if properties is None:
         return set()
-    found = set()
-    for spelling in properties.options:
-        option = known_names.option_name(properties.command, spelling)
-        found |= {("option", option, ""), ("option", option, spelling)}
-    versions = properties.versions or {}
-    found.add(("version", versions.get(OWN_VERSION.get(stored.product, ""), stored.product_version or ""), ""))
-    found |= {("tool-version", tool, version) for tool, version in versions.items()} | {("tool-version", tool, "") for tool in versions}
+    found = {("option", known_names.option_name(properties.command, spelling), spelling) for spelling in properties.options}
+    found.add(("version", (properties.versions or {}).get(OWN_VERSION.get(stored.product, ""), stored.product_version or ""), ""))
     cookbooks, kitchen = properties.cookbooks, properties.kitchen
     if cookbooks is not None:
-        found |= {("cookbook", book.name, book.version) for book in cookbooks.public} | {("cookbook", book.name, "") for book in cookbooks.public}
-        found |= {("cookbook", "", "")} if cookbooks.other else set()
+        found |= {("cookbook", book.name, book.version) for book in cookbooks.public} | ({("cookbook", "", "")} if cookbooks.other else set())
     if kitchen is not None:
         found |= {(f"kitchen-{kind}", getattr(kitchen, kind), "") for kind in KITCHEN_PLUGIN_KINDS if getattr(kitchen, kind) is not None}
         found |= {("platform", platform, "") for platform in kitchen.platforms}

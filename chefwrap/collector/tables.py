@@ -2,8 +2,8 @@
 
 Raw events, append-only: `events`, one row an event (its JSON as validated, a few columns beside it
 for the indexes, the hash of the erase key that proves who may erase it), and `event_items`, one row
-for each name an event carries (an option, a cookbook, a plugin, a version). Erasure and the purge are
-the only deletes.
+for each name an event carries (an option's spelling, a cookbook's version, a plugin, a platform, the
+version of the tool that ran). Erasure and the purge are the only deletes.
 
 `days`: for each UTC day, how many events it holds (ingest adds what it stores, in the same
 statement) and how many it held when its aggregates were last built (`built`). A day whose two numbers
@@ -11,8 +11,14 @@ differ is stale: its aggregates are built again, from its events, before anyone 
 
 Aggregates, built from one day's events at a time (chefwrap.collector.store says how):
     daily           one row a day and name: its runs, failures and distinct sessions
+    monthly         the sums of a month's daily rows, and the most sessions of one of its days: a long
+                    window reads a row a month, and a row a day only for the days of its first and
+                    last months that it does not hold whole
     daily_sessions  the sessions of each daily row of fewer than KEYS_BELOW (20) sessions: with them a
                     window's distinct sessions of a name are exact (chefwrap.collector.threshold)
+    weekly_names    for each ISO week and name, how many distinct sessions its daily_sessions rows hold
+                    (a lower bound, exact when each of its days had fewer than 20): a week enough to show
+                    a name spares a view reading its sessions
     weekly_sessions the distinct sessions of each ISO week, over its complete days (tools, and all together)
 A name is (product, kind, command, name, detail), '' where it says nothing; the kinds:
     sessions    product '': all tools' events and sessions of the day
@@ -23,7 +29,7 @@ A name is (product, kind, command, name, detail), '' where it says nothing; the 
     os, arch    name; os-arch: name the OS, detail the architecture
     ci          name: 'true', 'false' or '' (not known)
     version     name: the version of the tool that ran ('' when not known)
-    tool-version, cookbook   name, detail: a version ('' for the name over its versions)
+    cookbook    name, detail: its version ('' for the cookbook over its versions)
     kitchen-driver, kitchen-provisioner, kitchen-verifier, kitchen-transport, platform   name
     cookbook, platform, kitchen-plugin with name '': runs with one the client counted but did not name
 """
@@ -75,32 +81,53 @@ days = Table(
 )
 
 
-def _named(name: str, *columns) -> Table:
+def _named(name: str, period: str, *more) -> Table:
     return Table(
         name,
         metadata,
-        Column("day", Date, nullable=False),
+        Column(period, Date, nullable=False),
         Column("product", String(256), nullable=False),
         Column("kind", String(32), nullable=False),
         Column("command", String(256), nullable=False),
         Column("name", String(256), nullable=False),
         Column("detail", String(256), nullable=False),
-        *columns,
+        *more,
         sqlite_with_rowid=False,
     )
 
 
+# By day first, to read a window; by name first where a view looks for some names.
 daily = _named(
     "daily",
+    "day",
     Column("runs", Integer, nullable=False),
     Column("failures", Integer, nullable=False),
     Column("sessions", Integer, nullable=False),
     PrimaryKeyConstraint("kind", "day", "product", "command", "name", "detail", name="daily_pkey"),
+    Index("daily_command", "kind", "command", "day"),
+)
+monthly = _named(
+    "monthly",
+    "month",  # its first day
+    Column("runs", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("sessions", Integer, nullable=False),  # the daily rows' sessions, summed
+    Column("busiest", Integer, nullable=False),  # the most sessions of one of its days
+    PrimaryKeyConstraint("kind", "month", "product", "command", "name", "detail", name="monthly_pkey"),
+    Index("monthly_command", "kind", "command", "month"),
 )
 daily_sessions = _named(
     "daily_sessions",
+    "day",
     Column("session_id", String(36), nullable=False),
-    PrimaryKeyConstraint("kind", "day", "product", "command", "name", "detail", "session_id", name="daily_sessions_pkey"),
+    PrimaryKeyConstraint("kind", "command", "name", "detail", "product", "day", "session_id", name="daily_sessions_pkey"),
+    Index("daily_sessions_day", "day"),
+)
+weekly_names = _named(
+    "weekly_names",
+    "week",  # its Monday
+    Column("sessions", Integer, nullable=False),  # distinct sessions of its daily_sessions rows: at least that many used the name that week
+    PrimaryKeyConstraint("kind", "command", "name", "detail", "product", "week", name="weekly_names_pkey"),
 )
 weekly_sessions = Table(
     "weekly_sessions",
@@ -110,4 +137,4 @@ weekly_sessions = Table(
     Column("sessions", Integer, nullable=False),
     PrimaryKeyConstraint("week", "product", name="weekly_sessions_pkey"),
 )
-AGGREGATES = (daily, daily_sessions, weekly_sessions)
+AGGREGATES = (daily, monthly, daily_sessions, weekly_names, weekly_sessions)

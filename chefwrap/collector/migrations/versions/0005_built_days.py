@@ -1,6 +1,6 @@
 """Storage a newcomer can read: events keep their items, and each day's aggregates are built from that
-day's events (chefwrap.collector.store). The aggregate tables of 0002 and the pending events of 0003
-go; every event stays; its items are read from its JSON, `days` counts the events of each day, and
+day's events (chefwrap.collector.store). The aggregate tables and the pending events older collectors
+made go; every event stays; its items are read from its JSON, `days` counts the events of each day, and
 every complete day is built, by the code at hand.
 
 Revision ID: 0005
@@ -8,7 +8,7 @@ Revises: 0004
 """
 
 from alembic import op
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, inspect, select
 
 revision = "0005"
 down_revision = "0004"
@@ -21,11 +21,11 @@ def upgrade():
     from chefwrap.collector import store, tables
     from chefwrap.collector.validation import decode
 
-    for name in OLD:
-        op.drop_table(f"daily_{name}")
-        op.drop_table(f"monthly_{name}")
-    op.drop_table("pending_events")
     connection = op.get_bind()
+    held = set(inspect(connection).get_table_names())
+    for name in ["pending_events", *(f"{period}_{name}" for name in OLD for period in ("daily", "monthly"))]:
+        if name in held:
+            op.drop_table(name)
     tables.metadata.create_all(connection, tables=[tables.event_items, tables.days, *tables.AGGREGATES])
     rows = []
     for event_id, stored in connection.execute(select(tables.events.c.event_id, tables.events.c.event).execution_options(yield_per=10_000)):
