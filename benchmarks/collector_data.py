@@ -207,14 +207,11 @@ def load(url: str, folder: Path, say=print) -> dict:
     started = time.perf_counter()
     try:
         schema_upgrade.upgrade(store)
-        counts, loaded = {}, 0
-        with store.writing() as connection, connection.begin():
-            raw, postgresql = connection.connection, store.dialect == "postgresql"
-            cursor = raw.cursor()
-            if not postgresql:
-                cursor.execute("PRAGMA cache_size=-4000000")  # 4 GB: the indexes stay in memory
-            for path in sorted(folder.glob("chunk-*.msgpack")):
-                chunk = msgspec.msgpack.decode(path.read_bytes())
+        counts, loaded, postgresql = {}, 0, store.dialect == "postgresql"
+        for path in sorted(folder.glob("chunk-*.msgpack")):  # a transaction a chunk: the write-ahead log stays small
+            chunk = msgspec.msgpack.decode(path.read_bytes())
+            with store.writing() as connection, connection.begin():
+                cursor = connection.connection.cursor()
                 for row in chunk["events"]:
                     counts[row[2]] = counts.get(row[2], 0) + 1
                 if postgresql:
@@ -223,11 +220,14 @@ def load(url: str, folder: Path, say=print) -> dict:
                             for row in rows:
                                 copy.write_row(row)
                 else:
+                    cursor.execute("PRAGMA cache_size=-2000000")  # 2 GB: the indexes stay in memory
                     cursor.executemany(f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})", chunk["events"])
                     cursor.executemany("INSERT INTO event_items (event_id, kind, name, detail) VALUES (?, ?, ?, ?)", chunk["items"])
-                loaded += len(chunk["events"])
-                say(f"  {loaded:,} events loaded in {time.perf_counter() - started:.0f} s")
-            cursor.executemany("INSERT INTO days (day, events) VALUES (%s, %s)" if postgresql else "INSERT INTO days (day, events) VALUES (?, ?)", sorted(counts.items()))
+            loaded += len(chunk["events"])
+            say(f"  {loaded:,} events loaded in {time.perf_counter() - started:.0f} s")
+        with store.writing() as connection, connection.begin():
+            marks = "%s, %s" if postgresql else "?, ?"
+            connection.connection.cursor().executemany(f"INSERT INTO days (day, events) VALUES ({marks})", sorted(counts.items()))
         with store.engine.connect() as connection:
             connection.exec_driver_sql("ANALYZE")
             connection.commit()

@@ -3,9 +3,10 @@ privacy threshold (chefwrap.collector.threshold says the rule). The page, the AP
 `collector report` read here and nowhere else; every function below returns plain data (the API's JSON),
 which the page draws.
 
-A name's figure over a period is one GROUP BY of its `daily` rows: runs, failures, and the most
-distinct sessions it had on one day. A name with K sessions on one day is shown; for the others, one
-more GROUP BY of their `daily_sessions` rows counts their distinct sessions exactly.
+A name's figure over a window is one GROUP BY of its `monthly` rows (the months the window holds whole)
+and `daily` rows (the rest): runs, failures, and the most distinct sessions it had on one day. A name
+with K sessions on one day is shown; for the others, an ISO week of K in `weekly_names` is enough, and
+for the rarest, one more GROUP BY of their `daily_sessions` rows counts their distinct sessions exactly.
 """
 
 from collections import namedtuple
@@ -213,8 +214,9 @@ def _period_of(periods: list, day):
     """The index of the period holding a day, or None."""
     if not periods or not periods[0].first <= day <= periods[-1].last:
         return None
-    index = (day - periods[0].first).days // ((periods[0].last - periods[0].first).days + 1 if len(periods) > 1 else 1)
-    return index if index < len(periods) and periods[index].first <= day <= periods[index].last else None
+    span = (periods[1].first - periods[0].first).days if len(periods) > 1 else (periods[0].last - periods[0].first).days + 1
+    index = (day - periods[0].first).days // span
+    return index if periods[index].first <= day <= periods[index].last else None
 
 
 def step_for(days_: int) -> int:
