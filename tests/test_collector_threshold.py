@@ -226,6 +226,39 @@ def test_weekly_points_count_the_distinct_sessions_of_each_week(database):
         store.close()
 
 
+def test_sessions_ci_share_versions_and_systems_are_what_the_raw_events_give(database):
+    """Active sessions a day and an ISO week (a session on two days counts once in the week), the share of
+    runs in CI, each version's share of its own tool's runs (not of every tool that saw it), OS by
+    architecture: against the events sent."""
+    today = date(2026, 5, 21)  # a Thursday
+    monday = date(2026, 5, 11)
+    sent = []
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        for number in range(10):  # sessions 0 to 9 every day of the week: ten a day, ten in the week
+            one = crafted(number, day, context={"versions": {"knife": "18.4.2" if number < 6 else "18.5.0", "kitchen": "3.7.0"}})
+            one["payload"]["properties"].update(ci=number == 0, arch="arm64" if number % 2 else "x86_64")
+            sent.append(one)
+    store = stored(database, sent, today)
+    try:
+        with Viewed(store, 10, today, product="knife") as view:
+            days = published.series(view, "sessions", step=1)
+            assert [value for value in days["values"] if value] == [10] * 7
+            weeks = published.series(view, "sessions", step=7)
+            assert weeks["values"] == [10, None] and weeks["complete"] == [True, False]  # the 18th to the 20th: no session that week
+            assert set(published.ci_share(view, 1)["share"]) == {None}  # one session a day in CI: fewer than K
+            (version,) = published.versions(view, 1)["tools"]["knife"]  # 18.5.0: four sessions
+            assert (version["version"], version["count"]) == ("18.4.2", 42)
+            assert [value for value in version["series"] if value is not None] == [0.6] * 7  # of knife's own runs, not kitchen's 3.7.0
+            systems = published.systems(view)
+            assert {(row["os"], row["arch"]): row["count"] for row in systems["systems"]} == {("linux", "arm64"): 35, ("linux", "x86_64"): 35}
+        with Viewed(store, 11, today, min_sessions=1, product="knife") as view:  # to today
+            share = published.ci_share(view, 1)["share"]
+            assert [value for value in share if value is not None] == [0.1] * 7
+    finally:
+        store.close()
+
+
 def test_a_tool_used_by_fewer_than_k_sessions_in_the_window_is_in_no_view(database):
     """Six sessions used knife; one session used chef, every day: nothing of chef shows, not even in the totals
     of every tool (else every tool less knife and kitchen would give chef's one session)."""
