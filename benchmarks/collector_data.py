@@ -135,7 +135,7 @@ def sessions(total: int, today: date, seed: int = 23):
     tail = [command for command in every if not command.weight]
     first = today - timedelta(days=DAYS)
     scale = total / 953_781
-    per_day = total / DAYS / 12  # sessions of about 12 events
+    per_day = total / (DAYS - len(OUTAGES)) / 11.45  # sessions of 11.45 events on average
     for offset in range(DAYS):
         day = first + timedelta(days=offset)
         if offset in OUTAGES:
@@ -185,7 +185,7 @@ def generate(folder: Path, total: int, today: date, say=print) -> None:
             rows.append([event_id, session_id, moment.date().isoformat(), stored.payload.event, stored.product, stored.product_version, properties.command,
                          properties.exit_code, properties.duration_ms, properties.os, properties.arch, properties.ci, moment.isoformat(" "), received_at,
                          validation.encode(stored), None])
-            item_rows += [(event_id, *item) for item in items(stored)]
+            item_rows += [(event_id, rows[-1][2], *item) for item in items(stored)]
         if len(rows) >= CHUNK:
             number, written = _flush(folder, number, rows, item_rows, written), written + len(rows)
             rows, item_rows = [], []
@@ -215,14 +215,14 @@ def load(url: str, folder: Path, say=print) -> dict:
                 for row in chunk["events"]:
                     counts[row[2]] = counts.get(row[2], 0) + 1
                 if postgresql:
-                    for table, columns, rows in (("events", EVENT_COLUMNS, chunk["events"]), ("event_items", ("event_id", "kind", "name", "detail"), chunk["items"])):
+                    for table, columns, rows in (("events", EVENT_COLUMNS, chunk["events"]), ("event_items", ("event_id", "day", "kind", "name", "detail"), chunk["items"])):
                         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                             for row in rows:
                                 copy.write_row(row)
                 else:
                     cursor.execute("PRAGMA cache_size=-2000000")  # 2 GB: the indexes stay in memory
                     cursor.executemany(f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})", chunk["events"])
-                    cursor.executemany("INSERT INTO event_items (event_id, kind, name, detail) VALUES (?, ?, ?, ?)", chunk["items"])
+                    cursor.executemany("INSERT INTO event_items (event_id, day, kind, name, detail) VALUES (?, ?, ?, ?, ?)", chunk["items"])
             loaded += len(chunk["events"])
             say(f"  {loaded:,} events loaded in {time.perf_counter() - started:.0f} s")
         with store.writing() as connection, connection.begin():

@@ -85,35 +85,21 @@ def answer(connection, endpoint: str, query: Query, min_sessions: int) -> dict:
 
 def table(answer_: dict) -> list:
     """An answer as rows ({column: cell}) for a spreadsheet: a row a period for a series, else a row for
-    each item of each list it holds (`list` says which), nested values flattened."""
+    each item of each list it holds (`list` says which), a list in an item as one cell."""
     if "dates" in answer_:
         columns = {"date": answer_["dates"], "complete": answer_["complete"], "days without events": answer_["empty"]}
         columns.update({name: answer_[name] for name in ("values", "share") if name in answer_})
         columns.update({f"{tool} {row['version']}": row["series"] for tool, rows in answer_.get("tools", {}).items() for row in rows})
         return [dict(zip(columns, cells)) for cells in zip(*columns.values())]
-    rows = []
-
-    def walk(value, path):
-        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-            rows.extend({"list": path, **_flat(item)} for item in value)
-        elif isinstance(value, dict):
-            for key, inner in value.items():
-                walk(inner, f"{path}.{key}" if path else key)
-
-    walk(answer_, "")
-    return rows
+    lists = [(name, value) for name, value in answer_.items() if isinstance(value, list)]
+    lists += [(f"{name}.{inner}", value) for name, held in answer_.items() if isinstance(held, dict) for inner, value in held.items() if isinstance(value, list)]
+    return [{"list": name, **{key: _cell(cell) for key, cell in item.items()}} for name, value in lists for item in value if isinstance(item, dict)]
 
 
-def _flat(item: dict, prefix: str = "") -> dict:
-    found = {}
-    for key, value in item.items():
-        if isinstance(value, dict):
-            found.update(_flat(value, f"{prefix}{key}."))
-        elif isinstance(value, list):
-            found[prefix + key] = "; ".join(" ".join(str(cell) for cell in (part.values() if isinstance(part, dict) else [part])) for part in value)
-        else:
-            found[prefix + key] = value
-    return found
+def _cell(value):
+    if isinstance(value, list):
+        return "; ".join(" ".join(str(part) for part in (one.values() if isinstance(one, dict) else [one])) for one in value)
+    return ", ".join(f"{key} {part}" for key, part in value.items()) if isinstance(value, dict) else value
 
 
 def as_csv(rows: list) -> str:

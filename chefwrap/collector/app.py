@@ -5,15 +5,7 @@ which commit many requests in one transaction; readers, erasures, the builder an
 small thread pool of their own. POST /events, the request every shim sends, is a bare ASGI endpoint
 (`EventsEndpoint`): no Request or Response object, which cost the server 20 to 40 µs a request.
 
-POST /events                 one event or a JSON array of them; 201 (or 200 when all were replays);
-                             with ingest tokens, only with `Authorization: Bearer <token>` (401)
-DELETE /sessions/{id}        with `Erase-Key: <key>`: erase the session's events sent with that key's
-                             hash, and build their days again; 204, or 403 erasing nothing
-GET /                        the page (chefwrap.collector.page); /report is the same page, or JSON
-GET /api/v1/...              the same data as JSON or CSV (chefwrap.collector.api)
-GET /schema                  the JSON Schema of what POST /events accepts
-
-Every view but /schema reads the aggregates only, under the privacy threshold of `min_sessions`
+Its routes are docs/collector.md's first table. Every view but /schema reads the aggregates only, under the privacy threshold of `min_sessions`
 (chefwrap.collector.threshold). Every response carries the headers of chefwrap.collector.headers. One
 exception handler answers a bad query (400) and a database that cannot be used (503, logged once an
 outage: chefwrap.collector.health), as a page or as JSON, whichever the route answers.

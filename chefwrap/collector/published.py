@@ -231,13 +231,6 @@ def ranked(found: dict) -> tuple:
     return shown, (sum(figure.runs for figure in hidden), sum(figure.failures for figure in hidden))
 
 
-def change(now, before) -> dict:
-    """A figure of the previous window beside this one's: None where the threshold did not show it then."""
-    if before is None or not before.shown:
-        return None
-    return {"count": before.runs, "failures": before.failures}
-
-
 # The answers
 
 
@@ -246,7 +239,8 @@ def commands(view) -> dict:
     shown, other = ranked(now)
     return {
         "commands": [
-            {"product": key[0].split()[0], "command": key[0], "count": figure.runs, "failures": figure.failures, "previous": change(figure, before.get(key))}
+            {"product": key[0].split()[0], "command": key[0], "count": figure.runs, "failures": figure.failures,
+             "previous": {"count": before[key].runs, "failures": before[key].failures} if key in before and before[key].shown else None}
             for key, figure in shown
         ],
         "other": {"count": other[0], "failures": other[1]},
@@ -321,21 +315,20 @@ def platforms(view) -> dict:
     return {"platforms": rows, "unnamed": unnamed, "other": other}
 
 
+def breakdown(view, kind: str) -> dict:
+    shown, other = ranked(view.figures(kind))
+    return {"named": [{"name": key[1], "count": figure.runs} for key, figure in shown], "other": other[0]}
+
+
 def systems(view) -> dict:
     """Runs by operating system and architecture, and by each alone."""
     pairs, other = ranked(view.figures("os-arch"))
-    single = {kind: ranked(view.figures(kind)) for kind in ("os", "arch")}
-    return {
-        "systems": [{"os": key[1], "arch": key[2], "count": figure.runs} for key, figure in pairs],
-        "other": other[0],
-        **{kind: {"named": [{"name": key[1], "count": figure.runs} for key, figure in shown], "other": hidden[0]} for kind, (shown, hidden) in single.items()},
-    }
+    return {"systems": [{"os": key[1], "arch": key[2], "count": figure.runs} for key, figure in pairs], "other": other[0], "os": breakdown(view, "os"), "arch": breakdown(view, "arch")}
 
 
 def totals(view) -> dict:
-    """Runs and failures of the tools shown, this window and the one before; session-days; CI."""
+    """Runs and failures of the tools shown, this window and the one before; session-days; runs in CI."""
     now, before = view.products(), view.products(view.before)
-    ci, ci_other = ranked(view.figures("ci"))
     session_days = [count for count in view.day_sessions(1) if count is not None]
     return {
         "events": sum(figure.runs for figure in now.values()),
@@ -344,14 +337,8 @@ def totals(view) -> dict:
         "tools": sorted(now),
         "sessions": sum(session_days),
         "days_with_sessions": len(session_days),
-        "ci": {"named": [{"name": key[1], "count": figure.runs} for key, figure in ci], "other": ci_other[0]},
-        **{kind: {"named": rows, "other": hidden} for kind, (rows, hidden) in ((kind, _plain(view, kind)) for kind in ("os", "arch"))},
+        "ci": breakdown(view, "ci"),
     }
-
-
-def _plain(view, kind) -> tuple:
-    shown, other = ranked(view.figures(kind))
-    return [{"name": key[1], "count": figure.runs} for key, figure in shown], other[0]
 
 
 def series(view, metric: str, command: str = None, step: int = 1) -> dict:

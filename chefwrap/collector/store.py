@@ -40,7 +40,7 @@ INSERT_POSTGRESQL = (
     "counted AS (INSERT INTO days (day, events) SELECT day, count(*) FROM new GROUP BY day ORDER BY day "
     "ON CONFLICT (day) DO UPDATE SET events = days.events + excluded.events) SELECT event_id FROM new"
 )
-ITEMS_SQLITE = "INSERT INTO event_items (event_id, kind, name, detail) VALUES (?, ?, ?, ?)"
+ITEMS_SQLITE = "INSERT INTO event_items (event_id, day, kind, name, detail) VALUES (?, ?, ?, ?, ?)"
 DAYS_SQLITE = "INSERT INTO days (day, events) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET events = events + excluded.events"
 BUILD_LOCK = (0x63686566, 3)  # ("chef", 3): whoever changes the aggregates
 PURGE_LOCK = (0x63686566, 1)
@@ -113,7 +113,7 @@ class Store:
                 accepted[index] = False
                 continue
             seen.add(event_id)
-            rows.append((index, _event_row(record, event_id, now), [(event_id, *item) for item in sorted(items(record.stored))]))
+            rows.append((index, _event_row(record, event_id, now), [(event_id, record.day.isoformat(), *item) for item in sorted(items(record.stored))]))
         rows.sort(key=lambda row: row[1]["event_id"])  # one lock order for every writer
         return accepted, rows
 
@@ -121,7 +121,7 @@ class Store:
         """Insert prepared rows in the connection's transaction; returns the event ids that were new."""
         cursor = connection.connection.cursor()
         if self.dialect == "postgresql":
-            item_rows = [dict(zip(("event_id", "kind", "name", "detail"), item)) for _, _, found in rows for item in found]
+            item_rows = [dict(zip(("event_id", "day", "kind", "name", "detail"), item)) for _, _, found in rows for item in found]
             cursor.execute(INSERT_POSTGRESQL, (_encode_json([row for _, row, _ in rows]).decode(), _encode_json(item_rows).decode()))
             return {event_id for (event_id,) in cursor.fetchall()}
         inserted = set()
@@ -187,9 +187,10 @@ class Store:
             held = connection.execute(select(events.c.event_id, events.c.day, events.c.erase_key_sha256).where(events.c.session_id == session_id.lower())).all()
             erased = [row for row in held if proof is None or proof(row.erase_key_sha256)]
             for start in range(0, len(erased), ROWS_A_STATEMENT):
-                chunk = [row.event_id for row in erased[start : start + ROWS_A_STATEMENT]]
-                connection.execute(delete(event_items).where(event_items.c.event_id.in_(chunk)))
-                connection.execute(delete(events).where(events.c.event_id.in_(chunk)))
+                chunk = erased[start : start + ROWS_A_STATEMENT]
+                for day in {row.day for row in chunk}:
+                    connection.execute(delete(event_items).where(event_items.c.day == day, event_items.c.event_id.in_([row.event_id for row in chunk if row.day == day])))
+                connection.execute(delete(events).where(events.c.event_id.in_([row.event_id for row in chunk])))
             for day in sorted({row.day for row in erased}):
                 connection.execute(update(days).where(days.c.day == day).values(events=days.c.events - sum(row.day == day for row in erased)))
                 if day < today:
@@ -213,8 +214,7 @@ class Store:
             if not self._lock(connection, PURGE_LOCK, wait=False):
                 return None
             self._lock(connection)
-            old = select(events.c.event_id).where(events.c.day < oldest)
-            connection.execute(delete(event_items).where(event_items.c.event_id.in_(old)))
+            connection.execute(delete(event_items).where(event_items.c.day < oldest))
             connection.execute(delete(daily_sessions).where(daily_sessions.c.day < oldest))
             return connection.execute(delete(events).where(events.c.day < oldest)).rowcount
 
@@ -291,7 +291,7 @@ def facts(first: date, last: date = None, kind: str = None):
         "ci": of_events("ci", e.product, ci),
     }
     command = case((i.kind == "option", e.command), else_="").label("command")
-    named, of_kind = events.join(event_items, i.event_id == e.event_id), [i.kind == kind] if kind else []
+    named, of_kind = events.join(event_items, and_(i.day == e.day, i.event_id == e.event_id)), [i.kind == kind] if kind else []
     items_ = select(e.day, e.product, i.kind, command, i.name, i.detail, e.session_id, failed).select_from(named).where(in_days, *of_kind)
     # an option over its spellings, a cookbook over its versions: once an event, however many it named
     whole = select(e.day, e.product, i.kind, command, i.name, blank.label("detail"), e.session_id, failed, e.event_id).select_from(named)

@@ -66,10 +66,11 @@ event_items = Table(
     "event_items",
     metadata,
     Column("event_id", String(36), nullable=False),
+    Column("day", Date, nullable=False),  # its event's: a day's items lie together, as its events do
     Column("kind", String(32), nullable=False),
     Column("name", String(256), nullable=False),
     Column("detail", String(256), nullable=False),
-    Index("event_items_event", "event_id"),
+    Index("event_items_day", "day", "event_id"),
 )
 
 days = Table(

@@ -28,8 +28,9 @@ def upgrade():
             op.drop_table(name)
     tables.metadata.create_all(connection, tables=[tables.event_items, tables.days, *tables.AGGREGATES])
     rows = []
-    for event_id, stored in connection.execute(select(tables.events.c.event_id, tables.events.c.event).execution_options(yield_per=10_000)):
-        rows += [dict(zip(("event_id", "kind", "name", "detail"), (event_id, *item))) for item in store.items(decode(stored))]
+    read = select(tables.events.c.event_id, tables.events.c.day, tables.events.c.event).execution_options(yield_per=10_000)
+    for event_id, day, stored in connection.execute(read):
+        rows += [dict(zip(("event_id", "day", "kind", "name", "detail"), (event_id, day, *item))) for item in store.items(decode(stored))]
         if len(rows) >= 50_000:
             connection.execute(insert(tables.event_items), rows)
             rows = []
