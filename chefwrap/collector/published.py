@@ -88,8 +88,7 @@ class View:
         found, names = set(), sorted(names)
         keys = [table.c[column] for column in columns]
         for start in range(0, len(names), 500):
-            conditions = [table.c.kind == kind, table.c[period].between(*span), tuple_(*keys).in_(names[start : start + 500])]
-            conditions += [table.c[column].in_(value) if isinstance(value, list) else table.c[column] == value for column, value in where.items()]
+            conditions = [*narrowed(table, kind, where), table.c[period].between(*span), tuple_(*keys).in_(names[start : start + 500])]
             found.update(tuple(row) for row in self.connection.execute(select(*keys).where(*conditions).group_by(*keys).having(count >= self.min_sessions)))
         return found
 
@@ -101,9 +100,7 @@ class View:
             sources.append((day_rows(self.today, kind=kind).subquery(), None))
         parts = []
         for source, period in sources:
-            conditions = [source.c.kind == kind, *([period] if period is not None else [])]
-            conditions += [source.c[column].in_(value) if isinstance(value, list) else source.c[column] == value for column, value in where.items()]
-            parts.append(select(*source.c).where(*conditions))
+            parts.append(select(*source.c).where(*narrowed(source, kind, where), *([period] if period is not None else [])))
         return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
 
     def _sums(self, kind, window, where):
@@ -118,8 +115,7 @@ class View:
                 rows = self._rows(daily, kind, span, where)
                 parts.append(select(*(rows.c[column] for column in NAME), rows.c.runs, rows.c.failures, rows.c.sessions, rows.c.sessions.label("busiest")))
         if whole:
-            conditions = [monthly.c.kind == kind, monthly.c.month.between(whole[0], whole[-1])]
-            conditions += [monthly.c[column].in_(value) if isinstance(value, list) else monthly.c[column] == value for column, value in where.items()]
+            conditions = [*narrowed(monthly, kind, where), monthly.c.month.between(whole[0], whole[-1])]
             parts.append(select(*(monthly.c[column] for column in NAME), monthly.c.runs, monthly.c.failures, monthly.c.sessions, monthly.c.busiest).where(*conditions))
         return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
 
@@ -156,10 +152,8 @@ class View:
         weeks = {}
         if step > 1 and self.min_sessions > 1:
             table = weekly_names
-            conditions = [table.c.kind == kind, table.c.week.between(*self.window)]
-            conditions += [table.c[column].in_(value) if isinstance(value, list) else table.c[column] == value for column, value in where.items()]
             columns = [table.c[column] for column in (("product",) if per_product else ()) + NAMES]
-            for week, count, *key in self.connection.execute(select(table.c.week, table.c.sessions, *columns).where(*conditions)):
+            for week, count, *key in self.connection.execute(select(table.c.week, table.c.sessions, *columns).where(*narrowed(table, kind, where), table.c.week.between(*self.window))):
                 weeks[(tuple(key), week)] = max(weeks.get((tuple(key), week), 0), count)
         return {
             key: [Figure(v[0], v[1], v[2], v[3] >= self.min_sessions or weeks.get((key, period.first), 0) >= self.min_sessions) if v else None for v, period in zip(values, periods)]
@@ -170,28 +164,26 @@ class View:
         """Active sessions a period: each tool's distinct sessions, or every tool's together, shown when
         they are K or more and every tool used in the period was shown for it (else the difference
         would give a quiet tool's); weeks from `weekly_sessions`."""
-        periods = self.periods(step)
+        periods, counts, table = self.periods(step), {}, weekly_sessions
         if step == 1:
-            rows = self.connection.execute(select(daily.c.day, daily.c.product, daily.c.sessions).where(daily.c.kind.in_(("product", "sessions")), daily.c.day.between(*self.window))).all()
-            if self.live:
-                today = day_rows(self.today).subquery()
-                rows += self.connection.execute(select(today.c.day, today.c.product, today.c.sessions).where(today.c.kind.in_(("product", "sessions")))).all()
+            parts = [self._rows(daily, kind, self.window, {}) for kind in ("product", "sessions")]
+            rows = [row for part in parts for row in self.connection.execute(select(part.c.day, part.c.product, part.c.sessions))]
         else:
-            table = weekly_sessions
-            rows = self.connection.execute(select(table.c.week, table.c.product, table.c.sessions).where(table.c.week.between(*self.window))).all()
-        by_period = {}
+            rows = self.connection.execute(select(table.c.week, table.c.product, table.c.sessions).where(table.c.week.between(*self.window)))
         for day, product, count in rows:
-            index = _period_of(periods, day)
-            if index is not None:
-                by_period.setdefault(index, {})[product] = int(count)
+            counts.setdefault(_period_of(periods, day), {})[product] = int(count)
         shown = []
         for index in range(len(periods)):
-            counts = by_period.get(index, {})
-            tools = {product: count for product, count in counts.items() if product}
-            every = all(count >= self.min_sessions for count in tools.values())
-            count = counts.get(self.product) if self.product else (counts.get("") if every else None)
+            tools = counts.get(index, {})
+            every = all(count >= self.min_sessions for product, count in tools.items() if product)
+            count = tools.get(self.product) if self.product else tools.get("") if every else None
             shown.append(count if count is not None and count >= self.min_sessions else None)
         return shown
+
+
+def narrowed(table, kind: str, where: dict) -> list:
+    """SQL conditions: the kind, and {column: value or [values]}."""
+    return [table.c.kind == kind, *(table.c[column].in_(value) if isinstance(value, list) else table.c[column] == value for column, value in where.items())]
 
 
 def monday(day, dialect: str):
@@ -290,24 +282,21 @@ def named(view, kind: str) -> tuple:
 
 def cookbooks(view) -> dict:
     """Community cookbooks summed per name, with their versions under them."""
-    shown, other = ranked(view.figures("cookbook"))
+    found = view.figures("cookbook")
+    shown, _ = ranked(found)
     versions = {}
     for (_, name, version), figure in shown:
-        if version:
-            versions.setdefault(name, []).append({"version": version, "count": figure.runs})
-    books = [{"name": key[1], "count": figure.runs, "versions": versions.get(key[1], [])} for key, figure in shown if key[1] and not key[2]]
-    for book in books:
-        book["other_versions"] = book["count"] - sum(version["count"] for version in book["versions"])
-    unnamed = sum(figure.runs for key, figure in shown if not key[1])
-    return {"cookbooks": books, "unnamed": unnamed, "other": sum(figure.runs for key, figure in view.figures("cookbook").items() if not key[2] and key[1] and not figure.shown)}
+        versions.setdefault(name, []).extend([{"version": version, "count": figure.runs}] if version else [])
+    books = [{"name": key[1], "count": figure.runs, "versions": versions[key[1]], "other_versions": figure.runs - sum(one["count"] for one in versions[key[1]])}
+             for key, figure in shown if key[1] and not key[2]]
+    hidden = sum(figure.runs for key, figure in found.items() if key[1] and not key[2] and not figure.shown)
+    return {"cookbooks": books, "unnamed": sum(figure.runs for key, figure in shown if not key[1]), "other": hidden}
 
 
 def kitchen(view) -> dict:
-    plugins, other = {}, {}
-    for kind in KITCHEN_PLUGIN_KINDS:
-        plugins[kind], _, other[kind] = named(view, f"kitchen-{kind}")
+    plugins = {kind: named(view, f"kitchen-{kind}") for kind in KITCHEN_PLUGIN_KINDS}
     _, unnamed, hidden = named(view, "kitchen-plugin")
-    return {"plugins": plugins, "other": other, "unnamed": unnamed, "unnamed_other": hidden}
+    return {"plugins": {kind: rows for kind, (rows, _, _) in plugins.items()}, "other": {kind: other for kind, (_, _, other) in plugins.items()}, "unnamed": unnamed, "unnamed_other": hidden}
 
 
 def platforms(view) -> dict:
@@ -415,29 +404,19 @@ def export_rows(view):
 
 def report(connection, days_: int, today=None, min_sessions: int = threshold.DEFAULT_MIN_SESSIONS, limit: int = 50) -> dict:
     """GET /report's JSON (and `collector report`'s): the most used commands with failures, the options of
-    each, community cookbooks, kitchen plugins, platforms and versions, events and session-days; with
-    what the threshold left out of each as `other`."""
+    each, community cookbooks, kitchen plugins, platforms, events and session-days; with what the
+    threshold left out of each as `other`."""
     view = View(connection, days_, today, min_sessions)
-    found, total = commands(view), totals(view)
+    found, total, books, plugins, places = commands(view), totals(view), cookbooks(view), kitchen(view), platforms(view)
     options_of = [(row["command"], options(view, row["command"])) for row in found["commands"][:limit]]
-    books, plugins, places = cookbooks(view), kitchen(view), platforms(view)
     return {
-        "days": days_,
-        "since": view.first.strftime("%Y-%m-%dT00:00:00Z"),
-        "until": view.last.strftime("%Y-%m-%dT23:59:59Z"),
-        "min_sessions": min_sessions,
-        "events": total["events"],
-        "sessions": total["sessions"],
+        "days": days_, "since": view.first.strftime("%Y-%m-%dT00:00:00Z"), "until": view.last.strftime("%Y-%m-%dT23:59:59Z"), "min_sessions": min_sessions,
+        "events": total["events"], "sessions": total["sessions"],
         "commands": [{key: row[key] for key in ("product", "command", "count", "failures")} for row in found["commands"][:limit]],
         "options": [{"product": command.split()[0], "command": command, "option": row["option"], "count": row["count"]} for command, answer in options_of for row in answer["options"]],
         "cookbooks": [{"name": book["name"], "version": version["version"], "count": version["count"]} for book in books["cookbooks"][:limit] for version in book["versions"]],
         "kitchen_plugins": [{"kind": kind, "name": row["name"], "count": row["count"]} for kind, rows in plugins["plugins"].items() for row in rows[:limit]],
         "platforms": places["platforms"][:limit],
-        "other": {
-            "commands": found["other"]["count"],
-            "options": sum(answer["other"] for _, answer in options_of),
-            "cookbooks": books["other"],
-            "kitchen_plugins": sum(plugins["other"].values()),
-            "platforms": places["other"],
-        },
+        "other": {"commands": found["other"]["count"], "options": sum(answer["other"] for _, answer in options_of), "cookbooks": books["other"],
+                  "kitchen_plugins": sum(plugins["other"].values()), "platforms": places["other"]},
     }

@@ -14,9 +14,8 @@ def sections(report):
     def left_out(key, width):
         return [(OTHER, *[""] * (width - 2), str(other[key]))] if other.get(key) else []
 
-    yield "Most used commands", ("command", "runs", "failures", "failure rate"), [
-        (row["command"], str(row["count"]), str(row["failures"]), failure_rate(row)) for row in report["commands"]
-    ] + ([(OTHER, str(other["commands"]), "", "")] if other["commands"] else [])
+    commands = [(row["command"], str(row["count"]), str(row["failures"]), failure_rate(row)) for row in report["commands"]]
+    yield "Most used commands", ("command", "runs", "failures", "failure rate"), commands + ([(OTHER, str(other["commands"]), "", "")] if other["commands"] else [])
     yield "Options, by command", ("command", "option", "runs"), [(row["command"], row["option"], str(row["count"])) for row in report["options"]] + left_out("options", 3)
     yield "Community cookbooks", ("cookbook", "version", "runs"), [(row["name"], row["version"], str(row["count"])) for row in report["cookbooks"]] + left_out("cookbooks", 3)
     yield "Test Kitchen plugins", ("kind", "plugin", "runs"), [(row["kind"], row["name"], str(row["count"])) for row in report["kitchen_plugins"]] + left_out("kitchen_plugins", 3)

@@ -91,12 +91,6 @@ class Store:
         finally:
             ingester.close()
 
-    def ingesting(self):
-        """A connection for `write`: on PostgreSQL in autocommit (its one statement is its own transaction)."""
-        if self.sqlite:
-            return self.writing()
-        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-
     def prepare(self, received: list, now: datetime = None) -> tuple:
         """([accepted so far], [(index, event row, [item rows])] to write): ids given, duplicates within the
         batch and events older than the retention window set aside."""
@@ -247,8 +241,8 @@ class Ingester:
 
     def _write(self, rows: list) -> set:
         fresh = self.connection is None
-        if fresh:
-            self.connection = self.store.ingesting()
+        if fresh:  # on PostgreSQL in autocommit: its one statement is its own transaction
+            self.connection = self.store.writing() if self.store.sqlite else self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
             with self.connection.begin():
                 return self.store.write(self.connection, rows)

@@ -20,18 +20,9 @@ Aggregates, built from one day's events at a time (chefwrap.collector.store says
                     (a lower bound, exact when each of its days had fewer than 20): a week enough to show
                     a name spares a view reading its sessions
     weekly_sessions the distinct sessions of each ISO week, over its complete days (tools, and all together)
-A name is (product, kind, command, name, detail), '' where it says nothing; the kinds:
-    sessions    product '': all tools' events and sessions of the day
-    product     the tool's events (every event type)
-    event       name: payload.event
-    command     command
-    option      command, name: the option (its spellings merged), detail: '' or one spelling of it
-    os, arch    name; os-arch: name the OS, detail the architecture
-    ci          name: 'true', 'false' or '' (not known)
-    version     name: the version of the tool that ran ('' when not known)
-    cookbook    name, detail: its version ('' for the cookbook over its versions)
-    kitchen-driver, kitchen-provisioner, kitchen-verifier, kitchen-transport, platform   name
-    cookbook, platform, kitchen-plugin with name '': runs with one the client counted but did not name
+A name is (product, kind, command, name, detail), '' where it says nothing; store.facts makes them, and
+docs/collector.md ("Storage") lists the kinds: an option is (command, option, '' or one spelling), a
+cookbook (name, '' or one version), a name '' what the client counted without naming.
 """
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text

@@ -12,11 +12,8 @@ K is `--min-sessions` (default 5, at most 20). The rule, the same for every peri
    events arrive one by one.
 4. A command's options are shown only for a command the view shows.
 
-Exact without reading a window's raw events (chefwrap.collector.published): a day's aggregate row says
-how many distinct sessions used the name that day, and for a row of fewer than KEYS_BELOW sessions
-`daily_sessions` keeps those sessions. A day of K or more is enough; otherwise every day's sessions are
-kept, and their union is the exact number. K = 1 turns the threshold off: every name shows, today
-too (an operator's exact view, which reads today's raw events).
+How it is exact without reading a window's raw events: chefwrap.collector.published. K = 1 turns the
+threshold off: every name shows, today too (an operator's exact view).
 """
 
 DEFAULT_MIN_SESSIONS = 5

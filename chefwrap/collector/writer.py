@@ -42,10 +42,7 @@ class BatchingWriter:
     def _run(self) -> None:
         ingester = Ingester(self.store)  # this thread's connection, kept from group to group
         try:
-            while True:
-                group = self._group()
-                if group is None:
-                    return
+            while (group := self._group()) is not None:
                 self._write(group, ingester)
         finally:
             ingester.close()
