@@ -116,7 +116,8 @@ def hostile_cookbooks(number: int) -> bytes:
 
 def rows(database: str) -> int:
     with sqlite3.connect(database) as connection:
-        tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'daily_%' OR name LIKE 'monthly_%')")]
+        aggregate = "name IN ('daily', 'monthly') OR name LIKE 'daily_%' OR name LIKE 'monthly_%' OR name LIKE 'weekly_%'"  # this code's tables, and the old ones
+        tables = [name for (name,) in connection.execute(f"SELECT name FROM sqlite_master WHERE type = 'table' AND ({aggregate})")]
         return sum(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in tables)
 
 

@@ -1,54 +1,48 @@
-"""What the collector's readers cost at 10 million events, against the same at 10,000: the page at GET /,
-the API and the reports, served by `chefwrap collector serve`.
+"""What the collector's page costs on a realistic year: GET / and a command's page for 365 days (and a few
+other views) at 10 million events, served by `chefwrap collector serve`, on SQLite and PostgreSQL.
 
-    .venv/bin/python benchmarks/collector_dashboard.py [--events 10000000] [--small 10000]
-        [--database sqlite|postgresql|both] [--rounds 31] [--folder DIR] [--min-sessions 5]
+    .venv/bin/python benchmarks/collector_data.py --folder /work/bench-data/events-10m --events 10000000   # once
+    .venv/bin/python benchmarks/collector_dashboard.py --data /work/bench-data/events-10m [--database sqlite|postgresql|both]
+        [--rounds 21] [--min-sessions 5]
 
-The databases are filled straight from benchmarks/collector_data.py (bulk insert, with aggregates by
-the collector's own code); with --folder, SQLite files already there from an earlier run
-(large.sqlite3, small.sqlite3, filled for today) are used again. `chefwrap collector serve` runs on
-each; every path is asked of the large and the small one in turn (paired, so the machine's load falls
-on both alike). Reported, medians: the server's own time (its Server-Timing header: the database reads
-and the rendering, in the reader thread) for both and their ratio, the time over loopback, and the
-gzip-compressed size of the answer (for the page, its HTML with its inline CSS and script: everything
-a browser loads).
+The events benchmarks/collector_data.py generated are loaded in bulk (no HTTP) and every day built by
+the collector's own code (the SQLite file, collector.sqlite3 in --data, stays for the next run; the
+PostgreSQL server is a temporary one, tests/postgres.py). Each path is asked `--rounds` times in turn
+with the others. Reported, medians: the server's own time (its Server-Timing header: the database reads
+and the rendering, in the reader thread), the time over loopback, and the gzip-compressed size of the
+answer (for a page, its HTML with its inline CSS and script: everything a browser loads).
 """
 
 import argparse
 import http.client
-import os
 import statistics
+import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "benchmarks")]
 
-from collector_data import fill  # noqa: E402
+import collector_data  # noqa: E402
 
 PATHS = [
-    "/",
-    "/?days=7",
-    "/?days=90",
     "/?days=365",
-    "/?days=30&product=kitchen",
-    "/api/v1/commands",
-    "/api/v1/series?metric=runs&command=knife+node+list&days=365",
-    "/report?days=1&format=json",
-    "/report?days=30&format=json",
-    "/report?days=90&format=json",
+    "/?days=365&command=knife+bootstrap",
+    "/?days=365&command=knife+ssh",
+    "/?days=365&product=kitchen",
+    "/",
+    "/?days=90",
+    "/?command=knife+node+list",
+    "/api/v1/commands?days=365",
+    "/api/v1/options?days=365&command=knife+bootstrap",
     "/report?days=365&format=json",
-    "/report?days=365",
 ]
 
 
 def serve(url: str, min_sessions: int):
-    import subprocess
-
     process = subprocess.Popen(
-        [sys.executable, "-m", "chefwrap", "collector", "serve", "--port", "0", "--database", url, "--min-sessions", str(min_sessions)],
+        [sys.executable, "-m", "chefwrap", "collector", "serve", "--port", "0", "--database", url, "--min-sessions", str(min_sessions), "--retain-days", "3650"],
         stderr=subprocess.PIPE,
         text=True,
         cwd=REPO,
@@ -63,7 +57,7 @@ def serve(url: str, min_sessions: int):
 
 def asked(port: int, path: str) -> tuple:
     """(server milliseconds, loopback milliseconds, compressed bytes)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     started = time.perf_counter()
     connection.request("GET", path, headers={"Accept-Encoding": "gzip"})
     response = connection.getresponse()
@@ -73,62 +67,52 @@ def asked(port: int, path: str) -> tuple:
     if response.status != 200:
         raise RuntimeError(f"{path}: HTTP {response.status}")
     timing = response.getheader("Server-Timing") or ""
-    server = float(timing.split("dur=")[1]) if "dur=" in timing else float("nan")
-    return server, elapsed, len(body)
+    return float(timing.split("dur=")[1]) if "dur=" in timing else float("nan"), elapsed, len(body)
 
 
-def filled(url: str, events: int) -> None:
-    if url.endswith(".sqlite3") and os.path.exists(url):
-        print(f"  {url}: there already, used again", flush=True)
-        return
-    figures = fill(url, events)
-    print(f"  {events:,} events loaded in {figures['seconds']:.0f} s ({figures['aggregate rows']:,} aggregate rows)", flush=True)
-
-
-def compare(name: str, large_url: str, small_url: str, args) -> None:
-    print(f"{name}:", flush=True)
-    filled(large_url, args.events)
-    filled(small_url, args.small)
-    servers = [serve(large_url, args.min_sessions), serve(small_url, args.min_sessions)]
+def measure(name: str, url: str, args) -> None:
+    process, port = serve(url, args.min_sessions)
     try:
-        print(f"{'':<11} {'path':<62} {'server, large':>14} {'small':>8} {'ratio':>6} {'loopback, large':>16} {'gzip, large':>12} {'small':>8}")
-        for path in PATHS:
-            for _, port in servers:  # warm: the first request of each opens connections
-                asked(port, path)
-            pairs = [(asked(servers[0][1], path), asked(servers[1][1], path)) for _ in range(args.rounds)]
-            large = [statistics.median(pair[0][index] for pair in pairs) for index in range(3)]
-            small = [statistics.median(pair[1][index] for pair in pairs) for index in range(3)]
-            print(
-                f"{name:<11} {path:<62} {large[0]:11.1f} ms {small[0]:5.1f} ms {large[0] / small[0]:6.2f} {large[1]:13.1f} ms {large[2] / 1024:9.1f} KB {small[2] / 1024:5.1f} KB",
-                flush=True,
-            )
+        for path in PATHS:  # warm: the first request of each reads the files into the cache
+            asked(port, path)
+        figures = {path: [] for path in PATHS}
+        for _ in range(args.rounds):
+            for path in PATHS:
+                figures[path].append(asked(port, path))
+        print(f"{'':<11} {'path':<52} {'server':>10} {'loopback':>10} {'gzip':>9}")
+        for path, found in figures.items():
+            server, loopback, size = (statistics.median(one[index] for one in found) for index in range(3))
+            print(f"{name:<11} {path:<52} {server:7.1f} ms {loopback:7.1f} ms {size / 1024:6.1f} KB", flush=True)
     finally:
-        for process, _ in servers:
-            process.terminate()
-            process.wait(timeout=60)
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def loaded(url: str, data: Path) -> None:
+    figures = collector_data.load(url, data, say=lambda line: print(line, flush=True))
+    print(f"  {figures['events']:,} events loaded in {figures['load seconds']:.0f} s, {figures['build seconds']:.0f} s to build every day", flush=True)
 
 
 def main():
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    options.add_argument("--events", type=int, default=10_000_000)
-    options.add_argument("--small", type=int, default=10_000)
+    options.add_argument("--data", type=Path, required=True, help="the folder benchmarks/collector_data.py generated")
     options.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
-    options.add_argument("--rounds", type=int, default=31)
+    options.add_argument("--rounds", type=int, default=21)
     options.add_argument("--min-sessions", type=int, default=5)
-    options.add_argument("--folder", help="where the SQLite files go, and stay (default: a temporary folder, removed after)")
     args = options.parse_args()
     if args.database in ("sqlite", "both"):
-        if args.folder:
-            compare("SQLite", os.path.join(args.folder, "large.sqlite3"), os.path.join(args.folder, "small.sqlite3"), args)
-        else:
-            with tempfile.TemporaryDirectory(prefix="chefwrap-dashboard-") as folder:
-                compare("SQLite", os.path.join(folder, "large.sqlite3"), os.path.join(folder, "small.sqlite3"), args)
+        path = args.data / "collector.sqlite3"
+        if not path.exists():
+            loaded(str(path), args.data)
+        measure("SQLite", str(path), args)
     if args.database in ("postgresql", "both"):
         from support.postgres import Server
 
         server = Server()
         try:
-            compare("PostgreSQL", server.new_database("large"), server.new_database("small"), args)
+            url = server.new_database("year")
+            loaded(url, args.data)
+            measure("PostgreSQL", url, args)
         finally:
             server.stop()
 

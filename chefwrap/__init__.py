@@ -7,6 +7,7 @@ imports nothing.
 __version__ = "0.1.0"
 TOOLS = ("knife", "kitchen", "chef")  # the tools chefwrap wraps
 DEFAULT_MIN_SESSIONS = 5  # the collector's privacy threshold, K (chefwrap.collector.threshold), and the CLI's default
+MAX_MIN_SESSIONS = 20  # the largest K: the aggregates keep the sessions of rows of fewer sessions than this
 
 
 def package_parent() -> str:

@@ -7,13 +7,14 @@ import argparse
 import re
 
 import chefwrap
-from chefwrap import DEFAULT_MIN_SESSIONS, TOOLS
+from chefwrap import DEFAULT_MIN_SESSIONS, MAX_MIN_SESSIONS, TOOLS
 from chefwrap.setup.shells import SHELLS
 
 DEFAULT_DATABASE = "chefwrap-collector.sqlite3"
 SESSION_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 MIN_SESSIONS_HELP = (
-    f"show a name only on the days at least K sessions used it, complete days only (default {DEFAULT_MIN_SESSIONS}; 1: everything, today too)"
+    f"show a name only for a period at least K sessions used it in, complete days only (default {DEFAULT_MIN_SESSIONS}, "
+    f"at most {MAX_MIN_SESSIONS}; 1: everything, today too)"
 )
 
 
@@ -32,6 +33,13 @@ def positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"a whole number of 1 or more (got {text!r})")
+    return value
+
+
+def min_sessions(text: str) -> int:
+    value = positive(text)
+    if value > MAX_MIN_SESSIONS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_MIN_SESSIONS}: the aggregates keep the sessions of fewer (got {text!r})")
     return value
 
 
@@ -119,7 +127,7 @@ def parser() -> argparse.ArgumentParser:
         "--database", default=DEFAULT_DATABASE, help=f"an SQLite file or a database URL (postgresql://...; default {DEFAULT_DATABASE})"
     ).completes_files = True
     serve.add_argument("--retain-days", type=positive, default=365, help="delete events older than this (default 365)")
-    serve.add_argument("--min-sessions", type=positive, default=DEFAULT_MIN_SESSIONS, metavar="K", help=MIN_SESSIONS_HELP)
+    serve.add_argument("--min-sessions", type=min_sessions, default=DEFAULT_MIN_SESSIONS, metavar="K", help=MIN_SESSIONS_HELP)
     serve.add_argument(
         "--ingest-tokens", metavar="FILE",
         help="accept POST /events only with `Authorization: Bearer <token>`, a token from FILE (one a line; read again on SIGHUP)",
@@ -138,7 +146,7 @@ def parser() -> argparse.ArgumentParser:
     ).completes_files = True
     report.add_argument("--days", type=positive, default=30, help="the last N days (default 30)")
     report.add_argument("--json", action="store_true", help="as JSON")
-    report.add_argument("--min-sessions", type=positive, default=DEFAULT_MIN_SESSIONS, metavar="K", help=MIN_SESSIONS_HELP)
+    report.add_argument("--min-sessions", type=min_sessions, default=DEFAULT_MIN_SESSIONS, metavar="K", help=MIN_SESSIONS_HELP)
     migrate = command(
         collector_actions, "migrate", "bring the database's schema up to this collector's",
         "serve does it at start; a database newer than this collector is refused.",

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes chefwrap/shim/grammars/{knife,kitchen,chef}.py from the tools' Ruby sources at named releases.
+"""Writes chefwrap/shim/grammars/{knife,kitchen,chef}.py (and each tool's option names, TOOL_options.py)
+from the tools' Ruby sources at named releases.
 
     python3 tools/extract_grammars.py --sources DIR [--release chef/chef=v18.12.0 ...] [--output DIR]
 
@@ -206,6 +207,7 @@ class MixlibOption:
     short: object = None
     long: object = None
     defined_in: str = ""
+    replaces: object = None  # deprecated_option: the key of the option that replaces it ("" when none)
 
 
 class Mixlib:
@@ -242,7 +244,9 @@ class Mixlib:
             if call in ("option", "deprecated_option") and event["args"]:
                 key = event["args"][0].get("sym") if isinstance(event["args"][0], dict) else None
                 if key:
-                    options[key] = MixlibOption(key, event["kwargs"].get("short"), event["kwargs"].get("long"), within)
+                    replacement = event["kwargs"].get("replacement")
+                    replaces = (replacement.get("sym") if isinstance(replacement, dict) else None) or "" if call == "deprecated_option" else None
+                    options[key] = MixlibOption(key, event["kwargs"].get("short"), event["kwargs"].get("long"), within, replaces)
             elif call in ("include", "extend"):
                 for argument in event["args"]:
                     module = self.program.resolve(argument, within)
@@ -321,6 +325,33 @@ def option_table(options):
     return table
 
 
+def option_names(options):
+    """({spelling: the name of the option it spells}, {deprecated option's name: its replacement's, or ""})
+    of a set of mixlib-cli options: the spellings one key owns (after later keys took theirs) are one
+    option, named by its first long spelling."""
+    owner = {}
+    for key in sorted(options):
+        owner.update(dict.fromkeys(optparse_spellings(options[key]), key))
+    spellings = {}
+    for spelling, key in owner.items():
+        spellings.setdefault(key, []).append(spelling)
+    name = {key: first_name(owned) for key, owned in spellings.items()}
+    deprecated = {name[key]: name.get(options[key].replaces, "") for key in spellings if options[key].replaces is not None}
+    return {spelling: name[key] for spelling, key in owner.items()}, deprecated
+
+
+def first_name(spellings):
+    """An option's name: its first long spelling that is not a negation, else its first spelling."""
+    positive = [spelling for spelling in spellings if spelling.startswith("--") and not spelling.startswith(("--no-", "--skip-"))]
+    return (positive or spellings)[0]
+
+
+def own_names(names, global_names):
+    """The names a command's spellings have that a reader would not guess: a spelling names itself,
+    unless it is a global option's, which names the global option."""
+    return {spelling: name for spelling, name in names.items() if global_names.get(spelling, spelling) != name}
+
+
 # knife
 
 
@@ -354,7 +385,8 @@ def knife_grammar(program, report):
     global_name = TOOLS["knife"]["global"]
     global_options = mixlib.options(global_name)
     global_table = option_table(global_options)
-    commands, scopes, origins = [], {}, {}
+    global_names, _ = option_names(global_options)
+    commands, scopes, origins, names, deprecated = [], {}, {}, {"": own_names(global_names, {})}, {}
     for name, scope in sorted(program.scopes.items()):
         if scope["kind"] != "class" or "Chef::Knife" not in program.ancestors(name)[1:]:
             continue
@@ -374,7 +406,17 @@ def knife_grammar(program, report):
         origins[words] = program.origin[name].split(":")[0]
         if own:
             scopes[words] = own
-    return {"commands": commands, "global": global_table, "scopes": scopes, "origins": origins}
+        _add_names(words, merged, global_names, names, deprecated)
+    return {"commands": commands, "global": global_table, "scopes": scopes, "origins": origins, "names": names, "deprecated": deprecated}
+
+
+def _add_names(command, options, global_names, names, deprecated):
+    """The command's option names where they differ from the global ones, and its deprecated options."""
+    found, old = option_names(options)
+    if own_names(found, global_names):
+        names[command] = own_names(found, global_names)
+    if old:
+        deprecated[command] = old
 
 
 # chef-cli
@@ -383,7 +425,8 @@ def knife_grammar(program, report):
 def chef_grammar(program, report):
     mixlib = Mixlib(program)
     global_table = option_table(mixlib.options(TOOLS["chef"]["global"]))
-    commands, scopes, origins = [], {}, {}
+    global_names, _ = option_names(mixlib.options(TOOLS["chef"]["global"]))
+    commands, scopes, origins, names, deprecated = [], {}, {}, {"": own_names(global_names, {})}, {}
 
     def add(words, class_name):
         merged = option_table(mixlib.options(class_name))
@@ -392,6 +435,7 @@ def chef_grammar(program, report):
         origins[words] = program.origin[class_name].split(":")[0]
         if own:
             scopes[words] = own
+        _add_names(words, mixlib.options(class_name), global_names, names, deprecated)
 
     for event in program.scopes["(main)"]["events"]:
         if event.get("call") == "builtin" and len(event["args"]) >= 2:
@@ -410,7 +454,7 @@ def chef_grammar(program, report):
                 add(f"generate {word}", class_name)
             else:
                 report.append(f"chef: generator {event['args'][:2]!r} names no class the sources define")
-    return {"commands": commands, "global": global_table, "scopes": scopes, "origins": origins}
+    return {"commands": commands, "global": global_table, "scopes": scopes, "origins": origins, "names": names, "deprecated": deprecated}
 
 
 # Thor
@@ -442,22 +486,37 @@ def thor_option_spellings(name, settings, program, within):
     return {spelling: kind for spelling in spellings}
 
 
+def thor_option_name(name):
+    dashed = name.replace("_", "-")
+    return ("--" if len(dashed) > 1 else "-") + dashed
+
+
 class Thor:
     def __init__(self, program):
         self.program = program
+        self.names = {}  # command -> {spelling: the option's name (its main spelling)}
 
     def commands(self, class_name):
-        """{command: {spelling: kind}}, {alias: command}, {spelling: kind} of the mapped switches."""
+        """{command: {spelling: kind}}, {alias: command}, {spelling: kind} of the mapped switches; and in
+        `names`, {command: {spelling: option name}}, "" for the mapped switches (named by their command's
+        first long spelling)."""
         commands, aliases, mapped = {}, {}, {}
-        class_options = {}
+        class_options, class_names = {}, {}
         for ancestor in reversed(self.program.ancestors(class_name)):
-            self._read(ancestor, commands, aliases, mapped, class_options)
-        for table in commands.values():
+            self._read(ancestor, commands, aliases, mapped, class_options, class_names)
+        for command, table in commands.items():
             for spelling, kind in class_options.items():
-                table.setdefault(spelling, kind)
+                if spelling not in table:
+                    table[spelling] = kind
+                    self.names.setdefault(command, {})[spelling] = class_names[spelling]
         return commands, aliases, mapped
 
-    def _read(self, name, commands, aliases, mapped, class_options):
+    def _option(self, name, settings, within, table, names):
+        found = thor_option_spellings(str(name), settings, self.program, within)
+        table.update(found)
+        names.update(dict.fromkeys(found, thor_option_name(str(name))))
+
+    def _read(self, name, commands, aliases, mapped, class_options, class_names):
         scope = self.program.scopes[name]
         pending = None
         public = True
@@ -465,38 +524,39 @@ class Thor:
             call = event.get("call")
             if "def" in event:
                 if public and pending is not None and event["def"] != "initialize":
-                    commands[str(event["def"])] = pending
+                    commands[str(event["def"])], self.names[str(event["def"])] = pending
                 pending = None
             elif call == "desc":
-                pending = {} if pending is None else pending
+                pending = ({}, {}) if pending is None else pending
             elif call == "method_option" and event["args"]:
-                pending = {} if pending is None else pending
+                pending = ({}, {}) if pending is None else pending
                 option_name = event["args"][0].get("sym") if isinstance(event["args"][0], dict) else event["args"][0]
-                pending.update(thor_option_spellings(str(option_name), event["kwargs"], self.program, name))
+                self._option(option_name, event["kwargs"], name, *pending)
             elif call == "class_option" and event["args"]:
                 option_name = event["args"][0].get("sym") if isinstance(event["args"][0], dict) else event["args"][0]
-                class_options.update(thor_option_spellings(str(option_name), event["kwargs"], self.program, name))
+                self._option(option_name, event["kwargs"], name, class_options, class_names)
             elif call == "map":
                 pairs = event.get("pairs") or [[key, value] for key, value in event["kwargs"].items()]
                 for keys, target in pairs:
                     keys = self.program.constant(keys, name)
                     target = target.get("sym") if isinstance(target, dict) else target
+                    switches = [key for key in (keys if isinstance(keys, list) else [keys]) if isinstance(key, str) and key.startswith("-")]
                     for key in keys if isinstance(keys, list) else [keys]:
                         if not isinstance(key, str):
                             continue
                         if key.startswith("-"):
                             mapped[key] = SWITCH
+                            self.names.setdefault("", {})[key] = first_name(switches)
                         else:
                             aliases[key] = target
             elif call == "register" and len(event["args"]) >= 2:
                 group = self.program.resolve(event["args"][0], name)
                 if group and isinstance(event["args"][1], str):
-                    options = {}
+                    options, names = {}, {}
                     for group_event in self.program.scopes[group]["events"]:
                         if group_event.get("call") == "class_option" and group_event["args"]:
-                            option_name = group_event["args"][0].get("sym")
-                            options.update(thor_option_spellings(option_name, group_event["kwargs"], self.program, group))
-                    commands[event["args"][1]] = options
+                            self._option(group_event["args"][0].get("sym"), group_event["kwargs"], group, options, names)
+                    commands[event["args"][1]], self.names[event["args"][1]] = options, names
             elif call in ("private", "protected") and not event["args"]:
                 public = False
             elif call == "public" and not event["args"]:
@@ -519,10 +579,13 @@ class Thor:
 
 
 def kitchen_grammar(program, report):
-    commands, aliases, mapped = Thor(program).commands(TOOLS["kitchen"]["cli"])
+    thor = Thor(program)
+    commands, aliases, mapped = thor.commands(TOOLS["kitchen"]["cli"])
     scopes = {command: table for command, table in commands.items() if table}
     origins = {command: "test-kitchen/test-kitchen" if command != "help" else "rails/thor" for command in commands}
-    return {"commands": list(commands), "global": mapped, "scopes": scopes, "origins": origins, "aliases": aliases}
+    global_names = thor.names.get("", {})
+    names = {"": own_names(global_names, {}), **{command: own_names(found, global_names) for command, found in thor.names.items() if command and own_names(found, global_names)}}
+    return {"commands": list(commands), "global": mapped, "scopes": scopes, "origins": origins, "aliases": aliases, "names": names, "deprecated": {}}
 
 
 def plugin_contribution(program, plugin_files):
@@ -638,11 +701,29 @@ def _table(table):
     return "{" + ", ".join(f"{spelling!r}: {kind!r}" for spelling, kind in sorted(table.items())) + "}"
 
 
+def render_names(tool, grammar):
+    """The module of a tool's option names (tool_options.py): which spellings are one option, which are deprecated."""
+    lines = [f'"""{tool}\'s options by name, extracted from the sources its grammar names by tools/extract_grammars.py: do not edit.',
+             "", f"Regenerate with: {REGENERATE}", "",
+             "Read by the collector, never by the shims. An option is named by its first long spelling that is not",
+             "a negation, and each of its spellings names it: OPTIONS[\"\"] maps a global option's other spellings to",
+             "its name; OPTIONS[command], the command's spellings whose name is neither the global one nor the",
+             "spelling itself. DEPRECATED[command] maps each of its deprecated options' names to the name of the",
+             'option that replaces it ("" when none).', '"""', "", "OPTIONS = {"]
+    lines += [f"    {scope!r}: {_table(names)}," for scope, names in sorted(grammar["names"].items())]
+    lines += ["}", "DEPRECATED = {"]
+    lines += [f"    {scope!r}: {_table(old)}," for scope, old in sorted(grammar["deprecated"].items())]
+    lines += ["}", ""]
+    return "\n".join(lines)
+
+
 def write(grammars, output):
     for tool, grammar in grammars.items():
         path = os.path.join(output, f"{tool}.py")
         with open(path, "w") as stream:
             stream.write(render(tool, grammar))
+        with open(os.path.join(output, f"{tool}_options.py"), "w") as stream:
+            stream.write(render_names(tool, grammar))
         print(f"{path}: {len(grammar['commands'])} commands, {len(grammar['scopes'])} command scopes")
 
 

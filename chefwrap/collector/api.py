@@ -1,17 +1,17 @@
-"""The public JSON API, /api/v1/...: each answer is one view (`days`, `product`) under the privacy
-threshold (chefwrap.collector.threshold), read through chefwrap.collector.published like the page.
+"""The public API, /api/v1/...: each answer is one view (`days`, `product`) under the privacy threshold
+(chefwrap.collector.threshold), read through chefwrap.collector.published like the page, as JSON or,
+with `.csv` after the endpoint's name, as a table for a spreadsheet.
 
 Every answer starts with its view: days, product (null: every tool), since and until (the first and
-last UTC day counted) and min_sessions (K). `other` is what the threshold left unnamed; `unnamed` what
-the clients counted without naming it (a private cookbook, a plugin of one's own).
+last UTC day counted) and min_sessions (K). `other` is what the threshold left out.
 """
 
 import csv
 import io
 import re
 
-from chefwrap.collector.published import EXPORT_COLUMNS, METRICS, Published
-from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS
+from chefwrap.collector import published
+from chefwrap.collector.published import EXPORT_COLUMNS, METRICS, View
 
 MAX_DAYS = 36500
 DEFAULT_DAYS = 30
@@ -25,7 +25,8 @@ class BadQuery(ValueError):
 
 
 class Query:
-    """The parameters every endpoint shares, checked: days, product, command, metric, step."""
+    """The parameters every view shares, checked: days, product, command, metric, step (by default a
+    day up to 90 days, a week beyond), format of /report."""
 
     def __init__(self, params):
         self.days = whole_days(params.get("days"))
@@ -34,10 +35,13 @@ class Query:
         self.metric = params.get("metric", "runs")
         if self.metric not in METRICS:
             raise BadQuery(f"metric is one of {', '.join(METRICS)}")
-        step = params.get("step", "day")
+        step = params.get("step") or ("day" if published.step_for(self.days) == 1 else "week")
         if step not in STEPS:
             raise BadQuery("step is day or week")
         self.step = STEPS[step]
+        self.format = params.get("format", "html")
+        if self.format not in ("html", "json"):
+            raise BadQuery("format is html or json")
 
 
 def whole_days(text) -> int:
@@ -49,14 +53,6 @@ def whole_days(text) -> int:
     return int(text)
 
 
-def report_kind(params) -> str:
-    """`format` of GET /report: html (the default) or json."""
-    value = params.get("format", "html")
-    if value not in ("html", "json"):
-        raise BadQuery("format is html or json")
-    return value
-
-
 def plain(params, name: str):
     """An optional name: None when absent or empty; a line of text of at most 256 characters."""
     value = params.get(name) or None
@@ -65,90 +61,54 @@ def plain(params, name: str):
     return value
 
 
+ENDPOINTS = {
+    "commands": lambda view, query: published.commands(view),
+    "changes": lambda view, query: published.changes(view),
+    "options": lambda view, query: published.options(view, query.command),
+    "cookbooks": lambda view, query: published.cookbooks(view),
+    "kitchen": lambda view, query: published.kitchen(view),
+    "platforms": lambda view, query: published.platforms(view),
+    "systems": lambda view, query: published.systems(view),
+    "versions": lambda view, query: published.versions(view, query.step),
+    "series": lambda view, query: published.series(view, query.metric, query.command, query.step),
+    "ci": lambda view, query: published.ci_share(view, query.step),
+    "totals": lambda view, query: published.totals(view),
+}
+
+
 def answer(connection, endpoint: str, query: Query, min_sessions: int) -> dict:
     """The JSON of /api/v1/<endpoint>; KeyError for an endpoint there is not."""
     make = ENDPOINTS[endpoint]
-    view = Published(connection, query.days, min_sessions=min_sessions, product=query.product)
+    view = View(connection, query.days, min_sessions=min_sessions, product=query.product)
     return {**view.envelope(), **make(view, query)}
 
 
-def commands(view, query) -> dict:
-    ranked = view.commands()
-    return {
-        "commands": [{"product": product, "command": command, "count": named.count, "failures": named.failures} for named in ranked.names for product, command in [named.key]],
-        "other": {"count": ranked.other[0], "failures": ranked.other[1]},
-    }
+def table(answer_: dict) -> list:
+    """An answer as rows ({column: cell}) for a spreadsheet: a row a period for a series, else a row for
+    each item of each list it holds (`list` says which), a list in an item as one cell."""
+    if "dates" in answer_:
+        columns = {"date": answer_["dates"], "complete": answer_["complete"], "days without events": answer_["empty"]}
+        columns.update({name: answer_[name] for name in ("values", "share") if name in answer_})
+        columns.update({f"{tool} {row['version']}": row["series"] for tool, rows in answer_.get("tools", {}).items() for row in rows})
+        return [dict(zip(columns, cells)) for cells in zip(*columns.values())]
+    lists = [(name, value) for name, value in answer_.items() if isinstance(value, list)]
+    lists += [(f"{name}.{inner}", value) for name, held in answer_.items() if isinstance(held, dict) for inner, value in held.items() if isinstance(value, list)]
+    return [{"list": name, **{key: _cell(cell) for key, cell in item.items()}} for name, value in lists for item in value if isinstance(item, dict)]
 
 
-def options(view, query) -> dict:
-    ranked = view.options(query.command)
-    return {
-        "command": query.command,
-        "options": [{"product": product, "command": command, "option": option, "count": named.count} for named in ranked.names for product, command, option in [named.key]],
-        "other": {"count": ranked.other[0]},
-    }
+def _cell(value):
+    if isinstance(value, list):
+        return "; ".join(" ".join(str(part) for part in (one.values() if isinstance(one, dict) else [one])) for one in value)
+    return ", ".join(f"{key} {part}" for key, part in value.items()) if isinstance(value, dict) else value
 
 
-def _named(ranked, with_version: bool) -> list:
-    if with_version:
-        return [{"name": name, "version": version, "count": named.count} for named in ranked.names for name, version in [named.key]]
-    return [{"name": named.key[0], "count": named.count} for named in ranked.names]
-
-
-def cookbooks(view, query) -> dict:
-    ranked, (unnamed, unnamed_other) = view.context()["cookbook"], view.unnamed()["cookbook"]
-    return {"cookbooks": _named(ranked, True), "other": ranked.other[0], "unnamed": unnamed, "unnamed_other": unnamed_other}
-
-
-def kitchen(view, query) -> dict:
-    context, (unnamed, unnamed_other) = view.context(), view.unnamed()["kitchen-plugin"]
-    return {
-        "plugins": {kind: _named(context[f"kitchen-{kind}"], False) for kind in KITCHEN_PLUGIN_KINDS},
-        "other": {kind: context[f"kitchen-{kind}"].other[0] for kind in KITCHEN_PLUGIN_KINDS},
-        "unnamed": unnamed,
-        "unnamed_other": unnamed_other,
-    }
-
-
-def platforms(view, query) -> dict:
-    ranked, (unnamed, unnamed_other) = view.context()["platform"], view.unnamed()["platform"]
-    return {"platforms": _named(ranked, False), "other": ranked.other[0], "unnamed": unnamed, "unnamed_other": unnamed_other}
-
-
-def versions(view, query) -> dict:
-    labels, tools = view.versions(query.step)
-    return {
-        "step": query.step,
-        "dates": labels,
-        "tools": {tool: [{"version": version, "count": count, "series": values} for version, count, values in found] for tool, found in tools.items()},
-        "other": view.context()["tool-version"].other[0],
-    }
-
-
-def series(view, query) -> dict:
-    labels, values = view.series(query.metric, query.command, query.step)
-    return {"metric": query.metric, "command": query.command, "step": query.step, "dates": labels, "values": values}
-
-
-def totals(view, query) -> dict:
-    found = view.totals()
-
-    def breakdown(ranked):
-        return {"named": [{"name": named.key[0], "count": named.count} for named in ranked.names], "other": ranked.other[0]}
-
-    return {"events": found.events, "failures": found.failures, "sessions": found.sessions, "ci": breakdown(found.ci), "os": breakdown(found.os), "arch": breakdown(found.arch)}
-
-
-ENDPOINTS = {
-    "commands": commands,
-    "options": options,
-    "cookbooks": cookbooks,
-    "kitchen": kitchen,
-    "platforms": platforms,
-    "versions": versions,
-    "series": series,
-    "totals": totals,
-}
+def as_csv(rows: list) -> str:
+    columns = list(dict.fromkeys(column for row in rows for column in row))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; and a cell holding a carriage return is quoted
+    writer.writerow(columns)
+    writer.writerows([spreadsheet_safe(row.get(column, "")) for column in columns] for row in rows)
+    return buffer.getvalue()
 
 
 def spreadsheet_safe(cell):
@@ -162,11 +122,11 @@ def spreadsheet_safe(cell):
 def export_lines(store, query: Query, min_sessions: int):
     """The CSV of the view's daily aggregates, a thousand rows at a time (one connection throughout)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; and a cell holding a carriage return is quoted
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     with store.reading() as connection:
-        view = Published(connection, query.days, min_sessions=min_sessions, product=query.product)
-        for number, row in enumerate(view.export_rows(), 1):
+        view = View(connection, query.days, min_sessions=min_sessions, product=query.product)
+        for number, row in enumerate(published.export_rows(view), 1):
             writer.writerow([spreadsheet_safe(cell) for cell in row])
             if number % 1000 == 0:
                 yield buffer.getvalue()

@@ -41,9 +41,12 @@ def _ticks(top: float, count: int = 4) -> list:
     return [round(step * index, 10) for index in range(steps + 1)]
 
 
-def _marker(shape: str, x: float, y: float, colour: str, attributes: str, tooltip: str) -> str:
-    """A point of a series, with its value as a tooltip."""
+def _marker(shape: str, x: float, y: float, colour: str, attributes: str, tooltip: str, hollow: bool = False) -> str:
+    """A point of a series, with its value as a tooltip; hollow for a period that is not over."""
     size = 3.5
+    line = colour
+    if hollow:
+        colour, attributes = "#fff", attributes + (' stroke-dasharray="1.5 1"' if shape == "cross" else f' stroke="{line}" stroke-width="1.5"')
     if shape == "square":
         tag, geometry = "rect", f'x="{x - size:.1f}" y="{y - size:.1f}" width="{2 * size}" height="{2 * size}" fill="{colour}"'
     elif shape in ("triangle", "diamond"):
@@ -55,10 +58,10 @@ def _marker(shape: str, x: float, y: float, colour: str, attributes: str, toolti
         tag, geometry = "polygon", 'points="%s" fill="%s"' % (" ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in corners), colour)
     elif shape == "cross":
         path = f"M{x - size:.1f},{y - size:.1f}L{x + size:.1f},{y + size:.1f}M{x - size:.1f},{y + size:.1f}L{x + size:.1f},{y - size:.1f}"
-        tag, geometry = "path", f'd="{path}" stroke="{colour}" stroke-width="2"'
+        tag, geometry = "path", f'd="{path}" stroke="{line}" stroke-width="2"'
     else:
         tag, geometry = "circle", f'cx="{x:.1f}" cy="{y:.1f}" r="{size}" fill="{colour}"'
-    return f'<{tag} class="point {shape}" {geometry} {attributes}><title>{escape(tooltip)}</title></{tag}>'
+    return f'<{tag} class="point {shape}{" incomplete" if hollow else ""}" {geometry} {attributes}><title>{escape(tooltip)}</title></{tag}>'
 
 
 def _frame(chart_id: str, title: str, description: str, width: int, height: int, body: list) -> str:
@@ -74,9 +77,12 @@ def _frame(chart_id: str, title: str, description: str, width: int, height: int,
     )
 
 
-def line_chart(chart_id: str, title: str, days: list, series: list, y_label: str, percent: bool = False, x_label: str = "day (UTC)") -> str:
+def line_chart(chart_id: str, title: str, days: list, series: list, y_label: str, percent: bool = False, x_label: str = "day (UTC)",
+               incomplete=(), empty=()) -> str:
     """Lines over days. `series`: [(name, [value per day, or None where there is nothing to show])];
-    `days`: each point's first day (a point may stand for several days: say so in `x_label`)."""
+    `days`: each point's first day (a point may stand for several days: say so in `x_label`).
+    `incomplete`: for each point, whether its period is not over (its marker is hollow); `empty`: for
+    each point, how many of its days had no event at all (a grey band behind it)."""
     plot_width = WIDTH - MARGIN["left"] - MARGIN["right"]
     plot_height = HEIGHT - MARGIN["top"] - MARGIN["bottom"]
     values = [value for _, points in series for value in points if value is not None]
@@ -90,7 +96,14 @@ def line_chart(chart_id: str, title: str, days: list, series: list, y_label: str
     def y_of(value):
         return MARGIN["top"] + plot_height * (1 - value / top)
 
-    body = ['<g class="axis y-axis" font-size="11" fill="#333">']
+    body = []
+    step = plot_width / max(count - 1, 1)
+    for index, missing in enumerate(empty):
+        if missing:
+            what = "no event at all that day" if x_label.startswith("day") else f"{missing} day(s) without any event"
+            body.append(f'<rect class="empty" x="{x_of(index) - step / 2:.1f}" y="{MARGIN["top"]}" width="{step:.1f}" height="{plot_height}" fill="#e6e6e6" '
+                        f'data-label="{escape(days[index])}"><title>{escape(days[index])}: {what}</title></rect>')
+    body.append('<g class="axis y-axis" font-size="11" fill="#333">')
     for tick in ticks:
         y = y_of(tick)
         body.append(f'<line x1="{MARGIN["left"]}" x2="{MARGIN["left"] + plot_width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
@@ -130,8 +143,9 @@ def line_chart(chart_id: str, title: str, days: list, series: list, y_label: str
             if value is None:
                 continue
             attributes = f'data-series="{escape(name)}" data-label="{escape(days[index])}" data-value="{value}"'
-            tooltip = f"{name}, {days[index]}: {_number(value, percent)}"
-            body.append(_marker(shape, x_of(index), y_of(value), colour, attributes, tooltip))
+            hollow = index < len(incomplete) and incomplete[index]
+            tooltip = f"{name}, {days[index]}: {_number(value, percent)}{' (incomplete)' if hollow else ''}"
+            body.append(_marker(shape, x_of(index), y_of(value), colour, attributes, tooltip, hollow))
         last = _last(points)
         if last is not None:
             body.append(

@@ -21,6 +21,7 @@ MAX_BATCH events a bounded number, whatever its strings.
 """
 
 import functools
+import importlib
 
 from chefwrap import TOOLS
 from chefwrap.shim.sanitizer import UNKNOWN_OPTION, compiled
@@ -64,6 +65,37 @@ def option_table(command_: str) -> frozenset:
     if tool not in TOOLS:
         return frozenset()
     return frozenset(compiled(tool).options_for(tuple(words.split()))) | {UNKNOWN_OPTION}
+
+
+def option_name(command_: str, spelling: str) -> str:
+    """The option a spelling of a command's is one of, named by its first long spelling (`-N` is
+    `--node-name`; tools/extract_grammars.py writes the names); a spelling it does not know names itself."""
+    tool, _, words = command_.partition(" ")
+    if tool not in TOOLS:
+        return spelling
+    names = _option_names(tool).OPTIONS
+    return names.get(words, {}).get(spelling) or names[""].get(spelling, spelling)
+
+
+def options_defined(command_: str) -> dict:
+    """{option name: ([its spellings], replacement or None when not deprecated, whether it is the tool's global one)}
+    of every option a known command takes, as its grammar defines them."""
+    tool, _, words = command_.partition(" ")
+    if tool not in TOOLS:
+        return {}
+    grammar, names = compiled(tool), _option_names(tool)
+    deprecated = {**names.DEPRECATED.get("", {}), **names.DEPRECATED.get(words, {})}
+    found = {}
+    for spelling in sorted(grammar.options_for(tuple(words.split()))):
+        name = option_name(command_, spelling)
+        is_global = spelling in grammar.scopes[""] and name == names.OPTIONS[""].get(spelling, spelling)
+        found.setdefault(name, ([], deprecated.get(name), is_global))[0].append(spelling)
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def _option_names(tool: str):
+    return importlib.import_module(f"chefwrap.shim.grammars.{tool}_options")
 
 
 def short(name):

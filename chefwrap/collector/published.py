@@ -1,60 +1,44 @@
-"""What the public views show: the aggregate rows of a window under the privacy threshold
-(chefwrap.collector.threshold says the rule). The page, the API, GET /report and `collector report` all
-read here, and nowhere else.
+"""What the public views show: the aggregates of a window, and of the window before it, under the
+privacy threshold (chefwrap.collector.threshold says the rule). The page, the API, GET /report and
+`collector report` read here and nowhere else; every function below returns plain data (the API's JSON),
+which the page draws.
 
-A name's figure is what the window holds (read mostly from monthly rows, see Window) less the days
-after the window, the product-days not counted, and the cells of fewer than K sessions. Those cells
-are few, and finding them is a filtered scan of the window's daily rows with little left to group; so a
-figure costs about the same for a year as for a week, and a query returns a row a name, never a row a
-cell, whatever the number of events.
+A name's figure over a window is one GROUP BY of its `monthly` rows (the months the window holds whole)
+and `daily` rows (the rest): runs, failures, and the most distinct sessions it had on one day. A name
+with K sessions on one day is shown; for the others, an ISO week of K in `weekly_names` is enough, and
+for the rarest, one more GROUP BY of their `daily_sessions` rows counts their distinct sessions exactly.
 """
 
 from collections import namedtuple
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 
-from sqlalchemy import and_, case, false, func, or_, select, tuple_, union_all
+from sqlalchemy import Date, cast, distinct, func, select, tuple_, type_coerce, union_all
 
-from chefwrap.collector import threshold
-from chefwrap.collector.tables import AGGREGATE_KEYS, VALUES
-from chefwrap.collector.tables import aggregates as aggregate_tables
+from chefwrap.collector import known_names, threshold
+from chefwrap.collector.store import day_rows, month_end, today_utc
+from chefwrap.collector.tables import NAME, daily, daily_sessions, days, monthly, weekly_names, weekly_sessions
 from chefwrap.collector.validation import KITCHEN_PLUGIN_KINDS
 
-QUIET_DAYS_FOR_MONTHLY_ROWS = 31
-DAILY = {name: table for (period, name), table in aggregate_tables.items() if period == "daily"}
+Figure = namedtuple("Figure", "runs failures session_days shown")  # session_days: the daily distinct sessions, summed
+Period = namedtuple("Period", "first last complete empty")  # empty: how many of its days had no event at all
+NAMES = ("command", "name", "detail")  # a name across tools: "every tool" sums the tools shown
 METRICS = ("runs", "failures", "sessions")
-CONTEXT_KINDS = ("cookbook", *(f"kitchen-{kind}" for kind in KITCHEN_PLUGIN_KINDS), "platform", "tool-version")
-UNNAMED_KINDS = ("cookbook", "kitchen-plugin", "platform")
-# A name and its figure: `key` the name's columns, `count` and `failures` summed over the cells shown.
-Named = namedtuple("Named", "key count failures")
-# Names ranked by count, most first, and what the threshold left unnamed: (count, failures).
-Ranked = namedtuple("Ranked", "names other")
-Totals = namedtuple("Totals", "events failures sessions ci os arch")
-EXPORT_COLUMNS = ("day", "aggregate", "part", *dict.fromkeys(key for keys in AGGREGATE_KEYS.values() for key, _ in keys), *VALUES)
+EXPORT_COLUMNS = ("day", "part", *NAME, "runs", "failures", "sessions")
 
 
-def today_utc() -> date:
-    return datetime.now(timezone.utc).date()
+class View:
+    """One window (`days` complete days; today too when K is 1) and one tool, or every tool."""
 
-
-class Published:
-    """One view: `days` complete days (today too when the threshold is off), one product or all."""
-
-    def __init__(self, connection, days: int, today: date = None, min_sessions: int = threshold.DEFAULT_MIN_SESSIONS, product: str = None):
-        self.connection = connection
-        self.days, self.product, self.min_sessions = days, product, min_sessions
-        self.first, self.last = threshold.window(days, today or today_utc(), min_sessions)
-        self.dates = [self.first + timedelta(days=offset) for offset in range(days)]
-        totals = DAILY["totals"]
-        where = [totals.c.day >= self.first, totals.c.day <= self.last, *([totals.c.product == product] if product else [])]
-        self._totals = connection.execute(select(totals).where(*where)).all()
-        self.counted = threshold.counted_days([(row.day, row.product, row.sessions) for row in self._totals], min_sessions)
-        self._context = self._commands = None
-        product_days = sum(len(by_day) for by_day in self.counted.values())
-        quiet = sum(1 for by_day in self.counted.values() for counted in by_day.values() if not counted)
-        self.nothing_counted = quiet == product_days
-        # A busy collector (few quiet product-days) reads the window mostly from monthly rows; a quiet one
-        # has few daily rows, and reads them: it would otherwise subtract long lists of quiet days.
-        self.by_day = quiet > max(QUIET_DAYS_FOR_MONTHLY_ROWS, product_days // 10)
+    def __init__(self, connection, days_: int, today=None, min_sessions: int = threshold.DEFAULT_MIN_SESSIONS, product: str = None):
+        self.connection, self.days, self.product, self.min_sessions = connection, days_, product, min_sessions
+        self.today = today or today_utc()
+        self.live = min_sessions <= 1  # the operator's exact view: today's raw events too
+        self.last = self.today if self.live else self.today - timedelta(days=1)
+        self.first = self.last - timedelta(days=days_ - 1)
+        self.window, self.before = (self.first, self.last), (self.first - timedelta(days=days_), self.first - timedelta(days=1))
+        held = select(days.c.day).where(days.c.day.between(self.before[0], self.last), days.c.events > 0)
+        self.event_days = set(connection.execute(held).scalars())
+        self._products, self._figures = {}, {}
 
     def envelope(self) -> dict:
         """What every answer says about its view."""
@@ -62,344 +46,377 @@ class Published:
 
     # The rule, in SQL
 
-    def _counted(self, table):
-        """The window's rows on counted product-days (each product's counted days, or all but its quiet
-        ones, whichever is the shorter list)."""
-        in_window = and_(table.c.day >= self.first, table.c.day <= self.last)
-        clauses, whole = [], []
-        for product, by_day in sorted(self.counted.items()):
-            quiet = sorted(day for day, counted in by_day.items() if not counted)
-            kept = sorted(day for day, counted in by_day.items() if counted)
-            if not quiet:
-                whole.append(product)
-            elif len(quiet) <= len(kept):
-                clauses.append(and_(table.c.product == product, table.c.day.notin_(quiet)))
-            elif kept:
-                clauses.append(and_(table.c.product == product, table.c.day.in_(kept)))
-        if len(whole) == len(self.counted):  # every product-day counts: the window is the rule
-            return in_window
-        if whole:
-            clauses.append(table.c.product.in_(whole))
-        return and_(in_window, or_(*clauses)) if clauses else false()
+    def products(self, window=None) -> dict:
+        """{tool: Figure} of the tools shown for a window (the view's one, or the one tool)."""
+        window = window or self.window
+        if window not in self._products:
+            found = self.figures("product", window, per_product=True, gate=False)
+            self._products[window] = {key[0]: figure for key, figure in found.items() if figure.shown and key[0] in (self.product or key[0])}
+        return self._products[window]
 
-    def _quiet(self, table):
-        """The window's rows on product-days not counted; None when every product-day counts."""
-        clauses = []
-        for product, by_day in sorted(self.counted.items()):
-            quiet = sorted(day for day, counted in by_day.items() if not counted)
-            if quiet:
-                clauses.append(and_(table.c.product == product, table.c.day.in_(quiet)))
-        return or_(*clauses) if clauses else None
+    def figures(self, kind: str, window=None, per_product=False, gate=True, **where) -> dict:
+        """{name: Figure} of a kind over a window; a name is (command, name, detail), with the product
+        first when `per_product`. Only the tools shown for the window are read (`gate`). Read once a view."""
+        window = window or self.window
+        asked = (kind, window, per_product, gate, tuple(sorted(where.items())))
+        if asked not in self._figures:
+            self._figures[asked] = self._read(kind, window, per_product, gate, where)
+        return self._figures[asked]
 
-    def _shown(self, table):
-        return table.c.sessions >= self.min_sessions
+    def _read(self, kind, window, per_product, gate, where) -> dict:
+        if gate:
+            where["product"] = list(self.products(window))
+        columns = (("product",) if per_product else ()) + NAMES
+        rows = self._sums(kind, window, where)
+        keys = [rows.c[column] for column in columns]
+        statement = select(*keys, func.sum(rows.c.runs), func.sum(rows.c.failures), func.sum(rows.c.sessions), func.max(rows.c.busiest)).group_by(*keys)
+        found = {tuple(row[: len(keys)]): [int(value) for value in row[len(keys) :]] for row in self.connection.execute(statement)}
+        few = {key for key, values in found.items() if values[3] < self.min_sessions}
+        few -= self._enough(kind, window, where, columns, few)
+        return {key: Figure(runs, failures, sessions, key not in few) for key, (runs, failures, sessions, _) in found.items()}
 
-    # Names over the window
+    def _enough(self, kind, window, where, columns, few) -> set:
+        """The names among `few` (no day of K sessions) that K distinct sessions used over the window: an
+        ISO week inside it with K is enough; for the others, their kept sessions are counted."""
+        first = window[0] + timedelta(days=(7 - window[0].weekday()) % 7)  # the Mondays of the weeks inside the window
+        last = window[1] - timedelta(days=(window[1].weekday() + 1) % 7 + 6)
+        enough = self._names(weekly_names, "week", (first, last), kind, where, columns, few, func.max(weekly_names.c.sessions)) if first <= last else set()
+        return enough | self._names(daily_sessions, "day", window, kind, where, columns, few - enough, func.count(distinct(daily_sessions.c.session_id)))
 
-    def sums(self, aggregate: str, keys: tuple, where: dict = None) -> dict:
-        """{name: [count shown, failures shown, count hidden, failures hidden]} over the counted product-days."""
-        where = {**(where or {}), **({"product": self.product} if self.product else {})}
-        if self.nothing_counted:
-            return {}
-        if self.by_day:
-            return self._sums_by_day(aggregate, keys, where)
-        table = DAILY[aggregate]
-        columns = [table.c[key] for key in keys]
-        conditions = [table.c[name] == value for name, value in where.items()]
-
-        def taken_away(*condition):
-            return select(*columns, (-table.c["count"]).label("count"), (-table.c.failures).label("failures")).where(*condition, *conditions)
-
-        inside = Window(self.first).rows(aggregate, keys, where)
-        parts = [select(*(inside.c[key] for key in keys), inside.c["count"], inside.c.failures), taken_away(table.c.day > self.last)]
-        quiet = self._quiet(table)
-        if quiet is not None:
-            parts.append(taken_away(table.c.day >= self.first, table.c.day <= self.last, quiet))
-        every = union_all(*parts).subquery()
-        grouped = [every.c[key] for key in keys]
-        found = {}
-        for row in self.connection.execute(select(*grouped, func.sum(every.c["count"]), func.sum(every.c.failures)).group_by(*grouped)):
-            found[tuple(row[: len(keys)])] = [int(row[-2] or 0), int(row[-1] or 0), 0, 0]
-        hidden = select(*columns, func.sum(table.c["count"]), func.sum(table.c.failures)).where(self._counted(table), ~self._shown(table), *conditions)
-        for row in self.connection.execute(hidden.group_by(*columns)):
-            values = found.setdefault(tuple(row[: len(keys)]), [0, 0, 0, 0])
-            values[0] -= int(row[-2])
-            values[1] -= int(row[-1])
-            values[2] += int(row[-2])
-            values[3] += int(row[-1])
+    def _names(self, table, period, span, kind, where, columns, names, count) -> set:
+        """Those of `names` whose `count` over the rows of `table` in the span is K or more, a few hundred at a time."""
+        found, names = set(), sorted(names)
+        keys = [table.c[column] for column in columns]
+        for start in range(0, len(names), 500):
+            conditions = [*narrowed(table, kind, where), table.c[period].between(*span), tuple_(*keys).in_(names[start : start + 500])]
+            found.update(tuple(row) for row in self.connection.execute(select(*keys).where(*conditions).group_by(*keys).having(count >= self.min_sessions)))
         return found
 
-    def _sums_by_day(self, aggregate: str, keys: tuple, where: dict) -> dict:
-        """sums(), straight from the daily rows of the counted product-days."""
-        table = DAILY[aggregate]
-        columns = [table.c[key] for key in keys]
-        shown = self._shown(table)
-        statement = select(
-            *columns,
-            *(func.sum(case((shown, table.c[value]), else_=0)) for value in ("count", "failures")),
-            *(func.sum(case((shown, 0), else_=table.c[value])) for value in ("count", "failures")),
-        ).where(self._counted(table), *(table.c[name] == value for name, value in where.items()))
-        return {tuple(row[: len(keys)]): [int(value) for value in row[len(keys) :]] for row in self.connection.execute(statement.group_by(*columns))}
-
-    def commands(self) -> Ranked:
-        if self._commands is None:
-            self._commands = rank(self.sums("commands", ("product", "command")))
-        return self._commands
-
-    def options(self, command: str = None) -> Ranked:
-        """The options of every command, or of one the view names: asked of a command it does not name,
-        the answer is the same empty one whether or not anybody ran it (else "other" would tell)."""
-        if command is None:
-            return rank(self.sums("options", ("product", "command", "option")))
-        if command not in {named.key[1] for named in self.commands().names}:  # key: (product, command)
-            return Ranked([], (0, 0))
-        return rank(self.sums("options", ("product", "command", "option"), {"command": command}))
-
-    def context(self) -> dict:
-        """{kind: Ranked of (name, version)}: cookbooks, each kind of kitchen plugin, platforms, tool versions."""
-        if self._context is None:
-            self._context = self._read_context()
-        return self._context
-
-    def _read_context(self) -> dict:
-        by_kind = {}
-        for (kind, name, version), values in self.sums("context", ("kind", "name", "version")).items():
-            by_kind.setdefault(kind, {})[(name, version)] = values
-        return {kind: rank(by_kind.get(kind, {})) for kind in CONTEXT_KINDS}
-
-    def unnamed(self) -> dict:
-        """{kind: (count shown, count hidden)} of names the clients counted without naming them."""
-        found = self.sums("unnamed", ("kind",))
-        return {kind: (found.get((kind,), [0])[0], found.get((kind,), [0, 0, 0])[2]) for kind in UNNAMED_KINDS}
-
-    # Totals
-
-    def _counted_totals(self) -> list:
-        return [row for row in self._totals if self.counted[row.product][row.day]]
-
-    def totals(self) -> Totals:
-        """Events and failures of the counted product-days, sessions begun in the window, and CI, OS and
-        architecture each as a Ranked of the `totals` cells that may be shown."""
-        counted = self._counted_totals()
-        events, failures = sum(row.count for row in counted), sum(row.failures for row in counted)
-        breakdowns = {}
-        for field in ("ci", "os", "arch"):
-            sums = {}
-            for row in counted:
-                values = sums.setdefault((getattr(row, field),), [0, 0, 0, 0])
-                part = 0 if threshold.shown(row.sessions, self.min_sessions) else 2
-                values[part] += row.count
-                values[part + 1] += row.failures
-            breakdowns[field] = rank(sums)
-        return Totals(events, failures, self._sessions_begun(counted), breakdowns["ci"], breakdowns["os"], breakdowns["arch"])
-
-    def _sessions_begun(self, counted: list) -> int:
-        """Sessions that began in the window, on days with K sessions in all when every product used
-        that day counted; for one product, the sum
-        of its counted `totals` rows' first_day_sessions (a session counted once a row it used)."""
-        if self.product:
-            return sum(row.first_day_sessions for row in counted)
-        return sum(first for _, sessions, first in self._sessions_days() if threshold.shown(sessions, self.min_sessions))
-
-    def _sessions_days(self) -> list:
-        """(day, sessions, first_day_sessions) of every product together, on the days when every product
-        used counted (else the day's sessions less the counted products' would tell a quiet one's)."""
-        table = DAILY["sessions"]
-        statement = select(table.c.day, table.c.sessions, table.c.first_day_sessions).where(table.c.day >= self.first, table.c.day <= self.last)
-        whole = self._whole_days()
-        return [row for row in self.connection.execute(statement) if row.day in whole]
-
-    def _whole_days(self) -> set:
-        """The days on which at least one product was used and every product used counted."""
-        used = {}
-        for by_day in self.counted.values():
-            for day, counted in by_day.items():
-                used[day] = used.get(day, True) and counted
-        return {day for day, every in used.items() if every}
-
-    # Day by day
-
-    def daily(self, aggregate: str, keys: tuple, names: list, where: dict = None) -> dict:
-        """{name: {day: [count, failures, sessions]}} of the cells that may be shown, for `names` (key
-        tuples), summed over products."""
-        if not names:
-            return {}
-        table = DAILY[aggregate]
-        columns = [table.c[key] for key in keys]
-        chosen = columns[0].in_([name[0] for name in names]) if len(keys) == 1 else tuple_(*columns).in_([tuple(name) for name in names])
-        where = {**(where or {}), **({"product": self.product} if self.product else {})}
-        conditions = [table.c[name] == value for name, value in where.items()]
-        statement = (
-            select(table.c.day, *columns, func.sum(table.c["count"]), func.sum(table.c.failures), func.sum(table.c.sessions))
-            .where(self._counted(table), self._shown(table), chosen, *conditions)
-            .group_by(table.c.day, *columns)
-        )
-        found = {}
-        for row in self.connection.execute(statement):
-            found.setdefault(tuple(row[1 : 1 + len(keys)]), {})[row[0]] = [int(value) for value in row[1 + len(keys) :]]
-        return found
-
-    def view_daily(self) -> dict:
-        """{day: [events, failures, sessions]} of the whole view on its counted days; sessions None on a
-        day when, all products together, fewer than K sessions were seen."""
-        found = {}
-        for row in self._counted_totals():
-            values = found.setdefault(row.day, [0, 0, 0])
-            values[0] += row.count
-            values[1] += row.failures
-            values[2] += row.sessions
-        if not self.product:  # all products: the day's own number of distinct sessions
-            sessions = {day: count for day, count, _ in self._sessions_days() if threshold.shown(count, self.min_sessions)}
-            for day, values in found.items():
-                values[2] = sessions.get(day)
-        return found
-
-    def series(self, metric: str, command: str = None, step: int = 1) -> tuple:
-        """(labels, values): runs, failures or sessions of the view (or of one command) a day, or summed
-        over steps of `step` days; None where nothing may be shown."""
-        if command is None:
-            by_day = self.view_daily()
-        else:
-            by_day = self.daily("commands", ("command",), [(command,)]).get((command,), {})
-        index = METRICS.index(metric)
-        return self.stepped({day: values[index] for day, values in by_day.items() if values[index] is not None}, step)
-
-    def stepped(self, by_day: dict, step: int) -> tuple:
-        """(labels, values) of {day: number} over the window, summed over steps of `step` days counted
-        back from its last (the days before the first whole step are left out: a step of fewer days
-        would look like a fall); None where no day of the step has a number."""
-        labels, values = [], []
-        for start in range(len(self.dates) % step, len(self.dates), step):
-            days = self.dates[start : start + step]
-            known = [by_day[day] for day in days if day in by_day]
-            labels.append(days[0].isoformat())
-            values.append(sum(known) if known else None)
-        return labels, values
-
-    def versions(self, step: int = 1, per_tool: int = 6) -> tuple:
-        """(labels, {tool: [(version, count, [count a step or None])]}): each tool's most used versions."""
-        ranked = self.context()["tool-version"]
-        chosen = {}
-        for named in ranked.names:
-            tool, version = named.key
-            if len(chosen.setdefault(tool, [])) < per_tool:
-                chosen[tool].append((version, named.count))
-        names = [(tool, version) for tool, versions in chosen.items() for version, _ in versions]
-        by_day = self.daily("context", ("name", "version"), names, {"kind": "tool-version"})
-        labels, found = self.stepped({}, step)[0], {}
-        for tool, versions in sorted(chosen.items()):
-            for version, count in versions:
-                _, values = self.stepped({day: cell[0] for day, cell in by_day.get((tool, version), {}).items()}, step)
-                found.setdefault(tool, []).append((version, count, values))
-        return labels, found
-
-    # The daily aggregates, for analysts
-
-    def export_rows(self):
-        """Rows of EXPORT_COLUMNS, day by day: each aggregate's cells that may be shown ("named"), its
-        hidden rest of each counted product-day ("other", no name, no sessions), and, all products
-        together, the sessions of each day with K of them ("sessions"; no counts: those are the
-        products' own)."""
-        key_columns = EXPORT_COLUMNS[3 : -len(VALUES)]
-        for aggregate, keys in AGGREGATE_KEYS.items():
-            table = DAILY[aggregate]
-            names = [name for name, _ in keys]
-            if not names:
-                if self.product:
-                    continue
-                for day, sessions, first in self._sessions_days():
-                    if threshold.shown(sessions, self.min_sessions):
-                        yield (day.isoformat(), aggregate, "sessions", *([""] * len(key_columns)), "", "", sessions, first)
-                continue
-            where = [table.c.product == self.product] if self.product else []
-            shown = select(table).where(self._counted(table), self._shown(table), *where).order_by(table.c.day, *(table.c[name] for name in names))
-            for row in self.connection.execute(shown.execution_options(yield_per=5000)).mappings():
-                yield (row["day"].isoformat(), aggregate, "named", *(row.get(column, "") for column in key_columns), *(row[value] for value in VALUES))
-            other = (
-                select(table.c.day, table.c.product, func.sum(table.c["count"]), func.sum(table.c.failures))
-                .where(self._counted(table), ~self._shown(table), *where)
-                .group_by(table.c.day, table.c.product)
-                .order_by(table.c.day, table.c.product)
-            )
-            for day, product, count, failures in self.connection.execute(other):
-                keys_ = ["" for _ in key_columns]
-                keys_[key_columns.index("product")] = product
-                yield (day.isoformat(), aggregate, "other", *keys_, int(count), int(failures), "", "")
-
-
-class Window:
-    """The aggregate rows of the days from `start` on (nothing is ever counted past tomorrow: a clock a day
-    ahead is clamped there): the monthly rows of every month after start's, and for start's own month
-    whichever reads fewer rows, its daily rows from `start`, or its monthly row less its daily rows
-    before `start`. So a window reads at most 15 days of daily rows, however long."""
-
-    def __init__(self, start: date):
-        first_whole = start if start.day == 1 else _next_month(start)
-        month = start.replace(day=1)
-        self.parts = [("monthly", first_whole, None, 1)]  # (period, from, before, sign)
-        if start != first_whole:
-            if (first_whole - start).days <= (start - month).days:
-                self.parts.append(("daily", start, first_whole, 1))
-            else:
-                self.parts += [("monthly", month, first_whole, 1), ("daily", month, start, -1)]
-
-    def rows(self, aggregate: str, columns: tuple, where: dict):
-        """One selectable over the window's rows of an aggregate, the subtracted ones negated."""
+    def _rows(self, table, kind, window, where):
+        """The rows of `table` of one kind in a window, narrowed by `where` ({column: value or [values]});
+        in the operator's view, today's too, straight from the raw events."""
+        sources = [(table, table.c.day.between(*window))]
+        if self.live and window[1] >= self.today and table is daily:
+            sources.append((day_rows(self.today, kind=kind).subquery(), None))
         parts = []
-        for period, low, high, sign in self.parts:
-            table = aggregate_tables[(period, aggregate)]
-            conditions = [table.c.day >= low, *([table.c.day < high] if high else []), *(table.c[name] == value for name, value in where.items())]
-            values = [table.c[value] if sign > 0 else (-table.c[value]).label(value) for value in VALUES]
-            parts.append(select(*(table.c[name] for name in columns), *values).where(and_(*conditions)))
+        for source, period in sources:
+            parts.append(select(*source.c).where(*narrowed(source, kind, where), *([period] if period is not None else [])))
         return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
 
+    def _sums(self, kind, window, where):
+        """The window's rows of a kind as (name..., runs, failures, sessions, busiest): a row a month for
+        the months it holds whole (chefwrap.collector.tables.monthly), a row a day for the rest."""
+        first, last = window
+        whole = [month for month in _months(first, last) if month >= first and month_end(month) <= last and not (self.live and month_end(month) >= self.today)]
+        days_ = [(first, whole[0] - timedelta(days=1)), (month_end(whole[-1]) + timedelta(days=1), last)] if whole else [window]
+        parts = []
+        for span in days_:
+            if span[0] <= span[1]:
+                rows = self._rows(daily, kind, span, where)
+                parts.append(select(*(rows.c[column] for column in NAME), rows.c.runs, rows.c.failures, rows.c.sessions, rows.c.sessions.label("busiest")))
+        if whole:
+            conditions = [*narrowed(monthly, kind, where), monthly.c.month.between(whole[0], whole[-1])]
+            parts.append(select(*(monthly.c[column] for column in NAME), monthly.c.runs, monthly.c.failures, monthly.c.sessions, monthly.c.busiest).where(*conditions))
+        return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
 
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    # Periods: the days of the window, or its ISO weeks
+
+    def periods(self, step: int) -> list:
+        """The window's days (step 1), or its ISO weeks from its first Monday (step 7: the days before it
+        are left out, and a week that goes past the window's last day is incomplete)."""
+        if step == 1:
+            dates = [self.first + timedelta(days=offset) for offset in range(self.days)]
+            return [Period(day, day, not (self.live and day == self.today), int(day not in self.event_days)) for day in dates]
+        found, start = [], self.first + timedelta(days=(7 - self.first.weekday()) % 7)
+        while start <= self.last:
+            last = min(start + timedelta(days=6), self.last)
+            inside = [start + timedelta(days=offset) for offset in range((last - start).days + 1)]
+            found.append(Period(start, last, last == start + timedelta(days=6) and not (self.live and last >= self.today), sum(day not in self.event_days for day in inside)))
+            start += timedelta(days=7)
+        return found
+
+    def series(self, kind: str, step: int, per_product=False, **where) -> dict:
+        """{name: [Figure or None, a period]} of a kind's names over the window's periods (days, or ISO
+        weeks, summed by the database)."""
+        periods = self.periods(step)
+        where.setdefault("product", list(self.products()))
+        rows = self._rows(daily, kind, self.window, where)
+        names = [rows.c[column] for column in (("product",) if per_product else ()) + NAMES]
+        start = rows.c.day if step == 1 else monday(rows.c.day, self.connection.dialect.name)
+        sums = select(start, *names, func.sum(rows.c.runs), func.sum(rows.c.failures), func.sum(rows.c.sessions), func.max(rows.c.sessions)).group_by(start, *names)
+        found = {}
+        for day, *row in self.connection.execute(sums):
+            index = _period_of(periods, day)
+            if index is not None:
+                found.setdefault(tuple(row[: len(names)]), [None] * len(periods))[index] = [int(value) for value in row[len(names) :]]  # PostgreSQL's sums are numeric
+        weeks = {}
+        if step > 1 and self.min_sessions > 1:
+            table = weekly_names
+            columns = [table.c[column] for column in (("product",) if per_product else ()) + NAMES]
+            for week, count, *key in self.connection.execute(select(table.c.week, table.c.sessions, *columns).where(*narrowed(table, kind, where), table.c.week.between(*self.window))):
+                weeks[(tuple(key), week)] = max(weeks.get((tuple(key), week), 0), count)
+        return {
+            key: [Figure(v[0], v[1], v[2], v[3] >= self.min_sessions or weeks.get((key, period.first), 0) >= self.min_sessions) if v else None for v, period in zip(values, periods)]
+            for key, values in found.items()
+        }
+
+    def day_sessions(self, step: int) -> list:
+        """Active sessions a period: each tool's distinct sessions, or every tool's together, shown when
+        they are K or more and every tool used in the period was shown for it (else the difference
+        would give a quiet tool's); weeks from `weekly_sessions`."""
+        periods, counts, table = self.periods(step), {}, weekly_sessions
+        if step == 1:
+            parts = [self._rows(daily, kind, self.window, {}) for kind in ("product", "sessions")]
+            rows = [row for part in parts for row in self.connection.execute(select(part.c.day, part.c.product, part.c.sessions))]
+        else:
+            rows = self.connection.execute(select(table.c.week, table.c.product, table.c.sessions).where(table.c.week.between(*self.window)))
+        for day, product, count in rows:
+            counts.setdefault(_period_of(periods, day), {})[product] = int(count)
+        shown = []
+        for index in range(len(periods)):
+            tools = counts.get(index, {})
+            every = all(count >= self.min_sessions for product, count in tools.items() if product)
+            count = tools.get(self.product) if self.product else tools.get("") if every else None
+            shown.append(count if count is not None and count >= self.min_sessions else None)
+        return shown
 
 
-def rank(sums: dict) -> Ranked:
-    """Ranked from {name: [count shown, failures shown, count hidden, failures hidden]}."""
-    names = sorted((Named(key, values[0], values[1]) for key, values in sums.items() if values[0] > 0), key=lambda named: (-named.count, named.key))
-    return Ranked(names, (sum(values[2] for values in sums.values()), sum(values[3] for values in sums.values())))
+def narrowed(table, kind: str, where: dict) -> list:
+    """SQL conditions: the kind, and {column: value or [values]}."""
+    return [table.c.kind == kind, *(table.c[column].in_(value) if isinstance(value, list) else table.c[column] == value for column, value in where.items())]
 
 
-def step_for(days: int) -> int:
-    """Days a chart point stands for: one up to 90 days, a week beyond (a year of days is too heavy a page)."""
-    return 1 if days <= 90 else 7
+def monday(day, dialect: str):
+    """SQL for the Monday of a day's ISO week."""
+    if dialect == "postgresql":
+        return cast(func.date_trunc("week", day), Date)
+    return type_coerce(func.date(day, "weekday 0", "-6 days"), Date)  # SQLite: the Sunday on or after, less six days
 
 
-def report(connection, days: int, today: date = None, min_sessions: int = threshold.DEFAULT_MIN_SESSIONS, limit: int = 50) -> dict:
-    """GET /report's JSON (and `collector report`'s): the most used commands with failures, options,
-    community cookbooks, kitchen plugins, platforms and tool versions, events and sessions; with what the
-    threshold left unnamed in each as `other`."""
-    view = Published(connection, days, today, min_sessions)
-    totals, commands, context, every_option = view.totals(), view.commands(), view.context(), view.options()
-    options = {}
-    for named in every_option.names:  # the report ranks an option across the commands it came with
-        product, _, option = named.key
-        options[(product, option)] = options.get((product, option), 0) + named.count
-    ranked_options = sorted(options.items(), key=lambda item: (-item[1], item[0]))
-    plugins = [(kind, named) for kind in KITCHEN_PLUGIN_KINDS for named in context[f"kitchen-{kind}"].names[:limit]]
+def _months(first, last) -> list:
+    """The first days of the months from `first`'s to `last`'s."""
+    found, month = [], first.replace(day=1)
+    while month <= last:
+        found.append(month)
+        month = month_end(month) + timedelta(days=1)
+    return found
+
+
+def _period_of(periods: list, day):
+    """The index of the period holding a day, or None."""
+    if not periods or not periods[0].first <= day <= periods[-1].last:
+        return None
+    span = (periods[1].first - periods[0].first).days if len(periods) > 1 else (periods[0].last - periods[0].first).days + 1
+    index = (day - periods[0].first).days // span
+    return index if periods[index].first <= day <= periods[index].last else None
+
+
+def step_for(days_: int) -> int:
+    """Days a chart point stands for: one up to 90 days, an ISO week beyond (a year of days is too heavy a page)."""
+    return 1 if days_ <= 90 else 7
+
+
+def ranked(found: dict) -> tuple:
+    """([(name, Figure)] shown, most runs first; (runs, failures) of the rest)."""
+    shown = sorted(((key, figure) for key, figure in found.items() if figure.shown), key=lambda item: (-item[1].runs, item[0]))
+    hidden = [figure for figure in found.values() if not figure.shown]
+    return shown, (sum(figure.runs for figure in hidden), sum(figure.failures for figure in hidden))
+
+
+# The answers
+
+
+def commands(view) -> dict:
+    now, before = view.figures("command"), view.figures("command", view.before)
+    shown, other = ranked(now)
     return {
-        "days": days,
-        "since": view.first.strftime("%Y-%m-%dT00:00:00Z"),
-        "until": view.last.strftime("%Y-%m-%dT23:59:59Z"),
-        "min_sessions": min_sessions,
-        "events": totals.events,
-        "sessions": totals.sessions,
-        "commands": [{"product": p, "command": c, "count": named.count, "failures": named.failures} for named in commands.names[:limit] for p, c in [named.key]],
-        "options": [{"product": product, "option": option, "count": count} for (product, option), count in ranked_options[:limit]],
-        "cookbooks": [{"name": name, "version": version, "count": named.count} for named in context["cookbook"].names[:limit] for name, version in [named.key]],
-        "kitchen_plugins": [{"kind": kind, "name": named.key[0], "count": named.count} for kind, named in plugins],
-        "platforms": [{"name": named.key[0], "count": named.count} for named in context["platform"].names[:limit]],
-        "tool_versions": [{"name": name, "version": version, "count": named.count} for named in context["tool-version"].names[:limit] for name, version in [named.key]],
-        "other": {
-            "commands": commands.other[0],
-            "options": every_option.other[0],
-            "cookbooks": context["cookbook"].other[0],
-            "kitchen_plugins": sum(context[f"kitchen-{kind}"].other[0] for kind in KITCHEN_PLUGIN_KINDS),
-            "platforms": context["platform"].other[0],
-            "tool_versions": context["tool-version"].other[0],
-        },
+        "commands": [
+            {"product": key[0].split()[0], "command": key[0], "count": figure.runs, "failures": figure.failures,
+             "previous": {"count": before[key].runs, "failures": before[key].failures} if key in before and before[key].shown else None}
+            for key, figure in shown
+        ],
+        "other": {"count": other[0], "failures": other[1]},
+    }
+
+
+def changes(view, limit: int = 5) -> dict:
+    """The commands whose runs rose and fell most against the previous window, and whose failure rate rose most."""
+    both = [row for row in commands(view)["commands"] if row["previous"]]
+    by_runs = sorted(both, key=lambda row: (row["count"] - row["previous"]["count"], row["command"]))
+    rate = [row for row in both if row["count"] >= 20 and row["previous"]["count"] >= 20]
+    by_rate = sorted(rate, key=lambda row: -(row["failures"] / row["count"] - row["previous"]["failures"] / row["previous"]["count"]))
+    return {
+        "risers": [row for row in reversed(by_runs) if row["count"] > row["previous"]["count"]][:limit],
+        "fallers": [row for row in by_runs if row["count"] < row["previous"]["count"]][:limit],
+        "failing_more": [row for row in by_rate if row["failures"] * row["previous"]["count"] > row["previous"]["failures"] * row["count"]][:limit],
+    }
+
+
+def options(view, command: str) -> dict:
+    """A command's options, each one's spellings merged (the grammar's names), and the options its grammar
+    defines that fewer than K sessions used (none, when K is 1). Nothing for a command the view does
+    not show: else "other" would tell that someone ran it."""
+    if command is None or command not in {row["command"] for row in commands(view)["commands"]}:
+        return {"command": command, "runs": 0, "options": [], "other": 0, "unused": []}
+    runs = view.figures("command", command=command)[(command, "", "")].runs
+    found = view.figures("option", command=command)
+    merged, _ = ranked({key: figure for key, figure in found.items() if not key[2]})
+    defined = known_names.options_defined(command)
+    listed = []
+    for (_, option, _), figure in merged:
+        spellings, other = ranked({key: value for key, value in found.items() if key[1] == option and key[2]})
+        listed.append({"option": option, "count": figure.runs, "spellings": [{"spelling": key[2], "count": value.runs} for key, value in spellings],
+                       "other_spellings": other[0], "deprecated": (defined.get(option) or (None, None))[1]})
+    used = {row["option"] for row in listed}
+    unused = [{"option": option, "spellings": spellings, "deprecated": replacement, "global": is_global}
+              for option, (spellings, replacement, is_global) in sorted(defined.items(), key=lambda item: (item[1][2], item[0])) if option not in used]
+    return {"command": command, "runs": runs, "options": listed, "other": sum(figure.runs for key, figure in found.items() if not key[2] and not figure.shown), "unused": unused}
+
+
+def named(view, kind: str) -> tuple:
+    """([{"name", "count"}], not named by the client, other) of a kind of context, over the view."""
+    shown, other = ranked(view.figures(kind))
+    rows = [{"name": key[1], "count": figure.runs} for key, figure in shown if key[1]]
+    return rows, sum(figure.runs for key, figure in shown if not key[1]), other[0]
+
+
+def cookbooks(view) -> dict:
+    """Community cookbooks summed per name, with their versions under them."""
+    found = view.figures("cookbook")
+    shown, _ = ranked(found)
+    versions = {}
+    for (_, name, version), figure in shown:
+        versions.setdefault(name, []).extend([{"version": version, "count": figure.runs}] if version else [])
+    books = [{"name": key[1], "count": figure.runs, "versions": versions[key[1]], "other_versions": figure.runs - sum(one["count"] for one in versions[key[1]])}
+             for key, figure in shown if key[1] and not key[2]]
+    hidden = sum(figure.runs for key, figure in found.items() if key[1] and not key[2] and not figure.shown)
+    return {"cookbooks": books, "unnamed": sum(figure.runs for key, figure in shown if not key[1]), "other": hidden}
+
+
+def kitchen(view) -> dict:
+    plugins = {kind: named(view, f"kitchen-{kind}") for kind in KITCHEN_PLUGIN_KINDS}
+    _, unnamed, hidden = named(view, "kitchen-plugin")
+    return {"plugins": {kind: rows for kind, (rows, _, _) in plugins.items()}, "other": {kind: other for kind, (_, _, other) in plugins.items()}, "unnamed": unnamed, "unnamed_other": hidden}
+
+
+def platforms(view) -> dict:
+    rows, unnamed, other = named(view, "platform")
+    return {"platforms": rows, "unnamed": unnamed, "other": other}
+
+
+def breakdown(view, kind: str) -> dict:
+    shown, other = ranked(view.figures(kind))
+    return {"named": [{"name": key[1], "count": figure.runs} for key, figure in shown], "other": other[0]}
+
+
+def systems(view) -> dict:
+    """Runs by operating system and architecture, and by each alone."""
+    pairs, other = ranked(view.figures("os-arch"))
+    return {"systems": [{"os": key[1], "arch": key[2], "count": figure.runs} for key, figure in pairs], "other": other[0], "os": breakdown(view, "os"), "arch": breakdown(view, "arch")}
+
+
+def totals(view) -> dict:
+    """Runs and failures of the tools shown, this window and the one before; session-days; runs in CI."""
+    now, before = view.products(), view.products(view.before)
+    session_days = [count for count in view.day_sessions(1) if count is not None]
+    return {
+        "events": sum(figure.runs for figure in now.values()),
+        "failures": sum(figure.failures for figure in now.values()),
+        "previous": {"events": sum(figure.runs for figure in before.values()), "failures": sum(figure.failures for figure in before.values())} if before else None,
+        "tools": sorted(now),
+        "sessions": sum(session_days),
+        "days_with_sessions": len(session_days),
+        "ci": breakdown(view, "ci"),
+    }
+
+
+def series(view, metric: str, command: str = None, step: int = 1) -> dict:
+    """Runs, failures or sessions of the view (or one command) a period; None where nothing may be shown."""
+    periods = view.periods(step)
+    if metric == "sessions" and command is None:
+        values = view.day_sessions(step)
+    else:
+        kind, where = ("command", {"command": command}) if command else ("product", {})
+        found = view.series(kind, step, per_product=not command, **where)
+        index = METRICS.index(metric)
+        values = [None] * len(periods)
+        for figures in found.values():
+            for number, figure in enumerate(figures):
+                if figure is not None and figure.shown:
+                    values[number] = (values[number] or 0) + figure[index]
+    return {"metric": metric, "command": command, "step": step, **_dates(periods), "values": values}
+
+
+def _dates(periods: list) -> dict:
+    return {"dates": [period.first.isoformat() for period in periods], "complete": [period.complete for period in periods], "empty": [period.empty for period in periods]}
+
+
+def ci_share(view, step: int) -> dict:
+    """The share of each period's runs that ran in CI, over the tools shown for it; None where a tool's
+    runs in CI were not (fewer than K sessions)."""
+    periods = view.periods(step)
+    runs, in_ci = view.series("product", step, per_product=True), view.series("ci", step, per_product=True, name="true")
+    share = []
+    for index in range(len(periods)):
+        tools = [key[0] for key, figures in runs.items() if figures[index] and figures[index].shown]
+        ci = [in_ci.get((tool, "", "true", ""), [None] * len(periods))[index] for tool in tools]
+        whole = sum(runs[(tool, "", "", "")][index].runs for tool in tools)
+        share.append(sum(figure.runs for figure in ci if figure) / whole if whole and all(figure is None or figure.shown for figure in ci) else None)
+    return {"step": step, **_dates(periods), "share": share}
+
+
+def versions(view, step: int, per_tool: int = 6) -> dict:
+    """Each tool's most used versions as shares of that tool's own runs (a run counts the version of the
+    tool that ran it; "" when not known), a period."""
+    periods = view.periods(step)
+    found = view.series("version", step, per_product=True)
+    tools = {}
+    for tool in sorted(view.products()):
+        mine = {key: figures for key, figures in found.items() if key[0] == tool}
+        whole = [sum(figures[index].runs for figures in mine.values() if figures[index]) for index in range(len(periods))]
+        shown, _ = ranked(view.figures("version", per_product=True, product=tool))
+        tools[tool] = [
+            {"version": key[2], "count": figure.runs,
+             "series": [each.runs / whole[index] if each and each.shown else None for index, each in enumerate(mine.get(key, [None] * len(periods)))]}
+            for key, figure in shown[:per_tool]
+        ]
+    return {"step": step, **_dates(periods), "tools": {tool: rows for tool, rows in tools.items() if rows}}
+
+
+def export_rows(view):
+    """Every daily row of the view that may be shown on its own (K sessions that day: "named"), and the rest
+    of each kind of each tool's day ("other", no name, no sessions), on the days the tool had K sessions."""
+    sources = [daily, *([day_rows(view.today).subquery()] if view.live else [])]
+    parts = [select(*source.c).where(source.c.day.between(*view.window), source.c.product.in_(list(view.products()) + ([] if view.product else [""]))) for source in sources]
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    statement = select(rows).order_by(rows.c.day, rows.c.kind, *(rows.c[column] for column in NAME))
+    counted = {(row.day, row.product) for row in view.connection.execute(select(rows.c.day, rows.c.product).where(rows.c.kind == "product", rows.c.sessions >= view.min_sessions))}
+    other = {}
+    for row in view.connection.execute(statement.execution_options(yield_per=5000)).mappings():
+        if row["sessions"] >= view.min_sessions and (row["kind"] == "sessions" or (row["day"], row["product"]) in counted):
+            yield (row["day"].isoformat(), "named", *(row[column] for column in NAME), int(row["runs"]), int(row["failures"]), int(row["sessions"]))
+        elif (row["day"], row["product"]) in counted and not row["detail"]:
+            values = other.setdefault((row["day"], row["product"], row["kind"]), [0, 0])
+            values[0], values[1] = values[0] + int(row["runs"]), values[1] + int(row["failures"])
+    for (day, product, kind), (runs, failures) in sorted(other.items()):
+        yield (day.isoformat(), "other", product, kind, "", "", "", runs, failures, "")
+
+
+def report(connection, days_: int, today=None, min_sessions: int = threshold.DEFAULT_MIN_SESSIONS, limit: int = 50) -> dict:
+    """GET /report's JSON (and `collector report`'s): the most used commands with failures, the options of
+    each, community cookbooks, kitchen plugins, platforms, events and session-days; with what the
+    threshold left out of each as `other`."""
+    view = View(connection, days_, today, min_sessions)
+    found, total, books, plugins, places = commands(view), totals(view), cookbooks(view), kitchen(view), platforms(view)
+    options_of = [(row["command"], options(view, row["command"])) for row in found["commands"][:limit]]
+    return {
+        "days": days_, "since": view.first.strftime("%Y-%m-%dT00:00:00Z"), "until": view.last.strftime("%Y-%m-%dT23:59:59Z"), "min_sessions": min_sessions,
+        "events": total["events"], "sessions": total["sessions"],
+        "commands": [{key: row[key] for key in ("product", "command", "count", "failures")} for row in found["commands"][:limit]],
+        "options": [{"product": command.split()[0], "command": command, "option": row["option"], "count": row["count"]} for command, answer in options_of for row in answer["options"]],
+        "cookbooks": [{"name": book["name"], "version": version["version"], "count": version["count"]} for book in books["cookbooks"][:limit] for version in book["versions"]],
+        "kitchen_plugins": [{"kind": kind, "name": row["name"], "count": row["count"]} for kind, rows in plugins["plugins"].items() for row in rows[:limit]],
+        "platforms": places["platforms"][:limit],
+        "other": {"commands": found["other"]["count"], "options": sum(answer["other"] for _, answer in options_of), "cookbooks": books["other"],
+                  "kitchen_plugins": sum(plugins["other"].values()), "platforms": places["other"]},
     }

@@ -1,26 +1,34 @@
 """The collector's tables at the newest schema revision (migrations/ brings older databases here).
 
-Raw events: one row per event, its JSON as validated (the single source every aggregate is computed
-from), a few columns beside it for the indexes and for people reading the database by hand, and the
-hash of the erase key that proves who may erase it (DELETE /sessions/{id}).
+Raw events, append-only: `events`, one row an event (its JSON as validated, a few columns beside it
+for the indexes, the hash of the erase key that proves who may erase it), and `event_items`, one row
+for each name an event carries (an option's spelling, a cookbook's version, a plugin, a platform, the
+version of the tool that ran). Erasure and the purge are the only deletes.
 
-Pending events: the events stored but not yet counted in the aggregates (their ids). Ingest stores an
-event and its pending row together; folding (chefwrap.collector.store) counts pending events into the
-aggregates and deletes their pending rows in one transaction. So at every commit the aggregates equal a
-recomputation from the raw events less the pending ones, and readers fold before they read.
+`days`: for each UTC day, how many events it holds (ingest adds what it stores, in the same
+statement) and how many it held when its aggregates were last built (`built`). A day whose two numbers
+differ is stale: its aggregates are built again, from its events, before anyone reads them.
 
-Aggregates: for each kind of name an event carries, one row per day (`daily_*`) and one per month
-(`monthly_*`, the sums of that month's daily rows, so a long window reads few rows). No session id,
-no event id: every row is a count. The values, the same in every table:
-    count               events (for `unnamed`: names counted but not named; for `options`: uses)
-    failures            of those, from runs that exited non-zero
-    sessions            distinct sessions with such an event that day (monthly: the sum of the days)
-    first_day_sessions  of those, sessions whose first event of all was that day
+Aggregates, built from one day's events at a time (chefwrap.collector.store says how):
+    daily           one row a day and name: its runs, failures and distinct sessions
+    monthly         the sums of a month's daily rows, and the most sessions of one of its days: a long
+                    window reads a row a month, and a row a day only for the days of its first and
+                    last months that it does not hold whole
+    daily_sessions  the sessions of each daily row of fewer than KEYS_BELOW (20) sessions: with them a
+                    window's distinct sessions of a name are exact (chefwrap.collector.threshold)
+    weekly_names    for each ISO week and name, how many distinct sessions its daily_sessions rows hold
+                    (a lower bound, exact when each of its days had fewer than 20): a week enough to show
+                    a name spares a view reading its sessions
+    weekly_sessions the distinct sessions of each ISO week, over its complete days (tools, and all together)
+A name is (product, kind, command, name, detail), '' where it says nothing; store.facts makes them, and
+docs/collector.md ("Storage") lists the kinds: an option is (command, option, '' or one spelling), a
+cookbook (name, '' or one version), a name '' what the client counted without naming.
 """
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text
 
 metadata = MetaData()
+NAME = ("product", "kind", "command", "name", "detail")
 
 events = Table(
     "events",
@@ -45,39 +53,80 @@ events = Table(
     Index("events_day", "day"),
 )
 
-pending_events = Table(
-    "pending_events",
+event_items = Table(
+    "event_items",
     metadata,
-    Column("event_id", String(36), primary_key=True),
-    Column("writer", BigInteger, nullable=False),  # a random number the storing process drew at start
-    sqlite_with_rowid=False,
+    Column("event_id", String(36), nullable=False),
+    Column("day", Date, nullable=False),  # its event's: a day's items lie together, as its events do
+    Column("kind", String(32), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("detail", String(256), nullable=False),
+    Index("event_items_day", "day", "event_id"),
 )
 
-# Each aggregate: its key columns (text, '' where the event said nothing) after the day.
-AGGREGATE_KEYS = {
-    "totals": (("product", 256), ("event", 256), ("os", 256), ("arch", 256), ("ci", 8)),
-    "commands": (("product", 256), ("command", 256)),
-    "versions": (("product", 256), ("version", 256)),
-    "options": (("product", 256), ("command", 256), ("option", 256)),
-    "context": (("product", 256), ("kind", 32), ("name", 256), ("version", 64)),
-    "unnamed": (("product", 256), ("kind", 32)),
-    "sessions": (),
-}
-VALUES = ("count", "failures", "sessions", "first_day_sessions")
-PERIODS = ("daily", "monthly")
+days = Table(
+    "days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("events", Integer, nullable=False),
+    Column("built", Integer),  # None: never built
+)
 
 
-def aggregate_table(period: str, name: str) -> Table:
-    keys = AGGREGATE_KEYS[name]
+def _named(name: str, period: str, *more) -> Table:
     return Table(
-        f"{period}_{name}",
+        name,
         metadata,
-        Column("day", Date, nullable=False),  # monthly: the first day of the month
-        *(Column(key, String(length), nullable=False) for key, length in keys),
-        *(Column(value, Integer, nullable=False) for value in VALUES),
-        PrimaryKeyConstraint("day", *(key for key, _ in keys), name=f"{period}_{name}_pkey"),
+        Column(period, Date, nullable=False),
+        Column("product", String(256), nullable=False),
+        Column("kind", String(32), nullable=False),
+        Column("command", String(256), nullable=False),
+        Column("name", String(256), nullable=False),
+        Column("detail", String(256), nullable=False),
+        *more,
         sqlite_with_rowid=False,
     )
 
 
-aggregates = {(period, name): aggregate_table(period, name) for period in PERIODS for name in AGGREGATE_KEYS}
+# By day first, to read a window; by name first where a view looks for some names.
+daily = _named(
+    "daily",
+    "day",
+    Column("runs", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("sessions", Integer, nullable=False),
+    PrimaryKeyConstraint("kind", "day", "product", "command", "name", "detail", name="daily_pkey"),
+    Index("daily_command", "kind", "command", "day"),
+)
+monthly = _named(
+    "monthly",
+    "month",  # its first day
+    Column("runs", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("sessions", Integer, nullable=False),  # the daily rows' sessions, summed
+    Column("busiest", Integer, nullable=False),  # the most sessions of one of its days
+    PrimaryKeyConstraint("kind", "month", "product", "command", "name", "detail", name="monthly_pkey"),
+    Index("monthly_command", "kind", "command", "month"),
+)
+daily_sessions = _named(
+    "daily_sessions",
+    "day",
+    Column("session_id", String(36), nullable=False),
+    PrimaryKeyConstraint("kind", "command", "name", "detail", "product", "day", "session_id", name="daily_sessions_pkey"),
+    Index("daily_sessions_day", "day"),
+)
+weekly_names = _named(
+    "weekly_names",
+    "week",  # its Monday
+    Column("sessions", Integer, nullable=False),  # distinct sessions of its daily_sessions rows: at least that many used the name that week
+    PrimaryKeyConstraint("kind", "command", "name", "detail", "product", "week", name="weekly_names_pkey"),
+)
+weekly_sessions = Table(
+    "weekly_sessions",
+    metadata,
+    Column("week", Date, nullable=False),  # its Monday
+    Column("product", String(256), nullable=False),  # '': every tool together
+    Column("sessions", Integer, nullable=False),
+    PrimaryKeyConstraint("week", "product", name="weekly_sessions_pkey"),
+)
+AGGREGATES = (daily, monthly, daily_sessions, weekly_names, weekly_sessions)

@@ -319,9 +319,13 @@ def test_only_names_the_grammar_defines_are_kept(collector):
         ("knife", "knife", 1),
         ("knife", "knife node show", 2),
     ]
-    options = {(row["product"], row["option"]): row["count"] for row in report["options"]}
-    # -F: the first event's, the one whose command is unknown (a global option of knife's), 64 of the 70
-    assert options == {("knife", "-F"): 2 + MAX_OPTIONS, ("knife", "--format"): 1, ("knife", "<other-option>"): 3, (OTHER_PRODUCT, "<other-option>"): 1}
+    options = {(row["command"], row["option"]): row["count"] for row in report["options"]}
+    # runs that used each option, by command: -F and --format are one option; -F is a global option of
+    # knife's, so the event whose command is unknown keeps it; the 70 -F's (64 of them kept) are one run
+    assert options == {("knife node show", "--format"): 2, ("knife node show", "<other-option>"): 1, ("knife", "--format"): 1, (OTHER_PRODUCT, "<other-option>"): 1}
+    status, body = collector.request("GET", "/api/v1/options?command=knife+node+show")
+    spellings = {row["option"]: {one["spelling"]: one["count"] for one in row["spellings"]} for row in json.loads(body)["options"]}
+    assert spellings["--format"] == {"-F": 2, "--format": 1}
 
 
 def test_names_of_context_are_bounded_an_event_and_counted_beyond(collector):
@@ -369,11 +373,16 @@ def hostile_batch(number: int) -> bytes:
 
 
 def aggregate_rows(database) -> dict:
+    """How many rows each aggregate table holds, once every complete day is built."""
     from sqlalchemy import func, select
 
-    from chefwrap.collector.tables import aggregates
+    from chefwrap.collector.store import Store
+    from chefwrap.collector.tables import AGGREGATES, event_items
 
-    return {table.name: read(database, select(func.count()).select_from(table)).scalar() for table in aggregates.values()}
+    store = Store(database)
+    store.build()
+    store.close()
+    return {table.name: read(database, select(func.count()).select_from(table)).scalar() for table in (*AGGREGATES, event_items)}
 
 
 def page_time(server) -> float:
@@ -402,34 +411,34 @@ def test_hostile_batches_cost_a_bounded_number_of_rows_and_the_page_stays_fast(t
     finally:
         server.stop()
     added = {table: rows_after[table] - rows_before[table] for table in rows_after}
-    # 20 days, one command (the tool alone), its real options and <other-option>: a row a day and name
-    options = len(set(HOSTILE_OPTIONS) & known_names.option_table("knife")) + 1
-    assert added["daily_options"] <= 20 * options and added["daily_commands"] <= 20
-    assert sum(added.values()) <= 2 * 20 * (options + 4)  # and totals, versions, sessions; monthly no more than daily
+    # 20 days, one command (the tool alone), its real options and <other-option>, merged and spelled: a row a day and name
+    options = 2 * (len(set(HOSTILE_OPTIONS) & known_names.option_table("knife")) + 1)
+    assert added["daily"] <= 20 * (options + 9)  # and sessions, product, event, command, OS, architecture, both, CI, version
+    assert added["daily_sessions"] <= 12_000 * (options + 9) and added["weekly_sessions"] <= 2 * 4
     assert after <= 2 * before + 25, (before, after)  # 25 ms for the noise of a shared machine
 
 
 def test_every_free_name_at_its_limit_still_costs_a_bounded_number_of_rows(collector):
-    """The bound stated in docs/collector.md: an event adds at most 135 rows a period, however it fills its names."""
+    """The bound stated in docs/collector.md: an event adds at most 268 rows a day to `daily` (and as many
+    to `daily_sessions`) and 260 to `event_items`, however it fills its names."""
     batch = []
     for index in range(10):
         context = {
-            "cookbooks": {"public": [{"name": f"b{index}-{number}", "version": "1"} for number in range(70)]},
-            "kitchen": {"driver": f"d{index}", "platforms": [f"p{index}-{number}" for number in range(10)]},
+            "cookbooks": {"public": [{"name": f"b{index}-{number}", "version": "1"} for number in range(70)], "other": 1},
+            "kitchen": {"driver": f"d{index}", "platforms": [f"p{index}-{number}" for number in range(10)], "other_plugins": 1, "other_platforms": 1},
             "versions": {f"t{index}-{number}": "1" for number in range(20)},
         }
-        sent = an_event(tool="kitchen", argv=("converge",), context=context, session=event.new_uuid())
+        sent = an_event(tool="kitchen", argv=("converge",), context=context, session=event.new_uuid(), when=time.time() - DAY)
         properties = sent["payload"]["properties"]
         properties.update(os=f"os{index}", arch=f"arch{index}", options=[f"--o{index}-{number}" for number in range(200)])
         sent["product_version"] = f"v{index}"
         batch.append(sent)
     assert collector.post(batch)[0] == 201
-    collector.report()  # every view counts what is pending first
     rows = aggregate_rows(collector.database)
-    per_period = 1 + 1 + 1 + MAX_OPTIONS + MAX_CONTEXT_NAMES + 3 + 1
-    assert sum(rows.values()) <= 2 * 10 * per_period
-    assert rows["daily_options"] == 1 and rows["daily_context"] == 10 * MAX_CONTEXT_NAMES
-    assert f"at most {per_period} rows" in docs_text()
+    per_day = 8 + 2 * MAX_OPTIONS + 2 * MAX_CONTEXT_NAMES + 3 + 1
+    assert rows["daily"] <= 10 * per_day and rows["daily_sessions"] <= 10 * per_day and rows["event_items"] <= 10 * (per_day - 8)
+    assert rows["daily"] > 10 * (MAX_CONTEXT_NAMES + 8)  # each event's own names are there
+    assert f"at most {per_day} rows" in docs_text()
 
 
 # Safe outputs

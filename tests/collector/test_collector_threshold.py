@@ -1,9 +1,9 @@
-"""The privacy threshold of every public view, proved on crafted data: a name is shown only from days when at
-least K sessions used it, a tool only from days when K sessions used it, complete days only; and the
-difference of two views (windows, tools, a day later) never gives one session's activity with a name.
+"""The privacy threshold of every public view, proved on crafted data: a name is shown for a period (a
+window, the window before it, a week, a day) only when at least K distinct sessions used it in that period,
+and then with its whole figure; a tool only when K sessions used it; complete days only.
 
 The figures are checked against a model of the rule computed straight from the events sent (with their
-session ids, which the aggregates do not have), on real SQLite files and a real PostgreSQL server."""
+session ids, which the views never read), on real SQLite files and a real PostgreSQL server."""
 
 import csv
 import io
@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from chefwrap.collector.published import EXPORT_COLUMNS
+from chefwrap.collector import published
+from chefwrap.collector.known_names import option_name
 from chefwrap.shim import event
 
 from support.collector_world import Collector, an_event
@@ -35,8 +36,8 @@ def at(day: date, hour: int = 12) -> float:
     return datetime.combine(day, time(hour), tzinfo=timezone.utc).timestamp()
 
 
-def crafted(number, day, tool="knife", argv=("node", "list"), exit_code=0, os_name="linux", context=None):
-    sent = an_event(tool=tool, argv=argv, exit_code=exit_code, session=session(number), when=at(day), context=context)
+def crafted(number, day, tool="knife", argv=("node", "list"), exit_code=0, os_name="linux", context=None, hour=12):
+    sent = an_event(tool=tool, argv=argv, exit_code=exit_code, session=session(number), when=at(day, hour), context=context)
     sent["payload"]["properties"]["os"] = os_name
     return sent
 
@@ -54,120 +55,109 @@ def stored(database, sent, today):
     return store
 
 
-def viewed(store, days, today, min_sessions=5, product=None, by_day=None):
-    """(Published view, its connection): close the connection after use. `by_day`: read every figure from
-    the daily rows (True) or mostly from the monthly ones (False), rather than as the view would choose."""
-    from chefwrap.collector.published import Published
+class Viewed:
+    """A published View of a store as of `today`, on a connection of its own (every complete day built first)."""
 
-    store.fold_pending()
-    connection = store.engine.connect()
-    view = Published(connection, days, today, min_sessions, product)
-    if by_day is not None:
-        view.by_day = by_day
-    return view, connection
+    def __init__(self, store, days, today, min_sessions=5, product=None):
+        self.context = store.reading(today)
+        connection = self.context.__enter__()
+        self.view = published.View(connection, days, today, min_sessions, product)
+
+    def __enter__(self):
+        return self.view
+
+    def __exit__(self, *problem):
+        self.context.__exit__(*problem)
 
 
-def figures(store, days, today, min_sessions=5, product=None, by_day=None) -> dict:
+def figures(store, days, today, min_sessions=5, product=None) -> dict:
     """What the public views show, in the model's shape."""
-    view, connection = viewed(store, days, today, min_sessions, product, by_day)
-    try:
-        totals, context = view.totals(), view.context()
+    with Viewed(store, days, today, min_sessions, product) as view:
+        commands = published.commands(view)
         return {
-            "commands": {named.key: (named.count, named.failures) for named in view.commands().names},
-            "commands other": view.commands().other,
-            "options": {named.key: named.count for named in view.options().names},
-            "cookbooks": {named.key: named.count for named in context["cookbook"].names},
-            "platforms": {named.key[0]: named.count for named in context["platform"].names},
-            "events": totals.events,
-            "sessions": totals.sessions,
+            "commands": {row["command"]: (row["count"], row["failures"]) for row in commands["commands"]},
+            "previous": {row["command"]: row["previous"] and (row["previous"]["count"], row["previous"]["failures"]) for row in commands["commands"]},
+            "commands other": (commands["other"]["count"], commands["other"]["failures"]),
+            "options": {
+                (row["command"], option["option"]): option["count"] for row in commands["commands"] for option in published.options(view, row["command"])["options"]
+            },
+            "cookbooks": {book["name"]: book["count"] for book in published.cookbooks(view)["cookbooks"]},
+            "platforms": {row["name"]: row["count"] for row in published.platforms(view)["platforms"]},
+            "events": published.totals(view)["events"],
         }
-    finally:
-        connection.close()
 
 
 # The rule, computed from the events themselves
 
 
-def model(sent, days, today, min_sessions, product=None) -> dict:
-    """The figures the rule gives, from the raw events and their session ids."""
+def model(sent, days, today, min_sessions, product=None, before=False) -> dict:
+    """The figures the rule gives for a window (or the window before it), from the raw events and their session ids."""
     last = today if min_sessions <= 1 else today - timedelta(days=1)
     first = last - timedelta(days=days - 1)
-    dated = [(one, datetime.fromisoformat(one["timestamp"].replace("Z", "+00:00")).date()) for one in sent]
-    first_days = {}
-    for one, day in dated:
-        first_days[one["session_id"]] = min(day, first_days.get(one["session_id"], day))
-    inside = [(one, day) for one, day in dated if first <= day <= last and (product is None or one["product"] == product)]
-    rows = defaultdict(set)  # the `totals` rows: (product, day, event, os, arch, ci) -> sessions
-    for one, day in inside:
-        properties = one["payload"].get("properties") or {}
-        key = (one["product"], day, one["payload"]["event"], properties.get("os") or "", properties.get("arch") or "", str(properties.get("ci")).lower())
-        rows[key].add(one["session_id"])
-    counted = {(key[0], key[1]) for key, sessions in rows.items() if len(sessions) >= min_sessions}
-    kept = [(one, day) for one, day in inside if (one["product"], day) in counted]
+    if before:
+        first, last = first - timedelta(days=days), first - timedelta(days=1)
+    inside = [one for one in sent if first <= _day(one) <= last and (product is None or one["product"] == product)]
+    tools = defaultdict(set)
+    for one in inside:
+        tools[one["product"]].add(one["session_id"])
+    kept = [one for one in inside if len(tools[one["product"]]) >= min_sessions]
 
-    def cells(names_of):
-        sessions, counts, failures = defaultdict(set), defaultdict(int), defaultdict(int)
-        for one, day in kept:
+    def names(of):
+        runs, failures, sessions = defaultdict(int), defaultdict(int), defaultdict(set)
+        for one in kept:
             properties = one["payload"]["properties"]
-            for name in names_of(one["product"], properties):
-                sessions[(name, day)].add(one["session_id"])
-                counts[(name, day)] += 1
-                failures[(name, day)] += 1 if properties.get("exit_code") else 0
-        shown, hidden = defaultdict(lambda: [0, 0]), [0, 0]
-        for cell, count in counts.items():
-            target = shown[cell[0]] if len(sessions[cell]) >= min_sessions else hidden
-            target[0] += count
-            target[1] += failures[cell]
-        return {name: tuple(values) for name, values in shown.items()}, tuple(hidden)
+            for name in set(of(properties)):
+                runs[name] += 1
+                failures[name] += 1 if properties.get("exit_code") else 0
+                sessions[name].add(one["session_id"])
+        shown = {name: (runs[name], failures[name]) for name in runs if len(sessions[name]) >= min_sessions}
+        return shown, (sum(runs[name] for name in runs if name not in shown), sum(failures[name] for name in runs if name not in shown))
 
-    commands, commands_other = cells(lambda product_, properties: [(product_, properties["command"])])
-    options, _ = cells(lambda product_, properties: [(product_, properties["command"], option) for option in properties["options"]])
-    cookbooks, _ = cells(lambda _, properties: [(book["name"], book["version"]) for book in (properties.get("cookbooks") or {}).get("public", [])])
-    platforms, _ = cells(lambda _, properties: list((properties.get("kitchen") or {}).get("platforms", [])))
-    if product is None:
-        day_sessions = defaultdict(set)
-        for one, day in dated:
-            day_sessions[day].add(one["session_id"])
-        used = defaultdict(set)  # the products used a day; all together only on days when each counted
-        for one, day in inside:
-            used[day].add(one["product"])
-        whole = {day for day, products in used.items() if all((product_, day) in counted for product_ in products)}
-        begun = sum(1 for day, sessions in day_sessions.items() if day in whole and len(sessions) >= min_sessions for s in sessions if first_days[s] == day)
-    else:
-        begun = sum(1 for key, sessions in rows.items() if (key[0], key[1]) in counted for s in sessions if first_days[s] == key[1])
+    commands, other = names(lambda properties: [properties["command"]])
+    options, _ = names(lambda properties: [(properties["command"], option_name(properties["command"], option)) for option in properties["options"]])
+    cookbooks, _ = names(lambda properties: [book["name"] for book in (properties.get("cookbooks") or {}).get("public", [])])
+    platforms, _ = names(lambda properties: list((properties.get("kitchen") or {}).get("platforms", [])))
     return {
         "commands": commands,
-        "commands other": commands_other,
-        "options": {name: count for name, (count, _) in options.items()},
+        "commands other": other,
+        "options": {key: count for key, (count, _) in options.items() if key[0] in commands},
         "cookbooks": {name: count for name, (count, _) in cookbooks.items()},
         "platforms": {name: count for name, (count, _) in platforms.items()},
         "events": len(kept),
-        "sessions": begun,
     }
+
+
+def _day(sent) -> date:
+    return datetime.fromisoformat(sent["timestamp"].replace("Z", "+00:00")).date()
+
+
+def expected(sent, days, today, min_sessions, product=None) -> dict:
+    now, before = model(sent, days, today, min_sessions, product), model(sent, days, today, min_sessions, product, before=True)
+    return {**now, "previous": {command: before["commands"].get(command) for command in now["commands"]}}
 
 
 TEMPLATES = [
     ("knife", ("node", "show", "x", "-F", "json"), None),
+    ("knife", ("node", "show", "x", "--format", "json"), None),
     ("knife", ("ssh", "q", "-x", "u", "-x", "v"), None),
     ("kitchen", ("converge", "-l", "debug"), KITCHEN_CONTEXT),
     ("chef", ("generate", "cookbook", "x"), None),
 ]
-# (session, exit code, OS, a day after the session's first or not, a command other than the session's own);
-# each session mostly runs one command, and most start yesterday or the day before: so some days have K
-# sessions of a tool and others not, and a counted day has commands of fewer than K sessions
+# (session, exit code, OS, days after the session's first, a command other than the session's own): each
+# session mostly runs one command on a few days, so names reach K over some windows and not others
 EVENTS = st.lists(
     st.tuples(
-        st.integers(0, 9),
+        st.integers(0, 11),
         st.sampled_from([0, 1]),
         st.sampled_from(["linux"] * 5 + ["macos"]),
-        st.sampled_from([0] * 5 + [1]),
+        st.sampled_from([0, 0, 0, 1, 3, 9]),
         st.one_of(st.none(), st.none(), st.integers(0, len(TEMPLATES) - 1)),
     ),
     min_size=1,
-    max_size=40,
+    max_size=50,
 )
-SESSIONS = st.lists(st.tuples(st.integers(0, len(TEMPLATES) - 1), st.sampled_from([1, 1, 1, 2, 2, 16, 40])), min_size=10, max_size=10)
-QUIET = dict(sessions=[(0, 1)] * 10, today=date(2026, 3, 17), days=7, min_sessions=2, product=None)
+SESSIONS = st.lists(st.tuples(st.integers(0, len(TEMPLATES) - 1), st.integers(1, 40)), min_size=12, max_size=12)
+LONG_TAIL = dict(sessions=[(1, back) for back in range(1, 13)], today=date(2026, 3, 17), days=30, min_sessions=5, product=None)
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -175,179 +165,161 @@ QUIET = dict(sessions=[(0, 1)] * 10, today=date(2026, 3, 17), days=7, min_sessio
     specs=EVENTS,
     sessions=SESSIONS,
     today=st.sampled_from([date(2026, 3, 2), date(2026, 3, 17), date(2026, 1, 1)]),
-    days=st.sampled_from([1, 2, 7, 16, 45]),
-    min_sessions=st.sampled_from([1, 2, 2, 3]),
+    days=st.sampled_from([1, 2, 7, 16, 30]),
+    min_sessions=st.sampled_from([1, 2, 3, 5]),
     product=st.sampled_from([None, None, "knife", "kitchen"]),
 )
-# cases the generator once missed: a tool whose every day counts beside one whose no day does; a command of
-# fewer than K sessions on a counted day
-@example(specs=[(0, 0, "linux", 0, None), (1, 0, "linux", 0, None), (2, 0, "linux", 0, 2)], **QUIET)
-@example(specs=[(0, 0, "linux", 0, None), (1, 0, "linux", 0, None), (2, 0, "linux", 0, 1)], **QUIET)
-def test_every_figure_is_what_the_rule_gives_from_the_raw_events(tmp_path_factory, specs, sessions, today, days, min_sessions, product):
+# the long tail: a session a day, each on a different day, with the same command (and its two spellings)
+@example(specs=[(number, 0, "linux", 0, None) for number in range(8)], **LONG_TAIL)
+@example(specs=[(number, 0, "linux", 0, number % 2) for number in range(12)], **LONG_TAIL)
+def test_every_figure_of_a_window_and_the_one_before_is_what_the_rule_gives_from_the_raw_events(tmp_path_factory, specs, sessions, today, days, min_sessions, product):
     sent = []
     for number, exit_code, os_name, later, own in specs:
         template, start = sessions[number]
         tool, argv, context = TEMPLATES[template if own is None else own]
-        sent.append(crafted(number, today - timedelta(days=start - later), tool, argv, exit_code, os_name, context))
+        sent.append(crafted(number, today - timedelta(days=max(start - later, 0)), tool, argv, exit_code, os_name, context, hour=number))
     store = stored(str(tmp_path_factory.mktemp("db") / "c.sqlite3"), sent, today)
     try:
-        expected = model(sent, days, today, min_sessions, product)
-        for by_day in (False, True):  # both ways of reading give the rule's figures
-            assert figures(store, days, today, min_sessions, product, by_day) == expected, by_day
+        assert figures(store, days, today, min_sessions, product) == expected(sent, days, today, min_sessions, product)
     finally:
         store.close()
 
 
-# Crafted: one session's activity, and the views an attacker would compare
+def test_a_command_eight_sessions_used_on_eight_different_days_is_shown_at_k_5(database):
+    """The long tail: no day has K sessions, the window has 8; the figure is whole, its spellings merged."""
+    today = date(2026, 5, 20)
+    sent = [crafted(number, today - timedelta(days=1 + 3 * number), argv=("cookbook", "show", "x", "-F" if number % 2 else "--format", "json")) for number in range(8)]
+    sent += [crafted(20 + number, today - timedelta(days=1 + number), argv=("role", "show", "x")) for number in range(4)]  # four: hidden
+    sent += [crafted(40 + number, today - timedelta(days=1), argv=("node", "list")) for number in range(5)]
+    store = stored(database, sent, today)
+    try:
+        shown = figures(store, 30, today)
+        assert shown["commands"] == {"knife cookbook show": (8, 0), "knife node list": (5, 0)}
+        assert shown["commands other"] == (4, 0)  # knife role show: four sessions over the window
+        assert shown["options"] == {("knife cookbook show", "--format"): 8}
+        with Viewed(store, 30, today) as view:
+            (option,) = published.options(view, "knife cookbook show")["options"]
+            assert (option["spellings"], option["other_spellings"]) == ([], 8)  # four sessions each spelling: no spelling shows
+            series = published.series(view, "runs", "knife cookbook show")
+            assert set(series["values"]) == {None}  # no single day had five sessions: no point a day
+        assert figures(store, 7, today)["commands"] == {"knife node list": (5, 0)}  # three of them in the last week
+    finally:
+        store.close()
 
-T = date(2026, 5, 20)  # "today" of the crafted views; yesterday is the last complete day
+
+def test_weekly_points_count_the_distinct_sessions_of_each_week(database):
+    """A week's point of a name is shown when K distinct sessions used it that week, though no day had K."""
+    today = date(2026, 5, 21)  # a Thursday: the last complete day is Wednesday the 20th
+    monday = date(2026, 5, 4)
+    sent = [crafted(number, monday + timedelta(days=number % 7), argv=("cookbook", "list")) for number in range(6)]  # six days of one week
+    sent += [crafted(10 + number, monday + timedelta(days=7 + number % 2)) for number in range(3)]  # three sessions the next week
+    sent += [crafted(10 + number, monday + timedelta(days=14)) for number in range(3)]  # the same three, the week after
+    store = stored(database, sent, today)
+    try:
+        with Viewed(store, 120, today) as view:
+            weeks = published.series(view, "runs", "knife cookbook list", step=7)
+            assert weeks["values"][weeks["dates"].index(monday.isoformat())] == 6
+            nodes = published.series(view, "runs", "knife node list", step=7)
+            assert [value for value in nodes["values"] if value] == []  # three sessions a week, though six runs over two weeks
+            assert weeks["complete"][-1] is False and weeks["complete"][-2] is True  # the week of the 18th is not over
+    finally:
+        store.close()
 
 
-def a_month_of_use():
-    """Six sessions a day run `knife node list` for 20 days; five sessions ran `knife vault show` on
-    one day ten days ago; yesterday, one session alone ran it three times (failing, with an option),
-    and one session alone used chef."""
+def test_sessions_ci_share_versions_and_systems_are_what_the_raw_events_give(database):
+    """Active sessions a day and an ISO week (a session on two days counts once in the week), the share of
+    runs in CI, each version's share of its own tool's runs (not of every tool that saw it), OS by
+    architecture: against the events sent."""
+    today = date(2026, 5, 21)  # a Thursday
+    monday = date(2026, 5, 11)
     sent = []
-    for back in range(1, 21):
-        day = T - timedelta(days=back)
-        sent += [crafted(100 * back + number, day) for number in range(6)]
-    sent += [crafted(900 + number, T - timedelta(days=10), argv=("vault", "show", "bag", "item")) for number in range(5)]
-    lone = 999
-    sent += [crafted(lone, T - timedelta(days=1), argv=("vault", "show", "bag", "item", "-F", "json"), exit_code=1) for _ in range(3)]
-    sent += [crafted(998, T - timedelta(days=1), tool="chef", argv=("generate", "cookbook", "x"))]
-    return sent
-
-
-VAULT = ("knife", "knife vault show")
-
-
-def test_one_sessions_activity_is_in_no_difference_of_two_views(database):
-    sent = a_month_of_use()
-    store = stored(database, sent, T)
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        for number in range(10):  # sessions 0 to 9 every day of the week: ten a day, ten in the week
+            one = crafted(number, day, context={"versions": {"knife": "18.4.2" if number < 6 else "18.5.0", "kitchen": "3.7.0"}})
+            one["payload"]["properties"].update(ci=number == 0, arch="arm64" if number % 2 else "x86_64")
+            sent.append(one)
+    store = stored(database, sent, today)
     try:
-        before = figures(store, 30, T - timedelta(days=1))  # seen the day before: yesterday not yet complete
-        after = figures(store, 30, T)
-        assert before["commands"][VAULT] == after["commands"][VAULT] == (5, 0)  # the lone session's 3 failing runs: nowhere
-        assert ("knife", "knife vault show", "-F") not in after["options"]
-        assert figures(store, 1, T)["commands"].get(VAULT) is None  # yesterday alone: not shown
-        assert figures(store, 10, T)["commands"][VAULT] == figures(store, 11, T)["commands"][VAULT] == (5, 0)
-        assert figures(store, 9, T)["commands"].get(VAULT) is None  # the window without the five sessions' day
-        # the lone session's runs are "other", without a name; its knife day counts (six other sessions)
-        assert after["commands other"][0] - before["commands other"][0] == 3
-        assert figures(store, 30, T, by_day=False) == figures(store, 30, T, by_day=True) == model(sent, 30, T, 5)
-
-        view, connection = viewed(store, 30, T)
-        try:
-            labels, values = view.series("runs", "knife vault show")
-            assert values[labels.index((T - timedelta(days=10)).isoformat())] == 5
-            assert values[labels.index((T - timedelta(days=1)).isoformat())] is None
-            exported = list(view.export_rows())
-        finally:
-            connection.close()
-        yesterday = [dict(zip(EXPORT_COLUMNS, row)) for row in exported if row[0] == (T - timedelta(days=1)).isoformat()]
-        assert not [row for row in yesterday if row["command"] == "knife vault show" or row["option"] == "-F"]
-        other = [(row["product"], row["count"], row["sessions"]) for row in yesterday if row["aggregate"] == "commands" and row["part"] == "other"]
-        assert other == [("knife", 3, "")]
+        with Viewed(store, 10, today, product="knife") as view:
+            days = published.series(view, "sessions", step=1)
+            assert [value for value in days["values"] if value] == [10] * 7
+            weeks = published.series(view, "sessions", step=7)
+            assert weeks["values"] == [10, None] and weeks["complete"] == [True, False]  # the 18th to the 20th: no session that week
+            assert set(published.ci_share(view, 1)["share"]) == {None}  # one session a day in CI: fewer than K
+            (version,) = published.versions(view, 1)["tools"]["knife"]  # 18.5.0: four sessions
+            assert (version["version"], version["count"]) == ("18.4.2", 42)
+            assert [value for value in version["series"] if value is not None] == [0.6] * 7  # of knife's own runs, not kitchen's 3.7.0
+            systems = published.systems(view)
+            assert {(row["os"], row["arch"]): row["count"] for row in systems["systems"]} == {("linux", "arm64"): 35, ("linux", "x86_64"): 35}
+        with Viewed(store, 11, today, min_sessions=1, product="knife") as view:  # to today
+            share = published.ci_share(view, 1)["share"]
+            assert [value for value in share if value is not None] == [0.1] * 7
     finally:
         store.close()
 
 
-def test_a_tool_used_by_fewer_than_k_sessions_that_day_is_in_no_view_and_no_difference(database):
-    store = stored(database, a_month_of_use(), T)
+def test_a_tool_used_by_fewer_than_k_sessions_in_the_window_is_in_no_view(database):
+    """Six sessions used knife; one session used chef, every day: nothing of chef shows, not even in the totals
+    of every tool (else every tool less knife and kitchen would give chef's one session)."""
+    today = date(2026, 5, 20)
+    sent = [crafted(number, today - timedelta(days=1 + number % 3)) for number in range(6)]
+    sent += [crafted(99, today - timedelta(days=back), tool="chef", argv=("generate", "cookbook", "x")) for back in range(1, 11)]
+    store = stored(database, sent, today)
     try:
-        every, knife, chef = figures(store, 1, T), figures(store, 1, T, product="knife"), figures(store, 1, T, product="chef")
+        every, knife, chef = figures(store, 30, today), figures(store, 30, today, product="knife"), figures(store, 30, today, product="chef")
         assert chef["events"] == 0 and chef["commands"] == {} and chef["commands other"] == (0, 0)
-        assert every["events"] == knife["events"] + figures(store, 1, T, product="kitchen")["events"] + chef["events"] == 6 + 3
-        assert ("chef", "chef generate cookbook") not in figures(store, 30, T)["commands"]
+        assert every["events"] == knife["events"] == 6 and "chef generate cookbook" not in every["commands"]
+        with Viewed(store, 30, today) as view:
+            sessions = published.series(view, "sessions")
+            yesterday = (today - timedelta(days=1)).isoformat()
+            assert sessions["values"][sessions["dates"].index(yesterday)] is None  # chef's session used a tool that day too
+            assert published.totals(view)["tools"] == ["knife"]
     finally:
         store.close()
 
 
-def test_the_sessions_of_every_tool_together_are_shown_only_on_days_when_every_tool_used_counted(database):
-    """Yesterday six sessions used knife and one chef alone: every tool's sessions that day (7) less
-    knife's (6) would give chef's lone session."""
-    store = stored(database, a_month_of_use(), T)
-    yesterday, before = (T - timedelta(days=1)).isoformat(), (T - timedelta(days=2)).isoformat()
+def test_the_options_of_a_command_the_view_does_not_show_are_the_same_whether_it_was_run_or_not(database):
+    today = date(2026, 5, 20)
+    sent = [crafted(number, today - timedelta(days=1)) for number in range(6)]
+    sent += [crafted(50, today - timedelta(days=1), argv=("vault", "show", "bag", "item", "-F", "json"), exit_code=1) for _ in range(3)]
+    store = stored(database, sent, today)
     try:
-        view, connection = viewed(store, 7, T)
-        try:
-            labels, values = view.series("sessions")
-            assert values[labels.index(yesterday)] is None and values[labels.index(before)] == 6
-            assert view.series("runs")[1][labels.index(yesterday)] == 6 + 3  # knife's counted day stays
-            exported = [dict(zip(EXPORT_COLUMNS, row)) for row in view.export_rows()]
-            assert [row["day"] for row in exported if row["part"] == "sessions"] == [(T - timedelta(days=back)).isoformat() for back in range(7, 1, -1)]
-            assert view.totals().sessions == 6 * 6  # the six days before yesterday
-        finally:
-            connection.close()
-    finally:
-        store.close()
-
-
-def test_the_options_of_a_command_the_view_does_not_name_are_the_same_whether_it_was_run_or_not(database):
-    """Yesterday one session alone ran `knife vault show -F json`: asked for that command's options,
-    yesterday's view answers as for a command nobody ran, not with its runs in "other"."""
-    store = stored(database, a_month_of_use(), T)
-    try:
-        view, connection = viewed(store, 1, T)
-        try:
-            assert view.options("knife vault show") == view.options("knife never ran") == ([], (0, 0))
-        finally:
-            connection.close()
-        view, connection = viewed(store, 30, T)
-        try:
-            # named (five sessions ran it ten days ago, with no option): the lone session's option is its "other"
-            assert view.options("knife vault show") == ([], (3, 3))
-        finally:
-            connection.close()
-    finally:
-        store.close()
-
-
-def test_a_tools_charts_hold_that_tools_events_only(database):
-    """Every event carries the versions of every tool found; on kitchen's view, kitchen's versions chart
-    counts kitchen's runs, as its ranking does, not knife's runs that saw kitchen installed."""
-    yesterday = T - timedelta(days=1)
-    sent = [crafted(number, yesterday, tool="kitchen", argv=("converge",), context=KITCHEN_CONTEXT) for number in range(5)]
-    sent += [crafted(10 + number, yesterday, context={"versions": {"kitchen": "3.6.0"}}) for number in range(6)]
-    store = stored(database, sent, T)
-    try:
-        view, connection = viewed(store, 7, T, product="kitchen")
-        try:
-            ranked = {named.key: named.count for named in view.context()["tool-version"].names}
-            labels, tools = view.versions()
-            assert ranked == {("kitchen", "3.6.0"): 5}
-            assert tools["kitchen"] == [("3.6.0", 5, [5 if label == yesterday.isoformat() else None for label in labels])]
-        finally:
-            connection.close()
-    finally:
-        store.close()
-
-
-def test_names_below_k_sessions_a_day_are_summed_into_other_and_k_shows_them(database):
-    sent = []
-    yesterday = T - timedelta(days=1)
-    sent += [crafted(number, yesterday, argv=("node", "list")) for number in range(5)]  # K sessions
-    sent += [crafted(10 + number, yesterday, argv=("role", "list")) for number in range(4)]  # K - 1 sessions
-    sent += [crafted(20 + back, T - timedelta(days=back), argv=("cookbook", "list")) for back in range(1, 9)]  # 8 sessions, one a day
-    store = stored(database, sent, T)
-    try:
-        shown = figures(store, 30, T)
-        assert shown["commands"] == {("knife", "knife node list"): (5, 0)}
-        assert shown["commands other"] == (4 + 1, 0)  # the days the knife product itself counts: yesterday only
-        assert figures(store, 30, T, min_sessions=1)["commands"][("knife", "knife cookbook list")] == (8, 0)
+        with Viewed(store, 30, today) as view:
+            assert published.options(view, "knife vault show") == {**published.options(view, "knife never ran"), "command": "knife vault show"}
+            assert published.options(view, "knife vault show")["other"] == 0
     finally:
         store.close()
 
 
 def test_today_is_shown_only_when_the_threshold_is_off(tmp_path):
-    sent = [crafted(number, T) for number in range(6)]
-    store = stored(str(tmp_path / "c.sqlite3"), sent, T)
+    today = date(2026, 5, 20)
+    sent = [crafted(number, today) for number in range(6)]
+    store = stored(str(tmp_path / "c.sqlite3"), sent, today)
     try:
-        assert figures(store, 7, T)["events"] == 0
-        assert figures(store, 7, T, min_sessions=1)["events"] == 6
-        assert figures(store, 7, T + timedelta(days=1))["commands"] == {("knife", "knife node list"): (6, 0)}
+        assert figures(store, 7, today)["events"] == 0
+        assert figures(store, 7, today, min_sessions=1)["events"] == 6
+        assert figures(store, 7, today + timedelta(days=1))["commands"] == {"knife node list": (6, 0)}
     finally:
         store.close()
+
+
+def test_the_options_the_grammar_defines_that_fewer_than_k_sessions_used_are_listed_deprecated_marked(database):
+    today = date(2026, 5, 20)
+    sent = [crafted(number, today - timedelta(days=1), argv=("bootstrap", "h", "-N", "web", "--ssh-user", "x")) for number in range(5)]
+    sent += [crafted(9, today - timedelta(days=1), argv=("bootstrap", "h", "--sudo"))]  # one session: not shown, and listed
+    store = stored(database, sent, today)
+    try:
+        with Viewed(store, 30, today) as view:
+            answer = published.options(view, "knife bootstrap")
+    finally:
+        store.close()
+    assert [(row["option"], row["count"], row["deprecated"]) for row in answer["options"]] == [("--node-name", 5, None), ("--ssh-user", 5, "--connection-user")]
+    unused = {row["option"]: row for row in answer["unused"]}
+    assert "--node-name" not in unused and "--sudo" in unused  # fewer than K sessions, or none: the same list
+    assert unused["--winrm-user"]["deprecated"] == "--connection-user" and "-x" in unused["--winrm-user"]["spellings"]
+    assert unused["--config"]["global"] and not unused["--sudo"]["global"]
+    assert len(answer["unused"]) + len(answer["options"]) == 91  # knife bootstrap's 127 spellings are 91 options
 
 
 # Every public view, served: page, API, export, /report, `collector report`
@@ -356,23 +328,28 @@ def test_today_is_shown_only_when_the_threshold_is_off(tmp_path):
 def test_every_public_view_hides_what_the_threshold_hides(database, world):
     day = datetime.now(timezone.utc).date() - timedelta(days=2)  # inside the default window, however long the test takes
     sent = [crafted(number, day, tool="kitchen", argv=("converge",), context=KITCHEN_CONTEXT) for number in range(5)]
-    sent += [crafted(10 + number, day, argv=("vault", "show", "b", "i", "-F", "json")) for number in range(4)]
+    sent += [crafted(10 + number, day - timedelta(days=number), argv=("vault", "show", "b", "i", "-F", "json")) for number in range(4)]
     hidden_book = {"cookbooks": {"source": "policyfile", "public": [{"name": "memcached", "version": "9.9.1"}], "other": 0}}
     sent += [crafted(20 + number, day, tool="kitchen", argv=("list",), context=hidden_book) for number in range(4)]
+    sent += [crafted(30 + number, day - timedelta(days=number)) for number in range(2)]  # knife: six sessions over the window
     server = Collector(database)  # the default threshold: 5
     try:
         assert server.post(sent)[0] == 201
         bodies = {}
-        for path in ("/", "/?product=knife", "/?product=kitchen&days=7", "/report", "/report?format=json", "/api/v1/export.csv", "/api/v1/options"):
+        for path in ("/", "/?product=knife", "/?product=kitchen&days=7", "/report", "/report?format=json", "/api/v1/export.csv"):
             status, body = server.request("GET", path)
             assert status == 200, path
             bodies[path] = body.decode()
-        for endpoint in ("commands", "cookbooks", "kitchen", "platforms", "versions", "totals", "series"):
-            status, body = server.request("GET", f"/api/v1/{endpoint}")
-            assert status == 200, endpoint
-            bodies[endpoint] = body.decode()
+        for endpoint in ("commands", "changes", "cookbooks", "kitchen", "platforms", "systems", "versions", "totals", "series", "ci"):
+            for suffix in ("", ".csv"):
+                status, body = server.request("GET", f"/api/v1/{endpoint}{suffix}")
+                assert status == 200, endpoint
+                bodies[endpoint + suffix] = body.decode()
         status, body = server.request("GET", "/api/v1/series?command=knife+vault+show")
         assert json.loads(body)["values"] == [None] * 30
+        # the page of a command asked for by name: the same as for one no one ran, but for the name asked
+        hidden, never = (server.request("GET", f"/?command=knife+{name}")[1].decode() for name in ("vault+show", "never+ran"))
+        assert hidden.replace("vault show", "never ran").replace("vault+show", "never+ran") == never
     finally:
         server.stop()
     code, out, err = world.chefwrap("collector", "report", "--database", database, "--json")
@@ -383,18 +360,20 @@ def test_every_public_view_hides_what_the_threshold_hides(database, world):
         for secret in ("knife vault show", "memcached", "9.9.1"):
             assert secret not in body, (where, secret)
     assert "kitchen converge" in bodies["/"] and "nginx" in bodies["/"] and "vagrant" in bodies["/"] and "ubuntu-22.04" in bodies["/"]
-    assert json.loads(bodies["/report?format=json"])["commands"] == [{"product": "kitchen", "command": "kitchen converge", "count": 5, "failures": 0}]
-    assert json.loads(bodies["/report?format=json"])["other"]["commands"] == 4  # kitchen list; knife's day does not count (4 sessions)
-    assert json.loads(bodies["totals"])["events"] == 9
+    report = json.loads(bodies["/report?format=json"])
+    assert {row["command"]: row["count"] for row in report["commands"]} == {"kitchen converge": 5}
+    assert report["other"]["commands"] == 4 + 4 + 2  # kitchen list, knife vault show and knife node list: fewer than 5 sessions each
+    assert json.loads(bodies["totals"])["events"] == 15
     rows = list(csv.DictReader(io.StringIO(bodies["/api/v1/export.csv"])))
-    assert {(row["aggregate"], row["command"]) for row in rows if row["part"] == "named" and row["aggregate"] == "commands"} == {("commands", "kitchen converge")}
+    assert {row["command"] for row in rows if row["part"] == "named" and row["kind"] == "command"} == {"kitchen converge"}
     assert all(row["sessions"] == "" and row["command"] == "" for row in rows if row["part"] == "other")
 
 
 def test_min_sessions_is_checked_like_every_option(world, capsys):
-    with pytest.raises(SystemExit) as exit:
-        world.chefwrap("collector", "serve", "--min-sessions", "0")
-    assert exit.value.code == 2 and "--min-sessions: a whole number of 1 or more (got '0')" in capsys.readouterr().err
+    for value, message in (("0", "a whole number of 1 or more (got '0')"), ("21", "at most 20")):
+        with pytest.raises(SystemExit) as exit:
+            world.chefwrap("collector", "serve", "--min-sessions", value)
+        assert exit.value.code == 2 and f"--min-sessions: {message}" in capsys.readouterr().err
 
 
 def test_a_query_out_of_range_is_a_one_line_json_error(tmp_path):
@@ -413,21 +392,7 @@ def test_a_query_out_of_range_is_a_one_line_json_error(tmp_path):
         status, body = server.request("GET", "/api/v1/users")
         assert status == 404 and "commands" in json.loads(body)["error"]
         status, body = server.request("GET", "/?days=forever")
-        assert status == 400 and b"days must be" in body
+        assert status == 400 and b"days must be" in body and b"<title>Bad request" in body
         assert server.post(an_event(session=event.new_uuid()))[0] == 201  # and it goes on serving
     finally:
         server.stop()
-
-
-def test_weekly_points_are_whole_weeks_counted_back_from_the_last_day(tmp_path):
-    store = stored(str(tmp_path / "c.sqlite3"), a_month_of_use(), T)
-    view, connection = viewed(store, 30, T)
-    try:
-        days, daily = view.series("runs", "knife node list")
-        weeks, weekly = view.series("runs", "knife node list", step=7)
-    finally:
-        connection.close()
-        store.close()
-    assert days[-1] == (T - timedelta(days=1)).isoformat() and weeks == days[2::7]  # four whole weeks; the two oldest days left out
-    assert weekly == [sum(value for value in daily[start : start + 7] if value is not None) or None for start in range(2, 30, 7)]
-    assert weekly[-1] == 7 * 6

@@ -76,20 +76,110 @@ def published_report(store, days, now=None, min_sessions=1) -> dict:
 
     from chefwrap.collector import published
 
-    with store.reading() as connection:
-        return published.report(connection, days, today=(now or datetime.now(timezone.utc)).date(), min_sessions=min_sessions)
+    today = (now or datetime.now(timezone.utc)).date()
+    with store.reading(today) as connection:
+        return published.report(connection, days, today=today, min_sessions=min_sessions)
 
 
 def aggregates_and_recomputation(database):
-    """(what the aggregate tables hold, read as every reader reads them, what a recomputation from the raw events gives)."""
-    from chefwrap.collector.store import Store, recomputed, stored_aggregates
+    """(what the aggregate tables hold once every complete day is built, what a recomputation in plain
+    Python from the raw events' JSON gives): a model independent of the SQL that builds them."""
+    from chefwrap.collector.store import Store
 
     store = Store(database)
     try:
-        with store.reading() as connection:
+        store.build()
+        with store.engine.connect() as connection:
             return stored_aggregates(connection), recomputed(connection)
     finally:
         store.close()
+
+
+def stored_aggregates(connection) -> dict:
+    from sqlalchemy import select
+
+    from chefwrap.collector.tables import daily, daily_sessions, monthly, weekly_names, weekly_sessions
+
+    name = ("day", "product", "kind", "command", "name", "detail")
+    kept = {}
+    for row in connection.execute(select(daily_sessions)).mappings():
+        kept.setdefault(tuple(row[column] for column in name), set()).add(row["session_id"])
+    return {
+        "daily": {tuple(row[column] for column in name): (row["runs"], row["failures"], row["sessions"]) for row in connection.execute(select(daily)).mappings()},
+        "daily_sessions": kept,
+        "monthly": {tuple(row[column] for column in ("month", *name[1:])): (row["runs"], row["failures"], row["sessions"], row["busiest"])
+                    for row in connection.execute(select(monthly)).mappings()},
+        "weekly_names": {tuple(row[column] for column in ("week", *name[1:])): row["sessions"] for row in connection.execute(select(weekly_names)).mappings()},
+        "weekly_sessions": {(row.week, row.product): row.sessions for row in connection.execute(select(weekly_sessions))},
+    }
+
+
+def recomputed(connection, today=None) -> dict:
+    """The aggregates of the complete days before `today`, from the raw events, in the shape of stored_aggregates()."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from chefwrap.collector.tables import events
+
+    today = today or datetime.now(timezone.utc).date()
+    cells, weeks = {}, {}
+    for session, day, stored in connection.execute(select(events.c.session_id, events.c.day, events.c.event)):
+        if day >= today:
+            continue
+        sent = json.loads(stored)
+        failed = bool((sent["payload"].get("properties") or {}).get("exit_code"))
+        for product, kind, command, name, detail in names_of(sent):
+            cell = cells.setdefault((day, product, kind, command, name, detail), [0, 0, set()])
+            cell[0], cell[1] = cell[0] + 1, cell[1] + failed
+            cell[2].add(session)
+        week = day - timedelta(days=day.weekday())
+        for product in ("", sent["product"]):
+            weeks.setdefault((week, product), set()).add(session)
+    kept, named, months = {key: sessions for key, (_, _, sessions) in cells.items() if len(sessions) < 20}, {}, {}
+    for (day, *name), sessions in kept.items():
+        named.setdefault((day - timedelta(days=day.weekday()), *name), set()).update(sessions)
+    for (day, *name), (runs, failures, sessions) in cells.items():
+        month = months.setdefault((day.replace(day=1), *name), [0, 0, 0, 0])
+        month[0], month[1], month[2], month[3] = month[0] + runs, month[1] + failures, month[2] + len(sessions), max(month[3], len(sessions))
+    return {
+        "daily": {key: (runs, failures, len(sessions)) for key, (runs, failures, sessions) in cells.items()},
+        "monthly": {key: tuple(values) for key, values in months.items()},
+        "daily_sessions": kept,
+        "weekly_names": {key: len(sessions) for key, sessions in named.items()},
+        "weekly_sessions": {key: len(sessions) for key, sessions in weeks.items()},
+    }
+
+
+def names_of(sent: dict) -> set:
+    """(product, kind, command, name, detail) of everything one stored event counts towards, as docs/collector.md lists them."""
+    from chefwrap.collector.known_names import option_name
+
+    product, payload = sent["product"], sent["payload"]
+    properties = payload.get("properties") if payload["event"] == "user-command" else None
+    system = properties or {}
+    os_, arch = system.get("os") or "", system.get("arch") or ""
+    ci = {None: "", True: "true", False: "false"}[system.get("ci")]
+    found = {("", "sessions", "", "", ""), (product, "product", "", "", ""), (product, "event", "", payload["event"], "")}
+    found |= {(product, "os", "", os_, ""), (product, "arch", "", arch, ""), (product, "os-arch", "", os_, arch), (product, "ci", "", ci, "")}
+    if properties is None:
+        return found
+    command = properties["command"]
+    found.add((product, "command", command, "", ""))
+    for spelling in properties.get("options", []):
+        found |= {(product, "option", command, option_name(command, spelling), detail) for detail in ("", spelling)}
+    versions = properties.get("versions") or {}
+    own = {"knife": "knife", "kitchen": "kitchen", "chef": "chef-cli"}.get(product, "")
+    found.add((product, "version", "", versions.get(own, sent.get("product_version") or ""), ""))
+    books = properties.get("cookbooks") or {}
+    found |= {(product, "cookbook", "", book["name"], detail) for book in books.get("public", []) for detail in ("", book["version"])}
+    kitchen = properties.get("kitchen") or {}
+    found |= {(product, f"kitchen-{kind}", "", kitchen[kind], "") for kind in ("driver", "provisioner", "verifier", "transport") if kitchen.get(kind)}
+    found |= {(product, "platform", "", platform, "") for platform in kitchen.get("platforms", [])}
+    for kind, count in (("cookbook", books.get("other")), ("kitchen-plugin", kitchen.get("other_plugins")), ("platform", kitchen.get("other_platforms"))):
+        if count:
+            found.add((product, kind, "", "", ""))
+    return found
 
 
 def raw_events(database) -> list:
@@ -101,17 +191,8 @@ def raw_events(database) -> list:
     return read(database, select(events.c.event_id, events.c.session_id)).all()
 
 
-def pending_events(database) -> int:
-    """How many stored events are not yet counted in the aggregates."""
-    from sqlalchemy import func, select
-
-    from chefwrap.collector.tables import pending_events as pending
-
-    return read(database, select(func.count()).select_from(pending)).scalar()
-
-
 def read(database, statement):
-    """The buffered result of one statement on the database as it is (no fold first)."""
+    """The buffered result of one statement on the database as it is (nothing built first)."""
     from chefwrap.collector.store import Store
 
     store = Store(database)

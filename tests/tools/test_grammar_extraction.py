@@ -116,6 +116,19 @@ def test_the_written_module_is_the_grammar_the_sanitizer_reads(knife, tmp_path):
     assert "chef/chef v1.0.0" in text and extractor.REGENERATE in text
 
 
+def test_the_spellings_of_one_option_name_it_and_deprecated_options_name_their_replacement(knife, kitchen, tmp_path):
+    """What the collector merges and marks: a short and a long spelling (and a negation) are one option,
+    named by its long spelling; a spelling a later key took names that key's option."""
+    assert knife["names"][""] == {"-c": "--config", "-V": "--verbose", "--no-color": "--color", "-e": "--editor", "-d": "--disable-editing"}
+    assert knife["names"]["widget show"] == {"-a": "--attribute", "-e": "--exit-on-error", "-j": "--json-attributes"}  # -d stays the global one's
+    assert knife["deprecated"] == {"widget show": {"--old-host": "--widget-host"}}
+    assert kitchen["names"]["list"] == {"-b": "--bare", "--no-bare": "--bare", "--skip-bare": "--bare", "-l": "--log-level"}
+    assert kitchen["names"][""] == {"-h": "--help", "-v": "--version"}
+    namespace = {}
+    exec(compile(extractor.render_names("knife", knife), "knife_options.py", "exec"), namespace)
+    assert (namespace["OPTIONS"], namespace["DEPRECATED"]) == (knife["names"], knife["deprecated"])
+
+
 def git(directory, *arguments):
     subprocess.run(["git", "-C", str(directory), *arguments], check=True, capture_output=True,
                    env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
@@ -149,6 +162,7 @@ def test_a_new_release_is_one_command_and_the_source_is_read_at_its_tag(tmp_path
     output.mkdir()
     extractor.write(new, str(output))
     assert "chef/chef v2.0.0: the tool itself" in (output / "knife.py").read_text()
+    assert "OPTIONS = {" in (output / "knife_options.py").read_text()
 
 
 def test_a_missing_clone_is_one_clear_line(tmp_path, capsys):

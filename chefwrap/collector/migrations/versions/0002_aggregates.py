@@ -1,4 +1,5 @@
-"""Aggregates kept as events arrive, back-filled from the events already stored.
+"""Aggregates kept as events arrive: the events' new columns. (The aggregate tables this revision
+made are revision 0005's now, which drops them where an older collector made them.)
 
 events gains `day` (the UTC day, for the per-session-day index and the purge) and `event_name`
 (payload.event: events of a type the collector does not know are now kept, without properties, and
@@ -17,16 +18,6 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-AGGREGATE_KEYS = {
-    "totals": (("product", 256), ("event", 256), ("os", 256), ("arch", 256), ("ci", 8)),
-    "commands": (("product", 256), ("command", 256)),
-    "versions": (("product", 256), ("version", 256)),
-    "options": (("product", 256), ("command", 256), ("option", 256)),
-    "context": (("product", 256), ("kind", 32), ("name", 256), ("version", 64)),
-    "unnamed": (("product", 256), ("kind", 32)),
-    "sessions": (),
-}
-VALUES = ("count", "failures", "sessions", "first_day_sessions")
 CARRIED = "event_id, session_id, product, product_version, command, exit_code, duration_ms, os, arch, ci, occurred_at, received_at, event"
 
 
@@ -38,19 +29,6 @@ def upgrade():
     op.create_index("events_session_day", "events", ["session_id", "day"])
     op.create_index("events_day", "events", ["day"])
     op.drop_table("event_items")
-    for period in ("daily", "monthly"):
-        for name, keys in AGGREGATE_KEYS.items():
-            op.create_table(
-                f"{period}_{name}",
-                sa.Column("day", sa.Date, nullable=False),
-                *(sa.Column(key, sa.String(length), nullable=False) for key, length in keys),
-                *(sa.Column(value, sa.Integer, nullable=False) for value in VALUES),
-                sa.PrimaryKeyConstraint("day", *(key for key, _ in keys), name=f"{period}_{name}_pkey"),
-                sqlite_with_rowid=False,
-            )
-    from chefwrap.collector.store import rebuild_aggregates  # the code at hand: the same path as ingest
-
-    rebuild_aggregates(op.get_bind())
 
 
 def events_on_sqlite():

@@ -1,0 +1,1 @@
+for(const s of document.querySelectorAll('select[data-submit]'))s.addEventListener('change',function(){this.form.submit()});
