@@ -88,7 +88,8 @@ def overview(view, query, links, found) -> dict:
         "versions": versions(view, step, periods, links),
         **context_charts(view, links),
     }
-    return {"totals": totals, "changes": published.changes(view), "charts": charts_, "systems": published.systems(view), "top": top}
+    stored = published.stored(view) if view.live else None  # raw counts: the operator's view alone
+    return {"totals": totals, "stored": stored, "changes": published.changes(view), "charts": charts_, "systems": published.systems(view), "top": top}
 
 
 def command_page(view, query, links, found) -> dict:

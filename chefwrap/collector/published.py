@@ -330,6 +330,22 @@ def totals(view) -> dict:
     }
 
 
+def stored(view) -> dict:
+    """How many events the collector holds, by where they stand against the view: today's (a day not over,
+    in no public figure until tomorrow), the window's, older ones and how many of the window's the figures
+    leave out (tools fewer than K sessions used). Raw counts, under no threshold: for the operator only
+    (`collector report`, and the page at K = 1)."""
+    held = dict(view.connection.execute(select(days.c.day, days.c.events).where(days.c.events > 0)).all())
+    window = sum(count for day, count in held.items() if view.first <= day <= view.last)
+    return {
+        "events": sum(held.values()),
+        "today": 0 if view.live else sum(count for day, count in held.items() if day >= view.today),
+        "window": window,
+        "older": sum(count for day, count in held.items() if day < view.first),
+        "left_out": window - sum(figure.runs for figure in view.products().values()),
+    }
+
+
 def series(view, metric: str, command: str = None, step: int = 1) -> dict:
     """Runs, failures or sessions of the view (or one command) a period; None where nothing may be shown."""
     periods = view.periods(step)
@@ -402,10 +418,10 @@ def export_rows(view):
         yield (day.isoformat(), "other", product, kind, "", "", "", runs, failures, "")
 
 
-def report(connection, days_: int, today=None, min_sessions: int = threshold.DEFAULT_MIN_SESSIONS, limit: int = 50) -> dict:
+def report(connection, days_: int, today=None, min_sessions: int = threshold.DEFAULT_MIN_SESSIONS, limit: int = 50, operator: bool = False) -> dict:
     """GET /report's JSON (and `collector report`'s): the most used commands with failures, the options of
     each, community cookbooks, kitchen plugins, platforms, events and session-days; with what the
-    threshold left out of each as `other`."""
+    threshold left out of each as `other`. The operator's (`collector report`) says what is `stored` too."""
     view = View(connection, days_, today, min_sessions)
     found, total, books, plugins, places = commands(view), totals(view), cookbooks(view), kitchen(view), platforms(view)
     options_of = [(row["command"], options(view, row["command"])) for row in found["commands"][:limit]]
@@ -419,4 +435,4 @@ def report(connection, days_: int, today=None, min_sessions: int = threshold.DEF
         "platforms": places["platforms"][:limit],
         "other": {"commands": found["other"]["count"], "options": sum(answer["other"] for _, answer in options_of), "cookbooks": books["other"],
                   "kitchen_plugins": sum(plugins["other"].values()), "platforms": places["other"]},
-    }
+    } | ({"stored": stored(view)} if operator or view.live else {})

@@ -22,8 +22,20 @@ def sections(report):
     yield "Platforms", ("platform", "runs"), [(row["name"], str(row["count"])) for row in report["platforms"]] + left_out("platforms", 2)
 
 
+def held(stored: dict, min_sessions: int) -> list:
+    """What the collector holds, so that an empty report never looks like a lost one."""
+    lines = [f"Stored: {stored['events']} events; {stored['window']} in the window, {stored['older']} before it"]
+    if stored["today"]:
+        lines[0] += f", {stored['today']} today (UTC, a day not over: in the figures from tomorrow, or now with --min-sessions 1)"
+    if stored["left_out"]:
+        lines.append(f"{stored['left_out']} of the window's events are of tools fewer than {min_sessions} sessions used, left out of every figure.")
+    return lines
+
+
 def as_text(report) -> str:
     lines = [f"{report['events']} events and {report['sessions']} session-days over the last {report['days']} days (since {report['since']})"]
+    if "stored" in report:
+        lines += held(report["stored"], report["min_sessions"])
     if report["min_sessions"] > 1:
         lines.append(f"Complete UTC days; a name shows when at least {report['min_sessions']} sessions used it in the window, the rest is \"{OTHER}\".")
     for title, columns, rows in sections(report):

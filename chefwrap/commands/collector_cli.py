@@ -130,7 +130,7 @@ def ingest_said(tokens) -> str:
 def threshold_said(min_sessions: int) -> str:
     if min_sessions <= 1:
         return "every name shown: no privacy threshold"
-    return f"names shown on days with at least {min_sessions} sessions"
+    return f"a name shown for a period only when at least {min_sessions} sessions used it in that period"
 
 
 def report(args, env, store) -> int:
@@ -138,7 +138,7 @@ def report(args, env, store) -> int:
 
     schema_upgrade.require_current(store, args.database)
     with store.reading() as connection:
-        data = published.report(connection, args.days, min_sessions=args.min_sessions)
+        data = published.report(connection, args.days, min_sessions=args.min_sessions, operator=True)
     env.say(json.dumps(data, indent=2) if args.json else report_format.as_text(data))
     return 0
 
@@ -155,6 +155,8 @@ def install_hint() -> str:
         origin = ""
     if origin.startswith("file://"):
         folder = unquote(origin[len("file://") :])
+        if os.path.isfile(os.path.join(folder, "install.sh")):
+            return f"sh {os.path.join(folder, 'install.sh')} --collector (as chefwrap was installed, with the collector's libraries)"
         return f"pip install '{folder}[collector]' (with pipx: pipx install --force '{folder}[collector]')"
     return "pip install 'chefwrap[collector]'"
 

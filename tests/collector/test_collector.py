@@ -188,6 +188,33 @@ def test_collector_report_in_the_terminal(world, collector):
     assert json.loads(out)["events"] == 3
 
 
+def test_an_empty_report_says_what_is_stored_and_only_to_the_operator(world, tmp_path):
+    """Day one: 75 events today, and yesterday knife by 5 sessions and chef by one. The public views
+    show yesterday's knife alone; the operator's report says where the other 78 stand."""
+    database = str(tmp_path / "collector.sqlite3")
+    server = Collector(database)  # the default threshold, K = 5
+    try:
+        yesterday = datetime.now(timezone.utc).timestamp() - 86400
+        chef_session = event.new_uuid()
+        knife = [an_event(when=yesterday) for _ in range(5)]
+        chef = [an_event(tool="chef", argv=("install",), session=chef_session, when=yesterday) for _ in range(3)]
+        today = [an_event(session=f"00000000-0000-4000-8000-{n % 3:012d}") for n in range(75)]
+        assert server.post(knife + chef + today)[0] == 201
+        public = server.report()
+        page = server.request("GET", "/")[1].decode()
+    finally:
+        server.stop()
+    assert public["events"] == 5 and "stored" not in public
+    assert 'id="stored"' in page and "collector report" in page and "83" not in page
+    code, out, err = world.chefwrap("collector", "report", "--database", database)
+    assert code == 0, err
+    assert "5 events and 0 session-days over the last 30 days" in out  # every tool's sessions only when every tool used is shown
+    assert "Stored: 83 events; 8 in the window, 0 before it, 75 today (UTC, a day not over" in out
+    assert "3 of the window's events are of tools fewer than 5 sessions used, left out of every figure." in out
+    code, out, err = world.chefwrap("collector", "report", "--database", database, "--json")
+    assert json.loads(out)["stored"] == {"events": 83, "today": 75, "window": 8, "older": 0, "left_out": 3}
+
+
 def test_a_database_that_cannot_be_opened_is_a_one_line_error(world, tmp_path):
     (tmp_path / "folder").mkdir()
     code, out, err = world.chefwrap("collector", "report", "--database", str(tmp_path / "folder"))

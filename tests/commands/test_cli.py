@@ -105,7 +105,7 @@ def test_the_install_hint_names_where_chefwrap_was_installed_from():
     from chefwrap.commands.collector_cli import install_hint
 
     repository = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    assert install_hint().startswith(f"pip install '{repository}[collector]'")
+    assert install_hint().startswith(f"sh {repository}/install.sh --collector")
 
 
 # forget and uninstall
