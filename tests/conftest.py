@@ -3,6 +3,7 @@
 import os
 import pty
 import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -13,7 +14,17 @@ from support.endpoint import Endpoint
 from support.world import PLATFORMS, World, stop_senders, world_for_nobody
 
 
+def hear_terminal_signals() -> None:
+    """A suite started with signals ignored (under nohup, or as a background job of a script) would pass
+    SIG_IGN on to every tool it starts, and the tests that a shim passes SIGHUP or SIGINT on would see
+    the tool ignore them. A user's shell starts tools hearing them: so does the suite."""
+    for number, handler in ((signal.SIGHUP, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler), (signal.SIGQUIT, signal.SIG_DFL)):
+        if signal.getsignal(number) == signal.SIG_IGN:
+            signal.signal(number, handler)
+
+
 def pytest_configure(config):
+    hear_terminal_signals()
     config.addinivalue_line("markers", "both_platforms: run each test as on Linux and as on macOS (World.platform)")
     config.addinivalue_line("markers", "linux_only: in a both_platforms module, a test of what no platform changes (state files, the sender's clock)")
     config.addinivalue_line("markers", "fast: the fast tier (tests/run --fast): in-process, no shell, terminal, database or browser")

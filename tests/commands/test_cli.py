@@ -80,7 +80,7 @@ def test_report_defaults_to_the_database_serve_writes(world, tmp_path):
     )
     try:
         banner = server.stderr.readline()
-        assert f"(database: {tmp_path / 'chefwrap-collector.sqlite3'}, events kept 365 days, names shown on days with at least 5 sessions, " in banner, banner
+        assert f"(database: {tmp_path / 'chefwrap-collector.sqlite3'}, events kept 365 days, a name shown for a period only when at least 5 sessions used it in that period, " in banner, banner
     finally:
         server.terminate()
         server.communicate(timeout=30)
