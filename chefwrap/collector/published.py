@@ -58,7 +58,7 @@ class View:
         """{name: Figure} of a kind over a window; a name is (command, name, detail), with the product
         first when `per_product`. Only the tools shown for the window are read (`gate`). Read once a view."""
         window = window or self.window
-        asked = (kind, window, per_product, gate, tuple(sorted(where.items())))
+        asked = (kind, window, per_product, gate, tuple(sorted((column, tuple(value) if isinstance(value, list) else value) for column, value in where.items())))
         if asked not in self._figures:
             self._figures[asked] = self._read(kind, window, per_product, gate, where)
         return self._figures[asked]
@@ -252,14 +252,16 @@ def changes(view, limit: int = 5) -> dict:
     }
 
 
-def options(view, command: str) -> dict:
+def options(view, command: str, read: dict = None) -> dict:
     """A command's options, each one's spellings merged (the grammar's names), and the options its grammar
     defines that fewer than K sessions used (none, when K is 1). Nothing for a command the view does
-    not show: else "other" would tell that someone ran it."""
-    if command is None or command not in {row["command"] for row in commands(view)["commands"]}:
+    not show: else "other" would tell that someone ran it. `read`: the option figures of several
+    commands, read together (the report's), else this command's are read."""
+    shown = view.figures("command")
+    if command is None or not shown.get((command, "", ""), Figure(0, 0, 0, False)).shown:
         return {"command": command, "runs": 0, "options": [], "other": 0, "unused": []}
-    runs = view.figures("command", command=command)[(command, "", "")].runs
-    found = view.figures("option", command=command)
+    runs = shown[(command, "", "")].runs
+    found = view.figures("option", command=command) if read is None else {key: figure for key, figure in read.items() if key[0] == command}
     merged, _ = ranked({key: figure for key, figure in found.items() if not key[2]})
     defined = known_names.options_defined(command)
     listed = []
@@ -424,7 +426,9 @@ def report(connection, days_: int, today=None, min_sessions: int = threshold.DEF
     threshold left out of each as `other`. The operator's (`collector report`) says what is `stored` too."""
     view = View(connection, days_, today, min_sessions)
     found, total, books, plugins, places = commands(view), totals(view), cookbooks(view), kitchen(view), platforms(view)
-    options_of = [(row["command"], options(view, row["command"])) for row in found["commands"][:limit]]
+    top = [row["command"] for row in found["commands"][:limit]]
+    read = view.figures("option", command=top) if top else {}
+    options_of = [(command, options(view, command, read)) for command in top]
     return {
         "days": days_, "since": view.first.strftime("%Y-%m-%dT00:00:00Z"), "until": view.last.strftime("%Y-%m-%dT23:59:59Z"), "min_sessions": min_sessions,
         "events": total["events"], "sessions": total["sessions"],
