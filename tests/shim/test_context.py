@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -167,6 +168,34 @@ def test_a_file_whose_reading_killed_the_process_is_skipped_by_the_next_run(worl
     assert (crashed.returncode, crashed.stdout) == (139, b"")  # killed in the middle of the read
     again = subprocess.run([sys.executable, "-c", program, "0"], env=env, capture_output=True, timeout=60)
     assert (again.returncode, again.stdout) == (0, b"{}\n")  # skipped: the read (which would exit 0 at once) never ran
+
+
+@pytest.mark.fast
+def test_the_budget_holds_when_its_first_alarms_are_swallowed(monkeypatch):
+    """A garbage collection that runs finalizers when the budget runs out swallows the OutOfTime raised in
+    them ("Exception ignored in ..."); seen in the full parallel run, where a long-lived worker holds many
+    such objects. Five swallowed alarms, then a read of 2 s of CPU: the budget still ends it."""
+    from chefwrap.shim.context.limits import OutOfTime
+
+    def burn(seconds):
+        until = time.process_time() + seconds
+        while time.process_time() < until:
+            pass
+
+    def read_everything(tool, real, variables, keep, found, caches):
+        for _ in range(5):
+            try:
+                burn(0.3)
+            except OutOfTime:
+                pass  # swallowed, as in a __del__ or a weakref callback
+        burn(2.0)
+        found["kitchen"] = {"driver": "vagrant"}
+
+    monkeypatch.setattr(context, "read_everything", read_everything)
+    monkeypatch.setattr(context, "BUDGET_SECONDS", 0.05)
+    started = time.process_time()
+    assert context.gather("kitchen", b"/nonexistent/kitchen", {"HOME": "/nonexistent"}, keep=False) == {}
+    assert time.process_time() - started < 1.0
 
 
 def test_a_kitchen_yml_that_ran_out_of_budget_is_not_read_again(world, repository, monkeypatch):

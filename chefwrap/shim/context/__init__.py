@@ -35,10 +35,11 @@ from chefwrap.state.folders import nearest, working_folder
 # Of the recorder's CPU time (SIGPROF): a parse that would take longer is given up, and the event goes
 # without it. The wall clock is the recorder's deadline's (chefwrap.shim.launcher), which SIGALRM keeps.
 BUDGET_SECONDS = 0.2
-# Past the budget the timer comes again, a few times: an OutOfTime raised where Python swallows
-# exceptions (a weakref callback, a __del__ running at that moment) is raised once more.
+# Past the budget the timer comes again: an OutOfTime raised where Python swallows exceptions (a
+# weakref callback or a __del__ that a garbage collection runs at that moment; one long collection can
+# run many) is raised once more, for up to half a second of CPU more.
 REPEAT_SECONDS = 0.02
-MOST_ALARMS = 3
+MOST_ALARMS = 25
 
 
 def gather(tool, real, variables, keep=True) -> dict:
@@ -46,11 +47,11 @@ def gather(tool, real, variables, keep=True) -> dict:
     keep=False leaves no trace on disk, not even in the cache (debug mode, preview)."""
     import _signal as signal
 
-    alarms = [0]
+    alarms, reading = [0], [True]
 
     def out_of_time(signum, frame):
         alarms[0] += 1
-        if alarms[0] <= MOST_ALARMS:
+        if reading[0] and alarms[0] <= MOST_ALARMS:
             raise OutOfTime()
 
     found, caches = {}, []
@@ -62,6 +63,7 @@ def gather(tool, real, variables, keep=True) -> dict:
         try:
             read_everything(tool, real, variables, keep, found, caches)
         finally:
+            reading[0] = False  # an alarm still on its way must not raise in what follows
             signal.setitimer(signal.ITIMER_PROF, 0)
     except OutOfTime:
         if caches:
@@ -69,7 +71,7 @@ def gather(tool, real, variables, keep=True) -> dict:
     except Exception:  # noqa: BLE001 - a damaged file or cache must cost the tool nothing
         debug.say_what_went_wrong(variables, "reading the context")
     finally:
-        alarms[0] = MOST_ALARMS
+        reading[0] = False
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
         sys.unraisablehook = previous_hook
