@@ -51,7 +51,7 @@ class View:
         window = window or self.window
         if window not in self._products:
             found = self.figures("product", window, per_product=True, gate=False)
-            self._products[window] = {key[0]: figure for key, figure in found.items() if figure.shown and key[0] in (self.product or key[0])}
+            self._products[window] = {key[0]: figure for key, figure in found.items() if figure.shown and self.product in (None, key[0])}
         return self._products[window]
 
     def figures(self, kind: str, window=None, per_product=False, gate=True, **where) -> dict:
@@ -64,8 +64,12 @@ class View:
         return self._figures[asked]
 
     def _read(self, kind, window, per_product, gate, where) -> dict:
+        if gate and not per_product and self.product is None:
+            return self._across_tools(kind, window, where)
         if gate:
-            where["product"] = list(self.products(window))
+            asked = where.get("product")
+            asked = [asked] if isinstance(asked, str) else asked
+            where["product"] = [product for product in self.products(window) if asked is None or product in asked]
         columns = (("product",) if per_product else ()) + NAMES
         rows = self._sums(kind, window, where)
         keys = [rows.c[column] for column in columns]
@@ -74,6 +78,15 @@ class View:
         few = {key for key, values in found.items() if values[3] < self.min_sessions}
         few -= self._enough(kind, window, where, columns, few)
         return {key: Figure(runs, failures, sessions, key not in few) for key, (runs, failures, sessions, _) in found.items()}
+
+    def _across_tools(self, kind, window, where) -> dict:
+        """Every tool's figures of a kind: a name is shown when each tool that used it shows it, with the
+        tools' sum; else "every tool" less the other tools would give one tool's hidden figure."""
+        merged = {}
+        for key, figure in self.figures(kind, window, per_product=True, **where).items():
+            runs, failures, session_days, shown = merged.get(key[1:], (0, 0, 0, True))
+            merged[key[1:]] = (runs + figure.runs, failures + figure.failures, session_days + figure.session_days, shown and figure.shown)
+        return {key: Figure(*values) for key, values in merged.items()}
 
     def _enough(self, kind, window, where, columns, few) -> set:
         """The names among `few` (no day of K sessions) that K distinct sessions used over the window: an
@@ -254,7 +267,7 @@ def changes(view, limit: int = 5) -> dict:
 
 def options(view, command: str, read: dict = None) -> dict:
     """A command's options, each one's spellings merged (the grammar's names), and the options its grammar
-    defines that fewer than K sessions used (none, when K is 1). Nothing for a command the view does
+    defines that fewer than K sessions used (at K = 1, that no one used). Nothing for a command the view does
     not show: else "other" would tell that someone ran it. `read`: the option figures of several
     commands, read together (the report's), else this command's are read."""
     shown = view.figures("command")
@@ -409,15 +422,26 @@ def export_rows(view):
     rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     statement = select(rows).order_by(rows.c.day, rows.c.kind, *(rows.c[column] for column in NAME))
     counted = {(row.day, row.product) for row in view.connection.execute(select(rows.c.day, rows.c.product).where(rows.c.kind == "product", rows.c.sessions >= view.min_sessions))}
+    every_tool_counted = _days_every_tool_counted(view, sources, counted)  # else all tools' sessions less the others' give one's
     other = {}
     for row in view.connection.execute(statement.execution_options(yield_per=5000)).mappings():
-        if row["sessions"] >= view.min_sessions and (row["kind"] == "sessions" or (row["day"], row["product"]) in counted):
+        if row["sessions"] >= view.min_sessions and ((row["day"], row["product"]) in counted or (row["kind"] == "sessions" and row["day"] in every_tool_counted)):
             yield (row["day"].isoformat(), "named", *(row[column] for column in NAME), int(row["runs"]), int(row["failures"]), int(row["sessions"]))
         elif (row["day"], row["product"]) in counted and not row["detail"]:
             values = other.setdefault((row["day"], row["product"], row["kind"]), [0, 0])
             values[0], values[1] = values[0] + int(row["runs"]), values[1] + int(row["failures"])
     for (day, product, kind), (runs, failures) in sorted(other.items()):
         yield (day.isoformat(), "other", product, kind, "", "", "", runs, failures, "")
+
+
+def _days_every_tool_counted(view, sources, counted) -> set:
+    """The window's days on which every tool used that day is in the view and had K sessions."""
+    used = {}
+    for source in sources:
+        statement = select(source.c.day, source.c.product).where(source.c.kind == "product", source.c.day.between(*view.window))
+        for day, product in view.connection.execute(statement):
+            used.setdefault(day, set()).add(product)
+    return {day for day, products in used.items() if all((day, product) in counted for product in products)}
 
 
 def report(connection, days_: int, today=None, min_sessions: int = threshold.DEFAULT_MIN_SESSIONS, limit: int = 50, operator: bool = False) -> dict:

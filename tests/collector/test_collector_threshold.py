@@ -279,6 +279,35 @@ def test_a_tool_used_by_fewer_than_k_sessions_in_the_window_is_in_no_view(databa
         store.close()
 
 
+def test_every_tool_less_the_other_tools_never_gives_a_tool_hidden_figure(database):
+    """Yesterday knife by 6 sessions, kitchen by 5 and chef by 6, all on macOS and in CI but four of chef's:
+    chef's two sessions on macOS and in CI are hidden in chef's view, so every tool's macOS, CI and versions may not give them by subtraction;
+    nor may the export's sessions of every tool, on a day a tool had fewer than K sessions."""
+    today = date(2026, 5, 20)
+    yesterday = today - timedelta(days=1)
+    sent = [crafted(number, yesterday, os_name="macos", context={"versions": {"knife": "18.4.2"}}) for number in range(6)]
+    sent += [crafted(10 + number, yesterday, tool="kitchen", argv=("converge",), os_name="macos", context={"versions": {"kitchen": "3.7.0"}}) for number in range(5)]
+    sent += [crafted(20 + number, yesterday, tool="chef", argv=("install",), os_name="macos" if number < 2 else "linux") for number in range(6)]
+    sent += [crafted(30 + number, yesterday - timedelta(days=1), tool="kitchen", argv=("list",)) for number in range(2)]  # kitchen, the day before: 2
+    sent += [crafted(40 + number, yesterday - timedelta(days=1)) for number in range(6)]
+    for one in sent:  # in CI: every session but chef's four on Linux
+        one["payload"]["properties"]["ci"] = not (one["product"] == "chef" and one["payload"]["properties"]["os"] == "linux")
+    store = stored(database, sent, today)
+    try:
+        with Viewed(store, 3, today, product="chef") as view:
+            assert "macos" not in {row["name"] for row in published.systems(view)["os"]["named"]}
+        with Viewed(store, 3, today) as view:
+            assert "macos" not in {row["name"] for row in published.systems(view)["os"]["named"]}  # 13 less knife's 6 and kitchen's 5
+            assert "true" not in {row["name"] for row in published.totals(view)["ci"]["named"]}
+            versions = published.versions(view, 1)["tools"]
+            assert {tool: [row["version"] for row in rows] for tool, rows in versions.items()} == {"knife": ["", "18.4.2"], "kitchen": ["3.7.0"], "chef": [""]}  # "": not known
+            exported = list(published.export_rows(view))
+        every_tool_sessions = [row for row in exported if row[3] == "sessions" and row[1] == "named"]
+        assert [row[0] for row in every_tool_sessions] == [yesterday.isoformat()]  # not the day kitchen had 2 sessions
+    finally:
+        store.close()
+
+
 def test_the_options_of_a_command_the_view_does_not_show_are_the_same_whether_it_was_run_or_not(database):
     today = date(2026, 5, 20)
     sent = [crafted(number, today - timedelta(days=1)) for number in range(6)]
