@@ -23,6 +23,7 @@ Figure = namedtuple("Figure", "runs failures session_days shown")  # session_day
 Period = namedtuple("Period", "first last complete empty")  # empty: how many of its days had no event at all
 NAMES = ("command", "name", "detail")  # a name across tools: "every tool" sums the tools shown
 METRICS = ("runs", "failures", "sessions")
+MANY_NAMES = 2000  # rare names a view checks one by one; more are read in one pass (see View._names)
 EXPORT_COLUMNS = ("day", "part", *NAME, "runs", "failures", "sessions")
 
 
@@ -97,9 +98,14 @@ class View:
         return enough | self._names(daily_sessions, "day", window, kind, where, columns, few - enough, func.count(distinct(daily_sessions.c.session_id)))
 
     def _names(self, table, period, span, kind, where, columns, names, count) -> set:
-        """Those of `names` whose `count` over the rows of `table` in the span is K or more, a few hundred at a time."""
+        """Those of `names` whose `count` over the rows of `table` in the span is K or more, a few hundred at
+        a time; past MANY_NAMES (a poster's made-up names), in one pass over the span's rows instead."""
         found, names = set(), sorted(names)
         keys = [table.c[column] for column in columns]
+        if len(names) > MANY_NAMES:
+            conditions = [*narrowed(table, kind, where), table.c[period].between(*span)]
+            passing = self.connection.execute(select(*keys).where(*conditions).group_by(*keys).having(count >= self.min_sessions))
+            return {tuple(row) for row in passing} & set(names)
         for start in range(0, len(names), 500):
             conditions = [*narrowed(table, kind, where), table.c[period].between(*span), tuple_(*keys).in_(names[start : start + 500])]
             found.update(tuple(row) for row in self.connection.execute(select(*keys).where(*conditions).group_by(*keys).having(count >= self.min_sessions)))

@@ -308,6 +308,36 @@ def test_every_tool_less_the_other_tools_never_gives_a_tool_hidden_figure(databa
         store.close()
 
 
+def statements_to_name_cookbooks(database, made_up: int) -> int:
+    """How many SQL statements published.cookbooks runs over 30 days when kitchen's six sessions used
+    `made_up` cookbook names once each (a poster's, fewer than K sessions each: all of them rare)."""
+    from sqlalchemy import event as sql_event
+
+    today = date(2026, 5, 20)
+    sent = []
+    for number in range(max(6, made_up // 50 + 1)):
+        names = [f"made-up-{number}-{index}" for index in range(50)][: max(0, made_up - 50 * number)]
+        context = {"cookbooks": {"source": "policyfile", "public": [{"name": name, "version": "1.0.0"} for name in names], "other": 0}}
+        sent.append(crafted(number % 6, today - timedelta(days=1 + number % 9), tool="kitchen", argv=("converge",), context=context))
+    store = stored(database, sent, today)
+    try:
+        with Viewed(store, 30, today) as view:
+            executed = []
+            sql_event.listen(view.connection, "before_cursor_execute", lambda *args: executed.append(1))
+            assert published.cookbooks(view)["cookbooks"] == []
+            return len(executed)
+    finally:
+        store.close()
+
+
+def test_a_poster_of_made_up_names_cannot_make_a_view_probe_each_one(tmp_path):
+    """12,000 events of 20 made-up cookbooks each took GET / past ten minutes when each rare name was
+    checked in the database a few hundred at a time; past MANY_NAMES they are read in one pass."""
+    few = statements_to_name_cookbooks(str(tmp_path / "few.sqlite3"), 10)
+    many = statements_to_name_cookbooks(str(tmp_path / "many.sqlite3"), published.MANY_NAMES + 1000)
+    assert many <= few  # probing each, 3,000 names took 27 statements to the few's 6
+
+
 def test_the_options_of_a_command_the_view_does_not_show_are_the_same_whether_it_was_run_or_not(database):
     today = date(2026, 5, 20)
     sent = [crafted(number, today - timedelta(days=1)) for number in range(6)]
