@@ -145,7 +145,7 @@ def write_private(path, data: bytes, durable: bool = False) -> None:
     replaced, not followed); missing folders are made 0700. As root, in a folder of another user's, the
     file is that user's (see owner_for_new)."""
     folder, name = os.path.split(path)
-    make_private_folders(folder)
+    make_folders(folder, private=True)
     temporary = os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.chefwrap")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | PRIVATE_FLAGS, 0o600)
     try:
@@ -171,7 +171,7 @@ def create_private(path, data: bytes) -> bool:
     """Make the state file at `path` holding `data`, 0600, unless one is there already (made by a
     concurrent process, say): never half-written, never replacing. True when this call made it."""
     folder, name = os.path.split(path)
-    make_private_folders(folder)
+    make_folders(folder, private=True)
     temporary = os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.chefwrap")
     write_private(temporary, data, durable=True)
     try:
@@ -181,33 +181,6 @@ def create_private(path, data: bytes) -> bool:
         return False
     finally:
         remove(temporary)
-
-
-def make_private_folders(folder) -> list:
-    """mkdir -p, each new folder 0700 whatever the umask (as root, its owner's: see owner_for_new); the
-    folders made, outermost first."""
-    missing = []
-    folder = os.fspath(folder)
-    while not os.path.isdir(folder):
-        missing.append(folder)
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
-    owner = owner_for_new(folder) if missing else None
-    made = []
-    for each in reversed(missing):
-        try:
-            os.mkdir(each, 0o700)
-        except FileExistsError:
-            if not os.path.isdir(each):
-                raise
-            continue
-        os.chmod(each, 0o700)  # the umask may have taken more than the group's and others' bits
-        if owner is not None:
-            os.chown(each, *owner)
-        made.append(each)
-    return made
 
 
 def write_atomically(path, data: bytes, mode: int = None, durable: bool = True) -> list:
@@ -245,9 +218,10 @@ def write_atomically(path, data: bytes, mode: int = None, durable: bool = True) 
     return made
 
 
-def make_folders(folder) -> list:
+def make_folders(folder, private: bool = False) -> list:
     """mkdir -p, returning the folders that did not exist before, outermost first. As root, each new
-    folder belongs to the owner of the folder it was made in (see owner_for_new)."""
+    folder belongs to the owner of the folder it was made in (see owner_for_new). `private`: each new
+    folder 0700 whatever the umask (chefwrap's state), else 0777 less the umask."""
     missing = []
     folder = os.fspath(folder)
     while not os.path.isdir(folder):
@@ -259,11 +233,13 @@ def make_folders(folder) -> list:
     owner = owner_for_new(folder) if missing else None
     for each in reversed(missing):
         try:
-            os.mkdir(each, 0o777)
+            os.mkdir(each, 0o700 if private else 0o777)
         except FileExistsError:
             if not os.path.isdir(each):
                 raise
             continue
+        if private:
+            os.chmod(each, 0o700)  # the umask may have taken more than the group's and others' bits
         if owner is not None:
             os.chown(each, *owner)
     return list(reversed(missing))

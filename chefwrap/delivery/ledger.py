@@ -55,7 +55,7 @@ def notes(variables) -> list:
 
 def _append(target, line: str, keep: int, max_bytes: int) -> None:
     """Append a line; past `max_bytes`, only the last `keep` lines stay."""
-    files.make_private_folders(os.path.dirname(target))
+    files.make_folders(os.path.dirname(target), private=True)
     descriptor = files.open_private(target, os.O_WRONLY | os.O_APPEND)
     if descriptor is None:
         raise OSError(f"{target} cannot be opened as a plain file of yours")

@@ -35,7 +35,7 @@ def remember(variables, endpoint: str, session_id: str) -> None:
     if not is_session_id(session_id) or settings.endpoint_problem(endpoint):
         return
     path = paths.sent_sessions(variables)
-    files.make_private_folders(os.path.dirname(path))
+    files.make_folders(os.path.dirname(path), private=True)
     descriptor = files.open_private(path, os.O_WRONLY | os.O_APPEND)
     if descriptor is None:
         raise OSError(f"{path} cannot be opened as a plain file of yours")

@@ -132,7 +132,7 @@ def prepare(variables):
         if own:
             _prepare_own(path)
         elif not os.path.exists(path):
-            files.make_private_folders(path)
+            files.make_folders(path, private=True)
         found = folder_problem(path, own)
         if found is not None:
             return found
@@ -143,11 +143,11 @@ def _prepare_own(path) -> None:
     try:
         status = os.lstat(path)
     except FileNotFoundError:
-        files.make_private_folders(path)
+        files.make_folders(path, private=True)
         return
     if not stat.S_ISDIR(status.st_mode):
         files.move_aside(path)
-        files.make_private_folders(path)
+        files.make_folders(path, private=True)
     elif files.is_ours(status) and not writable_by_others(status) and status.st_mode & 0o077:
         os.chmod(path, stat.S_IMODE(status.st_mode) & 0o700)  # others could list the pending events
 

@@ -40,7 +40,7 @@ def _start(variables, path, now) -> str:
     """A new session, unless a concurrent shim started one meanwhile (looked at again under a lock)."""
     import fcntl
 
-    files.make_private_folders(paths.own_dir(variables))
+    files.make_folders(paths.own_dir(variables), private=True)
     lock = files.open_private(paths.session_lock(variables), os.O_WRONLY | os.O_APPEND)
     try:
         deadline = time.monotonic() + LOCK_PATIENCE
