@@ -37,9 +37,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "collector")]  # a_team is the page's test data
 
-from chefwrap.shim import event  # noqa: E402
 
-from support.collector_world import an_event  # noqa: E402
+from support.collector_world import an_event, hostile_batch  # noqa: E402
 
 DAY = 86400.0
 
@@ -84,36 +83,6 @@ class Served:
         self.process.communicate(timeout=120)
 
 
-def hostile_options(number: int) -> bytes:
-    yesterday = time.time() - DAY
-    batch = []
-    for index in range(1000):
-        sent = an_event(session=event.new_uuid(), when=yesterday - (index % 20) * DAY)
-        properties = sent["payload"]["properties"]
-        for name in ("duration_ms", "os", "arch", "ci", "timestamp"):
-            del properties[name]
-        del sent["event_id"], sent["license_id"], sent["install_context"]
-        properties["command"] = f"knife z{number}x{index}"
-        properties["options"] = [f"-{option:x}" for option in range(110)]
-        batch.append(sent)
-    return json.dumps(batch, separators=(",", ":")).encode()
-
-
-def hostile_cookbooks(number: int) -> bytes:
-    yesterday = time.time() - DAY
-    batch = []
-    for index in range(1000):
-        sent = an_event(session=event.new_uuid(), when=yesterday - (index % 20) * DAY)
-        properties = sent["payload"]["properties"]
-        for name in ("duration_ms", "os", "arch", "ci", "timestamp"):
-            del properties[name]
-        del sent["event_id"], sent["license_id"], sent["install_context"]
-        properties["options"] = []
-        properties["cookbooks"] = {"public": [{"name": f"{number}{index}.{book}", "version": "1"} for book in range(20)]}
-        batch.append(sent)
-    return json.dumps(batch, separators=(",", ":")).encode()
-
-
 def rows(database: str) -> int:
     with sqlite3.connect(database) as connection:
         aggregate = "name IN ('daily', 'monthly') OR name LIKE 'daily_%' OR name LIKE 'monthly_%' OR name LIKE 'weekly_%'"  # this code's tables, and the old ones
@@ -139,7 +108,7 @@ def amplification(label: str, code: Path, repeats: int) -> None:
 
             def post_hostile(number):
                 started = time.perf_counter()
-                status, _, _ = served.request("POST", "/events", hostile_options(number))
+                status, _, _ = served.request("POST", "/events", hostile_batch(number))
                 latencies.append((number, status, time.perf_counter() - started))
 
             hostile = [threading.Thread(target=post_hostile, args=(number,)) for number in range(4, 12)]
@@ -168,7 +137,7 @@ def amplification(label: str, code: Path, repeats: int) -> None:
                 flush=True,
             )
             for number in range(12):
-                served.request("POST", "/events", hostile_cookbooks(number))
+                served.request("POST", "/events", hostile_batch(number, cookbooks=True))
             page_books = served.server_time("/", repeats)
             print(f"{label}: then 12 requests of 1,000 events x 20 made-up cookbooks: +{rows(database) - after:,} aggregate rows; GET / {page_books:.1f} ms", flush=True)
         finally:

@@ -7,11 +7,10 @@ import signal
 import subprocess
 import tempfile
 
-import psutil
 import pytest
 
 from support.endpoint import Endpoint
-from support.world import PLATFORMS, World, stop_senders, world_for_nobody
+from support.world import PLATFORMS, World, world_for_nobody
 
 
 def hear_terminal_signals() -> None:
@@ -64,16 +63,7 @@ def world(tmp_path, platform):
     endpoint = Endpoint()
     world = World(tmp_path, endpoint, platform)
     yield world
-    try:
-        world.wait_for_recorders()
-        world.wait_for_senders_to_finish(timeout=15)
-    finally:
-        leftovers = world.senders()
-        for process in leftovers:
-            process.kill()
-        psutil.wait_procs(leftovers, timeout=10)
-        endpoint.close()
-    assert not leftovers, "a sender outlived its test"
+    assert not world.retire(), "a sender outlived its test"
 
 
 @pytest.fixture
@@ -120,11 +110,6 @@ def home_of_nobody():
     try:
         world = world_for_nobody(root)
         yield world
-        try:
-            world.wait_for_recorders()
-            world.wait_for_senders_to_finish(timeout=15)
-        finally:
-            stop_senders(world)
-            world.endpoint.close()
+        world.retire()
     finally:
         shutil.rmtree(root)

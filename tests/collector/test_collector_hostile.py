@@ -26,7 +26,7 @@ from chefwrap.collector import known_names
 from chefwrap.collector.known_names import MAX_CONTEXT_NAMES, MAX_OPTIONS, OTHER_PRODUCT
 from chefwrap.shim import event
 
-from support.collector_world import Collector, aggregates_and_recomputation, an_event, raw_events, read
+from support.collector_world import HOSTILE_OPTIONS, Collector, aggregates_and_recomputation, an_event, hostile_batch, raw_events, read
 from support.world import wait_for
 
 DAY = 86400.0
@@ -351,25 +351,6 @@ def test_names_of_context_are_bounded_an_event_and_counted_beyond(collector):
     assert (kept.kitchen.driver, kept.kitchen.provisioner, kept.kitchen.other_plugins) == (None, "chef_infra", 1)  # 101 characters: counted
     assert (kept.kitchen.platforms, kept.kitchen.other_platforms) == (["ubuntu-0.04", "ubuntu-1.04", "ubuntu-2.04"], 1 + 7)
     assert kept.versions == {} and kept.arch is None
-
-
-HOSTILE_OPTIONS = [f"-{option:x}" for option in range(110)]  # -0 ... -6d: a few are real (-c, -d, -e, -k...)
-
-
-def hostile_batch(number: int) -> bytes:
-    """The issue's amplifier: 1,000 events, each with its own made-up command and 110 made-up option names."""
-    yesterday = time.time() - DAY
-    batch = []
-    for index in range(1000):
-        sent = an_event(session=event.new_uuid(), when=yesterday - (index % 20) * DAY)
-        properties = sent["payload"]["properties"]
-        for name in ("duration_ms", "os", "arch", "ci", "timestamp"):
-            del properties[name]
-        del sent["event_id"], sent["license_id"], sent["install_context"]
-        properties["command"] = f"knife z{number}x{index}"
-        properties["options"] = HOSTILE_OPTIONS
-        batch.append(sent)
-    return json.dumps(batch, separators=(",", ":")).encode()
 
 
 def aggregate_rows(database) -> dict:

@@ -15,7 +15,7 @@ import pytest
 from chefwrap import paths
 from chefwrap.delivery import ledger, pauses, spool
 
-from support.endpoint import Behaviour, Endpoint, closed_port_url
+from support.endpoint import Behaviour, Endpoint, closed_port_url, revived
 from support.world import wait_for
 
 # The shim's hot path, as on Linux and as on macOS (conftest.PLATFORMS).
@@ -139,7 +139,7 @@ def test_delivery_resumes_when_the_endpoint_comes_back(installed):
     pause_file = Path(paths.backoff_file(env))
     wait_for(lambda: not pauses.paused(env, url), timeout=5, what="the pause to end")
 
-    back = Endpoint(port=int(url.rsplit(":", 1)[1]))  # the same endpoint, answering again
+    back = revived(url)  # the same endpoint, answering again
     try:
         knife(installed, "node", "list", env=env)
         back.wait_for(4)

@@ -20,7 +20,7 @@ from chefwrap.delivery import ledger, pauses, spool
 from chefwrap.shim import event, sanitizer
 from chefwrap.state import settings
 
-from support.endpoint import DEAD_KINDS, Behaviour, Endpoint, closed_port_url, dead_destination
+from support.endpoint import DEAD_KINDS, Behaviour, Endpoint, closed_port_url, dead_destination, revived
 from support.world import NOBODY, as_user, spool_events, stop_senders, wait_for
 
 # The shim's hot path, as on Linux and as on macOS (conftest.PLATFORMS).
@@ -138,7 +138,7 @@ def test_a_destination_that_gave_up_is_paused_and_the_pause_ends(installed):
     knife(installed, "role", "list", env=env)
     assert not installed.senders()  # paused: no sender started
     wait_for(lambda: not pauses.paused(env, url), timeout=15, what="the pause to end")
-    back = Endpoint(port=int(url.rsplit(":", 1)[1]))
+    back = revived(url)
     try:
         knife(installed, "client", "list", env=env)
         back.wait_for(3)
@@ -405,11 +405,6 @@ def test_status_and_enable_say_the_destination_is_refused(installed):
 
 FAST = {"CHEFWRAP_SENDER_FIRST_DELAY": "0.05", "CHEFWRAP_SENDER_LONGEST_PAUSE": "1"}
 ISOLATED = str(Path(paths.__file__).resolve().parent / "isolated.py")
-
-
-def revived(url) -> Endpoint:
-    """The endpoint at `url` (a closed loopback port) answering again."""
-    return Endpoint(port=int(url.rsplit(":", 1)[1]))
 
 
 @pytest.mark.linux_only  # files and clocks, the same on every platform

@@ -16,7 +16,7 @@ import pytest
 from chefwrap.delivery import ledger
 
 from support.endpoint import Behaviour, Endpoint, closed_port_url
-from support.world import NOBODY, PYTHON, World, as_user, spool_events, stop_senders, wait_for
+from support.world import NOBODY, PYTHON, World, as_user, spool_events, wait_for
 
 ATTACKER = 65533  # another local user, with no capability at all
 
@@ -31,11 +31,7 @@ def victim():
         world.install("--shell", "bash")
         subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", root], check=True)
         yield world
-        try:
-            world.wait_for_senders_to_finish(timeout=15)
-        finally:
-            stop_senders(world)
-            world.endpoint.close()
+        world.retire()
     finally:
         shutil.rmtree(root)
 

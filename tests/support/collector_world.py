@@ -5,6 +5,7 @@ import http.client
 import json
 import subprocess
 import sys
+import time
 
 from chefwrap.shim import event, sanitizer
 
@@ -68,6 +69,31 @@ def an_event(tool="knife", argv=("node", "show", "web1", "-F", "json"), exit_cod
     """An event exactly as the shim builds it on a Workstation with every plugin installed; `when`: a Unix time."""
     built = event.build(sanitizer.sanitize(tool, list(argv), sanitizer.known_plugins(tool)), exit_code, 1500.0, session or event.new_uuid(), {}, product_version=version, now=when, context=context)
     return json.loads(event.to_json(built))
+
+
+HOSTILE_OPTIONS = [f"-{option:x}" for option in range(110)]  # -0 ... -6d: a few are real (-c, -d, -e, -k...)
+
+
+def hostile_batch(number: int, cookbooks: bool = False) -> bytes:
+    """Issue 22's amplifier, as a poster without the shims would send it: 1,000 bare events of new
+    sessions over the last 20 days, each with its own made-up command and 110 made-up option names, or
+    (`cookbooks`) naming 20 made-up cookbooks each."""
+    yesterday = time.time() - 86400.0
+    batch = []
+    for index in range(1000):
+        sent = an_event(session=event.new_uuid(), when=yesterday - (index % 20) * 86400.0)
+        properties = sent["payload"]["properties"]
+        for name in ("duration_ms", "os", "arch", "ci", "timestamp"):
+            del properties[name]
+        del sent["event_id"], sent["license_id"], sent["install_context"]
+        if cookbooks:
+            properties["options"] = []
+            properties["cookbooks"] = {"public": [{"name": f"{number}{index}.{book}", "version": "1"} for book in range(20)]}
+        else:
+            properties["command"] = f"knife z{number}x{index}"
+            properties["options"] = HOSTILE_OPTIONS
+        batch.append(sent)
+    return json.dumps(batch, separators=(",", ":")).encode()
 
 
 def published_report(store, days, now=None, min_sessions=1) -> dict:

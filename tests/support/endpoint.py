@@ -171,3 +171,8 @@ def closed_port_url():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+def revived(url) -> "Endpoint":
+    """The endpoint at `url` (a closed_port_url) answering again."""
+    return Endpoint(port=int(url.rsplit(":", 1)[1]))

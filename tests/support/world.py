@@ -288,6 +288,17 @@ class World:
     def wait_for_senders_to_finish(self, timeout=20.0):
         wait_for(lambda: not self.senders(), timeout=timeout, what="the sender to finish")
 
+    def retire(self) -> list:
+        """A fixture's end: its recorders and senders given time to finish, those still running killed,
+        its endpoint closed. Returns the senders that had to be killed."""
+        try:
+            self.wait_for_recorders()
+            self.wait_for_senders_to_finish(timeout=15)
+        finally:
+            leftovers = stop_senders(self)
+            self.endpoint.close()
+        return leftovers
+
 
 def skel(name: str) -> bytes:
     """Debian's default start-up files, as a new user gets them."""
@@ -312,11 +323,13 @@ def as_user(uid) -> list:
     return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *caps, "--"]
 
 
-def stop_senders(world):
+def stop_senders(world) -> list:
+    """Kill the world's senders still running; returns them."""
     running = world.senders()
     for process in running:
         process.kill()
     psutil.wait_procs(running, timeout=10)
+    return running
 
 
 def world_for_nobody(root) -> World:
